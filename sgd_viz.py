@@ -1,0 +1,425 @@
+"""sgd_viz: drop many balls on a 3D loss surface and watch gradient descent roll them downhill.
+
+Every ball starts at a random point and follows the optimizer's update; for plain gradient
+descent that is x <- x - lr * grad f(x). The whole run is simulated first (all balls at once,
+vectorised), then drawn frame by frame into an animated GIF.
+
+    python sgd_viz.py                                         # regenerate sgd.gif
+    python sgd_viz.py --surface himmelblau --lr 0.01          # four minima, four crowds
+    python sgd_viz.py --surface rosenbrock --optimizer adam --lr 0.05
+    python sgd_viz.py --surface bowl --lr 4.5                 # too large: the balls fly off
+    python sgd_viz.py --balls 50 --steps 60 --size 640x480 --out small.gif
+    python sgd_viz.py --list                                  # surfaces and optimizers
+"""
+import argparse
+import contextlib
+import difflib
+import math
+import os
+import struct
+import sys
+import tempfile
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib import animation
+from matplotlib.colors import to_rgba_array
+from PIL import GifImagePlugin, Image
+
+from optimizers import OPTIMIZERS
+from surfaces import SURFACES
+
+# --- the scene -----------------------------------------------------------------------------
+SURFACE = "wells"           # loss surface, see --list
+OPTIMIZER = "sgd"           # update rule, see --list
+LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x)
+BALLS = 300                 # number of balls, dropped uniformly at random over the surface
+STEPS = 100                 # optimizer steps; one frame per step, plus the start
+SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
+ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
+
+# --- the picture ---------------------------------------------------------------------------
+SIZE = (800, 600)           # GIF width and height in pixels
+FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
+HOLD = 1.5                  # seconds the last frame stays before the GIF loops
+TRAIL = 8                   # steps of fading trail drawn behind each ball
+ELEVATION, AZIMUTH = 38, -58    # camera angles in degrees
+GRID = 80                   # surface mesh resolution (GRID x GRID quads)
+SURFACE_CMAP = "bone"       # colormap of the surface; the balls are drawn in BALL_COLOR
+BALL_COLOR = "#ff6b1a"
+DIVERGED_COLOR = "#d62728"
+OUT = "sgd.gif"             # output path
+
+# --- what the flags accept -------------------------------------------------------------------
+MAX_BALLS = 1_000_000
+MAX_STEPS = 100_000
+SIZE_RANGE = (64, 4096)     # pixels, each side
+FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers honour
+
+
+# --- simulation ------------------------------------------------------------------------------
+
+class Run(NamedTuple):
+    """A simulated run; row 0 is the start. Diverged balls stay frozen on the bounds' edge."""
+
+    positions: np.ndarray   # (steps + 1, N, 2)
+    losses: np.ndarray      # (steps + 1, N), finite
+    diverged: np.ndarray    # (steps + 1, N) bool
+
+
+def uniform_starts(surface, balls, rng):
+    """Start points drawn uniformly over the surface's bounds: shape (balls, 2)."""
+    low, high = np.array(surface.bounds, dtype=float).T
+    return rng.uniform(low, high, size=(balls, 2))
+
+
+def simulate(surface, optimizer, starts, steps, escape=ESCAPE):
+    """Step every ball `steps` times at once. A ball that leaves the bounds by more than
+    `escape` of their span, or whose numbers overflow, is diverged: frozen on the bounds' edge."""
+    low, high = np.array(surface.bounds, dtype=float).T
+    margin = escape * (high - low)
+    x = np.asarray(starts, dtype=float)
+    positions = np.empty((steps + 1, *x.shape))
+    diverged = np.zeros((steps + 1, len(x)), dtype=bool)
+    positions[0] = x
+    state = optimizer.init(x)
+    with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
+        for t in range(1, steps + 1):
+            was_diverged = diverged[t - 1][:, None]
+            x_new, state = optimizer.update(x, surface.grad(x), state)
+            finite = np.isfinite(x_new).all(axis=1)
+            inside = ((x_new >= low - margin) & (x_new <= high + margin)).all(axis=1)
+            diverged[t] = diverged[t - 1] | ~(finite & inside)
+            edge = np.clip(np.where(finite[:, None], x_new, x), low, high)
+            x = np.where(was_diverged, x, np.where(diverged[t][:, None], edge, x_new))
+            positions[t] = x
+    return Run(positions, surface.f(positions), diverged)
+
+
+# --- writing a GIF ---------------------------------------------------------------------------
+
+def make_palette(frames):
+    """One palette for the whole GIF: 255 colours cut from sample frames (RGBA arrays)."""
+    sample = Image.fromarray(np.concatenate([f[..., :3] for f in frames]))
+    return sample.quantize(255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+
+
+class GifWriter(animation.AbstractMovieWriter):
+    """A matplotlib movie writer that streams frames into a GIF with one fixed palette.
+
+    Each frame is mapped to the palette without dithering and only the rectangle that changed
+    since the previous frame is stored, with unchanged pixels transparent, so the file holds
+    little more than the moving balls. Memory stays at one frame whatever the frame count.
+    """
+
+    TRANSPARENT = 255       # palette index kept free for "unchanged since the last frame"
+
+    def __init__(self, fps, palette, hold=0.0):
+        super().__init__(fps=fps)
+        self.delay = max(2, round(100 / fps))                   # GIF delays are centiseconds
+        self.hold = round(100 * hold)
+        self.palette = palette
+
+    def setup(self, fig, outfile, dpi=None):
+        super().setup(fig, outfile, dpi)
+        self.file = open(outfile, "wb")
+        self.previous = None        # palette indices of the last frame grabbed
+        self.pending = None         # (indices, offset, delay) of a frame not yet written
+        colours = bytes(self.palette.getpalette()[:3 * 255]).ljust(3 * 256, b"\0")
+        width, height = fig.canvas.get_width_height()
+        self.file.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + colours)
+        self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
+
+    def grab_frame(self, **savefig_kwargs):
+        rgb = Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
+        indices = np.asarray(rgb.quantize(palette=self.palette, dither=Image.Dither.NONE))
+        if self.previous is None:
+            self._push(indices, (0, 0))
+        else:
+            changed = indices != self.previous
+            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+            if len(rows) == 0:      # nothing moved: show the previous frame longer
+                self.pending = self.pending._replace(delay=self.pending.delay + self.delay)
+                return
+            box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+            self._push(np.where(changed[box], indices[box], self.TRANSPARENT), (cols[0], rows[0]))
+        self.previous = indices
+
+    def _push(self, indices, offset):
+        """Write the pending frame, whose delay is now final, and keep this one pending."""
+        if self.pending is not None:
+            self._write(*self.pending)
+        self.pending = _Pending(indices, offset, self.delay)
+
+    def _write(self, indices, offset, delay):
+        frame = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8))
+        for chunk in GifImagePlugin.getdata(frame, offset=tuple(int(o) for o in offset),
+                                            duration=10 * delay, disposal=1,
+                                            transparency=self.TRANSPARENT):
+            self.file.write(chunk)
+
+    def finish(self):
+        if self.pending is not None:
+            self._write(*self.pending._replace(delay=self.pending.delay + self.hold))
+        self.file.write(b";")
+        self.file.close()
+
+
+class _Pending(NamedTuple):
+    indices: np.ndarray
+    offset: tuple
+    delay: int
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."""
+    fd, tmp = tempfile.mkstemp(prefix=".sgd_viz-", suffix=".tmp",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+
+
+# --- drawing ---------------------------------------------------------------------------------
+
+class Scene(NamedTuple):
+    """The figure with its static parts drawn once, and the artists that move."""
+
+    surface: object
+    fig: object
+    ax: object
+    background: object      # pixels of the static figure, restored before every frame
+    trails: object
+    balls: object
+    lost: object            # diverged balls
+    status: object          # the text line that changes every frame
+
+
+def draw_scene(surface, title, size, grid=GRID):
+    """Draw the static figure (surface, axes, labels, legend) once; return it with the moving
+    artists, empty and marked animated so that only frames draw them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from mpl_toolkits.mplot3d.art3d import Line3DCollection
+
+    width, height = size
+    dpi = 100 * min(width / 800, height / 600) ** 0.5 + 0.0    # text scales with the picture
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 0.9), projection="3d", computed_zorder=False)
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    xs, ys = np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)
+    mesh = np.stack(np.meshgrid(xs, ys), axis=-1)
+    heights = surface.f(mesh)
+    ax.plot_surface(mesh[..., 0], mesh[..., 1], heights, cmap=SURFACE_CMAP, rcount=grid,
+                    ccount=grid, linewidth=0, antialiased=False, alpha=1.0, zorder=1)
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(heights.min(), heights.max()),
+           xlabel="x", ylabel="y", zlabel="loss")
+    ax.view_init(elev=ELEVATION, azim=AZIMUTH)
+    ax.tick_params(labelsize="small")
+    fig.text(0.02, 0.96, title, fontsize="large", va="center")
+    status = fig.text(0.02, 0.915, "", fontsize="medium", va="center", family="monospace",
+                      animated=True)
+    ax.legend(handles=[
+        Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="black", label="ball"),
+        Line2D([], [], ls="", marker="X", ms=8, mfc=DIVERGED_COLOR, mec="black", label="diverged"),
+    ], loc="upper right", bbox_to_anchor=(0.98, 1.08), frameon=False, fontsize="small")
+    trails = ax.add_collection3d(Line3DCollection([], colors=BALL_COLOR, linewidths=1.2,
+                                                  animated=True, zorder=2), autolim=False)
+    balls = ax.scatter([], [], [], s=28, c=BALL_COLOR, edgecolors="black", linewidths=0.6,
+                       depthshade=False, animated=True, zorder=3)
+    lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
+                      linewidths=0.6, depthshade=False, animated=True, zorder=4)
+    fig.canvas.draw()
+    return Scene(surface, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), trails, balls, lost, status)
+
+
+def draw_frame(scene, run, k, trail=TRAIL):
+    """Show step k: restore the static background, move the balls and redraw only them; the
+    frame's pixels are then in the figure's canvas."""
+    fig, ax, surface = scene.fig, scene.ax, scene.surface
+    losses, diverged = run.losses[k], run.diverged[k]
+    first = max(0, k - trail)
+    # Balls in the escape margin are shown on the edge: nothing is drawn outside the surface.
+    shown = np.clip(run.positions[first:k + 1], *np.array(surface.bounds, dtype=float).T)
+    xyz = np.concatenate([shown, surface.f(shown)[..., None]], axis=-1)
+    segments = np.stack([xyz[:-1], xyz[1:]], axis=2)                    # (T, N, 2, 3)
+    ages = np.arange(len(segments))[::-1]                               # 0 for the newest
+    colours = np.repeat(to_rgba_array(BALL_COLOR), segments[:, :, 0, 0].size, axis=0)
+    colours[:, 3] = np.repeat(0.9 * (1 - ages / (trail + 1)), segments.shape[1])
+    scene.trails.set_segments(segments.reshape(-1, 2, 3))
+    scene.trails.set_color(colours)
+    moving, frozen = xyz[-1][~diverged], xyz[-1][diverged]
+    scene.balls._offsets3d = tuple(moving.T)
+    scene.lost._offsets3d = tuple(frozen.T)
+    mean = f"{np.mean(losses[~diverged]):10.4g}" if len(moving) else "         -"
+    scene.status.set_text(f"step {k:>4}/{len(run.positions) - 1}   mean loss {mean}   "
+                          f"diverged {len(frozen)}/{len(diverged)}")
+    fig.canvas.restore_region(scene.background)
+    for artist in (scene.trails, scene.balls, scene.lost):
+        artist.do_3d_projection()
+        ax.draw_artist(artist)
+    fig.draw_artist(scene.status)
+
+
+def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
+           progress=False):
+    """Draw every step of `run` into the GIF `out`; the old file is replaced only at the end."""
+    from tqdm import tqdm
+
+    scene = draw_scene(surface, title, size)
+    frames = len(run.positions)
+    samples = []
+    for k in sorted({0, frames // 2, frames - 1}):
+        draw_frame(scene, run, k, trail)
+        samples.append(np.array(scene.fig.canvas.buffer_rgba()))
+    writer = GifWriter(fps, make_palette(samples), hold)
+    with atomic_output(out) as tmp, writer.saving(scene.fig, tmp, scene.fig.dpi):
+        for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
+            draw_frame(scene, run, k, trail)
+            writer.grab_frame()
+
+
+def title(surface, optimizer):
+    """The title line: surface, formula, optimizer and its learning rate."""
+    return f"{surface.name}: {surface.formula}    {optimizer.name}, lr = " \
+           f"{optimizer.hyperparameters['lr']:g}"
+
+
+# --- command line ----------------------------------------------------------------------------
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr and exit status 2, without the usage."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def name_in(registry, what):
+    def parse(text):
+        if text in registry:
+            return text
+        close = difflib.get_close_matches(text, registry, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {text!r}{hint}; choose from {', '.join(registry)}")
+    return parse
+
+
+def number_in(kind, low, high):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            upper = "" if high == math.inf else f" and <= {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: needs >= {low:g}{upper}")
+        return value
+    return parse
+
+
+def positive_float(text):
+    value = number_in(float, 0, math.inf)(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: needs > 0")
+    return value
+
+
+def size_type(text):
+    width, _, height = text.lower().partition("x")
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 800x600") from None
+    low, high = SIZE_RANGE
+    if not all(low <= side <= high for side in size):
+        raise argparse.ArgumentTypeError(f"{text} is out of range: each side {low} to {high} px")
+    return size
+
+
+def output_path(text):
+    folder = os.path.dirname(os.path.abspath(text))
+    if not text.lower().endswith(".gif"):
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .gif")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder")
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"folder {folder!r} is not writable")
+    return text
+
+
+def build_parser():
+    parser = Parser(
+        prog="sgd_viz.py",
+        description="Drop many balls on a 3D loss surface and animate gradient descent "
+                    "rolling them downhill into a GIF.",
+        epilog="examples:\n" + __doc__.split("\n\n", 1)[1].split('"""')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    scene = parser.add_argument_group("the scene")
+    scene.add_argument("--surface", type=name_in(SURFACES, "surface"), default=SURFACE,
+                       help=f"loss surface (default {SURFACE}; --list shows them all)")
+    scene.add_argument("--optimizer", type=name_in(OPTIMIZERS, "optimizer"), default=OPTIMIZER,
+                       help=f"update rule (default {OPTIMIZER}): {', '.join(OPTIMIZERS)}")
+    scene.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
+                       help=f"learning rate, > 0 (default {LEARNING_RATE})")
+    scene.add_argument("--balls", type=number_in(int, 1, MAX_BALLS), default=BALLS,
+                       help=f"number of balls (default {BALLS})")
+    scene.add_argument("--steps", type=number_in(int, 1, MAX_STEPS), default=STEPS,
+                       help=f"optimizer steps, one frame each (default {STEPS})")
+    scene.add_argument("--seed", type=number_in(int, 0, 2**63 - 1), default=SEED,
+                       help=f"random seed for the starts (default {SEED})")
+    picture = parser.add_argument_group("the picture")
+    picture.add_argument("--fps", type=number_in(int, *FPS_RANGE), default=FPS,
+                         help=f"frames per second, {FPS_RANGE[0]} to {FPS_RANGE[1]} "
+                              f"(default {FPS})")
+    picture.add_argument("--size", type=size_type, default=SIZE, metavar="WxH",
+                         help="GIF size in pixels (default {}x{})".format(*SIZE))
+    picture.add_argument("--out", type=output_path, default=OUT,
+                         help=f"output GIF, replaced only when complete (default {OUT})")
+    picture.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--list", action="store_true",
+                        help="list the surfaces and optimizers, then exit")
+    return parser
+
+
+def list_registries():
+    lines = ["surfaces:"]
+    lines += [f"  {name:18} {surface.formula}" for name, surface in SURFACES.items()]
+    lines += ["optimizers:"]
+    lines += [f"  {name:18} {OPTIMIZERS[name]().hyperparameters}" for name in OPTIMIZERS]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        print(list_registries())
+        return 0
+    surface = SURFACES[args.surface]
+    try:
+        optimizer = OPTIMIZERS[args.optimizer](lr=args.lr)
+    except ValueError as error:
+        parser.error(f"argument --optimizer: {error}")
+    run = simulate(surface, optimizer, uniform_starts(surface, args.balls,
+                                                       np.random.default_rng(args.seed)),
+                   args.steps)
+    render(run, surface, title(surface, optimizer), args.out, size=args.size, fps=args.fps,
+           progress=not args.quiet and sys.stderr.isatty())
+    lost = int(run.diverged[-1].sum())
+    print(f"wrote {args.out}: {len(run.positions)} frames, {args.balls} balls, "
+          f"{lost} diverged, {os.path.getsize(args.out) / 1e6:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""The entry script: simulation against closed forms, the GIF against its own frames, the CLI."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+import sgd_viz
+from optimizers import OPTIMIZERS
+from surfaces import SURFACES
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
+
+
+# --- simulation ------------------------------------------------------------------------------
+
+def test_plain_gradient_descent_on_bowl_matches_closed_form():
+    # On (x/4)^2 + (y/2)^2 the update is x <- x (1 - lr/8), y <- y (1 - lr/2).
+    lr, steps = 0.3, 25
+    starts = sgd_viz.uniform_starts(SURFACES["bowl"], 50, np.random.default_rng(1))
+    run = sgd_viz.simulate(SURFACES["bowl"], OPTIMIZERS["sgd"](lr=lr), starts, steps)
+    t = np.arange(steps + 1)[:, None, None]
+    expected = starts * np.array([1 - lr / 8, 1 - lr / 2]) ** t
+    np.testing.assert_allclose(run.positions, expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(run.losses, (expected[..., 0] / 4) ** 2 + (expected[..., 1] / 2) ** 2,
+                               rtol=1e-12, atol=1e-300)
+    assert not run.diverged.any()
+
+
+def test_uniform_starts_cover_the_bounds_and_follow_the_seed():
+    surface = SURFACES["rosenbrock"]
+    starts = sgd_viz.uniform_starts(surface, 5000, np.random.default_rng(3))
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    assert starts.shape == (5000, 2)
+    assert xmin <= starts[:, 0].min() < xmin + 0.01 and xmax - 0.01 < starts[:, 0].max() <= xmax
+    assert ymin <= starts[:, 1].min() < ymin + 0.01 and ymax - 0.01 < starts[:, 1].max() <= ymax
+    again = sgd_viz.uniform_starts(surface, 5000, np.random.default_rng(3))
+    assert np.array_equal(starts, again)
+
+
+@pytest.mark.parametrize("surface, lr", [("bowl", 4.5), ("rosenbrock", 1.0),
+                                         ("goldstein_price", 1e6), ("saddle", 0.5)])
+def test_divergence_freezes_balls_on_the_edge_without_warnings(surface, lr):
+    surface = SURFACES[surface]
+    starts = sgd_viz.uniform_starts(surface, 200, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=lr), starts, 40)
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    assert run.diverged[-1].mean() > 0.5
+    assert np.isfinite(run.positions).all() and np.isfinite(run.losses).all()
+    frozen = run.diverged[:-1]
+    assert np.array_equal(run.positions[1:][frozen], run.positions[:-1][frozen])
+    at_rest = run.positions[-1][run.diverged[-1]]
+    assert (at_rest[:, 0] >= xmin).all() and (at_rest[:, 0] <= xmax).all()
+    assert (at_rest[:, 1] >= ymin).all() and (at_rest[:, 1] <= ymax).all()
+    on_edge = ((at_rest == [xmin, ymin]) | (at_rest == [xmax, ymax])).any(axis=1)
+    assert on_edge.all()
+    assert not run.diverged[0].any()
+    # once diverged, always diverged
+    assert (run.diverged[1:] >= run.diverged[:-1]).all()
+
+
+def test_a_good_learning_rate_never_diverges():
+    surface = SURFACES["wells"]
+    starts = sgd_viz.uniform_starts(surface, 300, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=sgd_viz.LEARNING_RATE), starts, 100)
+    assert not run.diverged.any()
+    assert run.losses[-1].mean() < run.losses[0].mean()
+
+
+# --- the GIF ---------------------------------------------------------------------------------
+
+def frames_of(path):
+    with Image.open(path) as im:
+        return [(np.asarray(f.convert("RGB")), f.info.get("duration")) for f in
+                ImageSequence.Iterator(im)]
+
+
+@pytest.fixture(scope="module")
+def tiny_gif(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gif") / "tiny.gif"
+    assert sgd_viz.main([*TINY, "--out", str(out)]) == 0
+    return out
+
+
+def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
+    # Delta frames and transparency must composite back to what the canvas showed.
+    surface, optimizer = SURFACES[sgd_viz.SURFACE], OPTIMIZERS[sgd_viz.OPTIMIZER]
+    starts = sgd_viz.uniform_starts(surface, 12, np.random.default_rng(sgd_viz.SEED))
+    optimizer = optimizer(lr=sgd_viz.LEARNING_RATE)
+    run = sgd_viz.simulate(surface, optimizer, starts, 6)
+    with Image.open(tiny_gif) as im:
+        palette = Image.new("P", (1, 1))
+        palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
+    scene = sgd_viz.draw_scene(surface, sgd_viz.title(surface, optimizer), (160, 120))
+    decoded = frames_of(tiny_gif)
+    assert len(decoded) == 7
+    for k, (pixels, _) in enumerate(decoded):
+        sgd_viz.draw_frame(scene, run, k)
+        canvas = Image.fromarray(np.asarray(scene.fig.canvas.buffer_rgba())[..., :3])
+        expected = canvas.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB")
+        assert np.array_equal(pixels, np.asarray(expected)), f"frame {k}"
+
+
+def test_gif_timing_and_loop(tiny_gif):
+    decoded = frames_of(tiny_gif)
+    delays = [d for _, d in decoded]
+    assert all(d >= 20 for d in delays)
+    assert delays[0] == 1000 // sgd_viz.FPS
+    assert delays[-1] == 1000 // sgd_viz.FPS + 1000 * sgd_viz.HOLD
+    with Image.open(tiny_gif) as im:
+        assert im.info["loop"] == 0
+
+
+def test_same_seed_same_bytes(tmp_path):
+    a, b, c = tmp_path / "a.gif", tmp_path / "b.gif", tmp_path / "c.gif"
+    assert sgd_viz.main([*TINY, "--out", str(a)]) == 0
+    assert sgd_viz.main([*TINY, "--out", str(b)]) == 0
+    assert sgd_viz.main([*TINY, "--seed", "1", "--out", str(c)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def test_balls_are_drawn_over_the_surface():
+    surface = SURFACES["wells"]
+    starts = sgd_viz.uniform_starts(surface, 40, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 2)
+    scene = sgd_viz.draw_scene(surface, "", (400, 300))
+    empty = np.array(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    sgd_viz.draw_frame(scene, run, 0)
+    pixels = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    ball = np.array([int(sgd_viz.BALL_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
+    def ball_pixels(image):
+        return (np.abs(image - ball).sum(axis=-1) < 40).sum()
+
+    assert ball_pixels(pixels) - ball_pixels(empty) > 40 * 5    # several pixels for each ball
+
+
+# --- the command line ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, words", [
+    (["--surface", "rosenbrok"], ["rosenbrok", "rosenbrock"]),
+    (["--optimizer", "adamw"], ["adamw", "adam"]),
+    (["--lr", "0"], ["--lr", "0"]),
+    (["--lr", "-1"], ["--lr", "-1"]),
+    (["--lr", "nan"], ["--lr", "nan"]),
+    (["--lr", "inf"], ["--lr", "inf"]),
+    (["--lr", "fast"], ["--lr", "fast"]),
+    (["--balls", "0"], ["--balls", "0"]),
+    (["--steps", "0"], ["--steps"]),
+    (["--fps", "0"], ["--fps"]),
+    (["--fps", "51"], ["--fps"]),
+    (["--size", "10x10"], ["--size"]),
+    (["--size", "800"], ["--size", "800"]),
+    (["--size", "99999x600"], ["--size"]),
+    (["--out", "/no/such/folder/x.gif"], ["--out", "does not exist"]),
+    (["--out", "out.png"], ["--out", ".gif"]),
+    (["--bogus"], ["--bogus"]),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        sgd_viz.main(args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_unwritable_folder_is_refused(tmp_path, monkeypatch, capsys):
+    # Root may write anywhere, so the permission check itself is what we can exercise here.
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(SystemExit) as exit_:
+        sgd_viz.main(["--out", str(tmp_path / "x.gif")])
+    assert exit_.value.code == 2 and "not writable" in capsys.readouterr().err
+
+
+def test_cli_error_from_a_real_process_has_no_traceback(tmp_path):
+    old = tmp_path / "old.gif"
+    old.write_bytes(b"GIF89a precious")
+    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), "--lr", "-3",
+                             "--out", str(old)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--lr" in result.stderr
+    assert old.read_bytes() == b"GIF89a precious"
+
+
+def test_a_failure_mid_render_keeps_the_old_file(tmp_path, monkeypatch):
+    old = tmp_path / "old.gif"
+    old.write_bytes(b"GIF89a precious")
+    calls = []
+
+    def failing_draw(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 5:
+            raise OSError("disk full")
+        return real_draw(*args, **kwargs)
+
+    real_draw = sgd_viz.draw_frame
+    monkeypatch.setattr(sgd_viz, "draw_frame", failing_draw)
+    with pytest.raises(OSError):
+        sgd_viz.main([*TINY, "--out", str(old)])
+    assert old.read_bytes() == b"GIF89a precious"
+    assert os.listdir(tmp_path) == ["old.gif"]
+
+
+def test_list_names_every_surface_and_optimizer(capsys):
+    assert sgd_viz.main(["--list"]) == 0
+    out = capsys.readouterr().out
+    for name in [*SURFACES, *OPTIMIZERS]:
+        assert name in out
+
+
+def test_help_shows_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        sgd_viz.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "python sgd_viz.py --surface" in out and "--lr" in out
