@@ -25,7 +25,8 @@ def test_plain_gradient_descent_on_bowl_matches_closed_form():
     t = np.arange(steps + 1)[:, None, None]
     expected = starts * np.array([1 - lr / 8, 1 - lr / 2]) ** t
     np.testing.assert_allclose(run.positions, expected, rtol=1e-12, atol=1e-300)
-    np.testing.assert_allclose(run.losses, (expected[..., 0] / 4) ** 2 + (expected[..., 1] / 2) ** 2,
+    bowl = (expected[..., 0] / 4) ** 2 + (expected[..., 1] / 2) ** 2
+    np.testing.assert_allclose(run.losses, bowl,
                                rtol=1e-12, atol=1e-300)
     assert not run.diverged.any()
 

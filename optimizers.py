@@ -1,0 +1,238 @@
+"""Gradient-descent optimizers as pure, vectorised init/update pairs (optax style, torch math).
+
+Usage:
+    opt = OPTIMIZERS["adam"](lr=0.05)            # every other hyperparameter keeps its default
+    state = opt.init(x)                          # x: float array of shape (N, 2), one row per ball
+    x, state = opt.update(x, surface.grad(x), state)
+
+Everything is elementwise, so x may have any shape; each ball keeps its own state. Nothing is
+modified in place: update returns a new x and a new state (a named tuple of arrays and `step`,
+the number of updates done so far).
+
+Names, defaults, checks and equations follow the torch.optim 2.x docs, and the floating-point
+operations come in the order of torch's code (lerp, addcdiv, bias corrections). Torch fuses its
+multiply-adds (fma), which numpy cannot, so trajectories agree with torch to ~1e-15, not bitwise.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+
+_SGD_DEFAULTS = dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                     maximize=False)
+_DEFAULTS = {
+    "sgd": _SGD_DEFAULTS,
+    "momentum": {**_SGD_DEFAULTS, "momentum": 0.9},
+    "nesterov": {**_SGD_DEFAULTS, "momentum": 0.9, "nesterov": True},
+    "adagrad": dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                    eps=1e-10, maximize=False),
+    "rmsprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                    centered=False, maximize=False),
+    "adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 maximize=False),
+}
+_ALLOWED = {  # hyperparameter -> (test, what is allowed); dampening is free, as in torch
+    "lr": (lambda v: v > 0, "> 0"),
+    "betas": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    **{name: (lambda v: v >= 0, ">= 0") for name in (
+        "momentum", "weight_decay", "eps", "alpha", "lr_decay", "initial_accumulator_value")},
+}
+
+
+class Optimizer(NamedTuple):
+    name: str
+    hyperparameters: dict  # all of them, defaults included, lr first; a copy, for legends
+    init: Callable[[np.ndarray], Any]  # x -> state
+    update: Callable[[np.ndarray, np.ndarray, Any], tuple]  # (x, grad, state) -> (x_new, state)
+
+
+class SGDState(NamedTuple):
+    step: int
+    momentum_buffer: np.ndarray
+
+
+class AdagradState(NamedTuple):
+    step: int
+    sum: np.ndarray  # running sum of squared gradients
+
+
+class RMSpropState(NamedTuple):
+    step: int
+    square_avg: np.ndarray
+    grad_avg: np.ndarray  # used when centered
+    momentum_buffer: np.ndarray  # used when momentum > 0
+
+
+class AdamState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+    max_exp_avg_sq: np.ndarray  # used when amsgrad
+
+
+def defaults(name: str) -> dict:
+    """All hyperparameters of optimizer `name` with their default values, lr first."""
+    return dict(_DEFAULTS[name])
+
+
+def _number(key, value, label=None):
+    """`value` as a float, or a ValueError naming `label` (default `key`) and what is allowed."""
+    label = label or key
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise ValueError(f"Invalid {label}: {value!r} (must be a finite number)")
+    test, allowed = _ALLOWED.get(key, (lambda v: True, ""))
+    if not test(value):
+        raise ValueError(f"Invalid {label}: {value!r} (must be {allowed})")
+    return float(value)
+
+
+def _hyperparameters(name, given):
+    """Defaults of `name` overridden by `given`, checked like torch.optim (ValueError if bad)."""
+    settings = defaults(name)
+    for key, value in given.items():
+        default = settings.get(key)
+        if default is None:
+            raise ValueError(f"{name} got an unknown hyperparameter {key!r}; "
+                             f"allowed: {', '.join(settings)}")
+        if isinstance(default, bool):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"Invalid {key}: {value!r} (must be True or False)")
+            value = bool(value)
+        elif isinstance(default, tuple):
+            if not isinstance(value, (tuple, list)) or len(value) != len(default):
+                raise ValueError(f"Invalid {key}: {value!r} (must be a pair of numbers)")
+            value = tuple(_number(key, v, f"{key}[{i}]") for i, v in enumerate(value))
+        else:
+            value = _number(key, value)
+        settings[key] = value
+    if settings.get("nesterov") and (settings["momentum"] <= 0 or settings["dampening"] != 0):
+        raise ValueError(f"Invalid nesterov: True needs momentum > 0 and dampening == 0, got "
+                         f"momentum={settings['momentum']}, dampening={settings['dampening']}")
+    return settings
+
+
+def _direction(x, grad, weight_decay, maximize):
+    """The gradient torch descends along: g = ±grad + weight_decay * x."""
+    g = -grad if maximize else grad
+    return g + weight_decay * x if weight_decay != 0 else g
+
+
+def _lerp(start, end, weight):
+    """torch.lerp: start + weight * (end - start), computed from the nearer end as torch does."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+def sgd(name="sgd", /, **hyperparameters) -> Optimizer:
+    """SGD: b = momentum b + (1 - dampening) g (b = g at first); x -= lr (g + momentum b or b).
+
+    Nesterov steps along g + momentum b, heavy-ball momentum along b, plain SGD along g.
+    `name` is only for the aliases below, which differ from "sgd" in their defaults.
+    """
+    hp = _hyperparameters(name, hyperparameters)
+    lr, momentum, dampening, nesterov = (hp[k] for k in ("lr", "momentum", "dampening", "nesterov"))
+
+    def init(x):
+        return SGDState(0, np.zeros_like(x))
+
+    def update(x, grad, state):
+        g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
+        buffer = state.momentum_buffer
+        if momentum != 0:
+            if state.step == 0:
+                buffer = np.array(g, copy=True)
+            else:
+                buffer = momentum * buffer + (1 - dampening) * g
+            g = g + momentum * buffer if nesterov else buffer
+        return x - lr * g, SGDState(state.step + 1, buffer)
+
+    return Optimizer(name, dict(hp), init, update)
+
+
+def adagrad(**hyperparameters) -> Optimizer:
+    """Adagrad: s += g^2; x -= lr / (1 + (step - 1) lr_decay) * g / (sqrt(s) + eps)."""
+    hp = _hyperparameters("adagrad", hyperparameters)
+
+    def init(x):
+        return AdagradState(0, np.full_like(x, hp["initial_accumulator_value"]))
+
+    def update(x, grad, state):
+        step = state.step + 1
+        g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
+        clr = hp["lr"] / (1 + (step - 1) * hp["lr_decay"])
+        total = state.sum + g * g
+        return x - clr * g / (np.sqrt(total) + hp["eps"]), AdagradState(step, total)
+
+    return Optimizer("adagrad", dict(hp), init, update)
+
+
+def rmsprop(**hyperparameters) -> Optimizer:
+    """RMSprop: v = alpha v + (1 - alpha) g^2; x -= lr g / (sqrt(v - centered mean(g)^2) + eps)."""
+    hp = _hyperparameters("rmsprop", hyperparameters)
+    alpha, momentum = hp["alpha"], hp["momentum"]
+
+    def init(x):
+        return RMSpropState(0, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
+
+    def update(x, grad, state):
+        g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
+        square_avg = alpha * state.square_avg + (1 - alpha) * g * g
+        grad_avg = state.grad_avg
+        if hp["centered"]:
+            grad_avg = _lerp(grad_avg, g, 1 - alpha)
+            # The variance can round to just below 0, where torch would return nan.
+            avg = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0)) + hp["eps"]
+        else:
+            avg = np.sqrt(square_avg) + hp["eps"]
+        buffer = state.momentum_buffer
+        if momentum > 0:
+            buffer = momentum * buffer + g / avg
+            x_new = x - hp["lr"] * buffer
+        else:
+            x_new = x - hp["lr"] * g / avg
+        return x_new, RMSpropState(state.step + 1, square_avg, grad_avg, buffer)
+
+    return Optimizer("rmsprop", dict(hp), init, update)
+
+
+def adam(**hyperparameters) -> Optimizer:
+    """Adam: m = lerp(m, g, 1 - beta1), v = beta2 v + (1 - beta2) g^2; x -= lr m^ / (sqrt(v^)+eps).
+
+    m^ = m / (1 - beta1^step) and v^ = v / (1 - beta2^step) (or the max of all v^ for amsgrad).
+    """
+    hp = _hyperparameters("adam", hyperparameters)
+    beta1, beta2 = hp["betas"]
+
+    def init(x):
+        return AdamState(0, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
+
+    def update(x, grad, state):
+        step = state.step + 1
+        g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
+        exp_avg = _lerp(state.exp_avg, g, 1 - beta1)
+        exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * g * g
+        max_exp_avg_sq = state.max_exp_avg_sq
+        if hp["amsgrad"]:
+            max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq)
+        step_size = hp["lr"] / (1 - beta1**step)
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        second_moment = max_exp_avg_sq if hp["amsgrad"] else exp_avg_sq
+        denom = np.sqrt(second_moment) / bias_correction2_sqrt + hp["eps"]
+        x_new = x - step_size * exp_avg / denom
+        return x_new, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
+
+    return Optimizer("adam", dict(hp), init, update)
+
+
+OPTIMIZERS = {
+    "sgd": sgd,
+    "momentum": partial(sgd, "momentum"),
+    "nesterov": partial(sgd, "nesterov"),
+    "adagrad": adagrad,
+    "rmsprop": rmsprop,
+    "adam": adam,
+}

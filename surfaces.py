@@ -1,0 +1,328 @@
+"""Loss surfaces f(x, y) with analytic gradients, and a registry of them.
+
+Points are float arrays of shape (..., 2), coordinate last: ``x, y = p[..., 0], p[..., 1]``.
+Every ``f`` returns shape (...) and every ``grad`` returns shape (..., 2); both broadcast over
+any leading shape (a meshgrid stacked to (H, W, 2) for drawing, (N, 2) for the balls), never
+modify their input, and accept ints or lists (they go through ``np.asarray(p, dtype=float)``).
+
+The benchmark functions follow the Virtual Library of Simulation Experiments (Surjanovic &
+Bingham, https://www.sfu.ca/~ssurjano/optimization.html), with its standard domains.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A named loss surface: f, its gradient, the domain to draw and its global minimisers."""
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray], np.ndarray]
+    bounds: tuple[tuple[float, float], tuple[float, float]]  # ((xmin, xmax), (ymin, ymax))
+    minima: np.ndarray  # (k, 2) global minimisers inside bounds; (0, 2) if unbounded below
+    formula: str  # plain text, for titles and --list
+
+    def __post_init__(self):
+        minima = np.array(self.minima, dtype=float).reshape(-1, 2)
+        minima.setflags(write=False)
+        object.__setattr__(self, "minima", minima)
+
+
+def _points(p):
+    return np.asarray(p, dtype=float)
+
+
+def _xy(p):
+    p = _points(p)
+    return p[..., 0], p[..., 1]
+
+
+def _stack(gx, gy):
+    return np.stack([gx, gy], axis=-1)
+
+
+def bowl(p):
+    """(x/4)^2 + (y/2)^2"""
+    x, y = _xy(p)
+    return (x / 4) ** 2 + (y / 2) ** 2
+
+
+def bowl_grad(p):
+    x, y = _xy(p)
+    return _stack(x / 8, y / 2)
+
+
+# Wells of different depths, so exactly one of them is the global minimum (at about
+# (1.3596, 0.9080), f = -1.7061); the others bottom out near -1.04, -0.85 and -0.32.
+# Plain gradient descent from a uniform grid of starts splits about 35/26/24/15% between them.
+_WELL_CENTRES = np.array([(1.5, 1.0), (-2.0, 1.5), (-1.0, -2.0), (2.0, -2.0)])
+_WELL_DEPTHS = np.array([2.0, 1.6, 1.3, 1.0])
+_WELL_WIDTHS = np.array([1.0, 0.9, 0.8, 0.7])
+
+
+def _well_terms(p):
+    """Offsets p - c_i, shape (..., 4, 2), and a_i exp(-|p - c_i|^2 / (2 s_i^2)), shape (..., 4)."""
+    offsets = _points(p)[..., None, :] - _WELL_CENTRES
+    depths = _WELL_DEPTHS * np.exp(-(offsets**2).sum(-1) / (2 * _WELL_WIDTHS**2))
+    return offsets, depths
+
+
+def wells(p):
+    """(x^2 + y^2)/10 - sum_i a_i exp(-|p - c_i|^2 / (2 s_i^2)), four Gaussian wells."""
+    _, depths = _well_terms(p)
+    return (_points(p) ** 2).sum(-1) / 10 - depths.sum(-1)
+
+
+def wells_grad(p):
+    offsets, depths = _well_terms(p)
+    pull = (depths / _WELL_WIDTHS**2)[..., None] * offsets
+    return _points(p) / 5 + pull.sum(-2)
+
+
+def saddle(p):
+    """x^2 - y^2"""
+    x, y = _xy(p)
+    return x**2 - y**2
+
+
+def saddle_grad(p):
+    x, y = _xy(p)
+    return _stack(2 * x, -2 * y)
+
+
+def rosenbrock(p):
+    """(1 - x)^2 + 100 (y - x^2)^2"""
+    x, y = _xy(p)
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
+
+
+def rosenbrock_grad(p):
+    x, y = _xy(p)
+    return _stack(-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2))
+
+
+def _beale_terms(x, y):
+    return 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+
+
+def beale(p):
+    """(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"""
+    t1, t2, t3 = _beale_terms(*_xy(p))
+    return t1**2 + t2**2 + t3**2
+
+
+def beale_grad(p):
+    x, y = _xy(p)
+    t1, t2, t3 = _beale_terms(x, y)
+    gx = 2 * (t1 * (y - 1) + t2 * (y**2 - 1) + t3 * (y**3 - 1))
+    gy = 2 * x * (t1 + 2 * t2 * y + 3 * t3 * y**2)
+    return _stack(gx, gy)
+
+
+def himmelblau(p):
+    """(x^2 + y - 11)^2 + (x + y^2 - 7)^2"""
+    x, y = _xy(p)
+    return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+
+def himmelblau_grad(p):
+    x, y = _xy(p)
+    u, v = x**2 + y - 11, x + y**2 - 7
+    return _stack(4 * x * u + 2 * v, 2 * u + 4 * y * v)
+
+
+def rastrigin(p):
+    """20 + sum_i (x_i^2 - 10 cos(2 pi x_i))"""
+    p = _points(p)
+    return 20 + (p**2 - 10 * np.cos(2 * np.pi * p)).sum(-1)
+
+
+def rastrigin_grad(p):
+    p = _points(p)
+    return 2 * p + 20 * np.pi * np.sin(2 * np.pi * p)
+
+
+def ackley(p):
+    """-20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2) + e + 20"""
+    p = _points(p)
+    r = np.sqrt((p**2).mean(-1))
+    return 20 + np.e - 20 * np.exp(-0.2 * r) - np.exp(np.cos(2 * np.pi * p).mean(-1))
+
+
+def ackley_grad(p):
+    p = _points(p)
+    r = np.sqrt((p**2).mean(-1))
+    # The cone term has no gradient at r = 0; give 0 there, without dividing by zero.
+    cone = np.where(r > 0, 2 * np.exp(-0.2 * r) / np.where(r > 0, r, 1.0), 0.0)
+    ripple = np.pi * np.sin(2 * np.pi * p) * np.exp(np.cos(2 * np.pi * p).mean(-1))[..., None]
+    return cone[..., None] * p + ripple
+
+
+def six_hump_camel(p):
+    """(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2"""
+    x, y = _xy(p)
+    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (4 * y**2 - 4) * y**2
+
+
+def six_hump_camel_grad(p):
+    x, y = _xy(p)
+    return _stack(8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3)
+
+
+def styblinski_tang(p):
+    """sum_i (x_i^4 - 16 x_i^2 + 5 x_i) / 2"""
+    p = _points(p)
+    return (p**4 - 16 * p**2 + 5 * p).sum(-1) / 2
+
+
+def styblinski_tang_grad(p):
+    p = _points(p)
+    return 2 * p**3 - 16 * p + 2.5
+
+
+def booth(p):
+    """(x + 2y - 7)^2 + (2x + y - 5)^2"""
+    x, y = _xy(p)
+    return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
+
+
+def booth_grad(p):
+    x, y = _xy(p)
+    u, v = x + 2 * y - 7, 2 * x + y - 5
+    return _stack(2 * u + 4 * v, 4 * u + 2 * v)
+
+
+def matyas(p):
+    """0.26 (x^2 + y^2) - 0.48 xy"""
+    x, y = _xy(p)
+    return 0.26 * (x**2 + y**2) - 0.48 * x * y
+
+
+def matyas_grad(p):
+    x, y = _xy(p)
+    return _stack(0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x)
+
+
+def three_hump_camel(p):
+    """2x^2 - 1.05x^4 + x^6/6 + xy + y^2"""
+    x, y = _xy(p)
+    return 2 * x**2 - 1.05 * x**4 + x**6 / 6 + x * y + y**2
+
+
+def three_hump_camel_grad(p):
+    x, y = _xy(p)
+    return _stack(4 * x - 4.2 * x**3 + x**5 + y, x + 2 * y)
+
+
+def _goldstein_price_parts(x, y):
+    """f = A B, returned as (A, dA/dx = dA/dy, B, dB/dx, dB/dy)."""
+    s, d = x + y + 1, 2 * x - 3 * y
+    a = 19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2
+    b = 18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2
+    first = 1 + s**2 * a
+    d_first = 2 * s * a + s**2 * (6 * x + 6 * y - 14)
+    second = 30 + d**2 * b
+    d_second_dx = 4 * d * b + d**2 * (24 * x - 36 * y - 32)
+    d_second_dy = -6 * d * b + d**2 * (54 * y - 36 * x + 48)
+    return first, d_first, second, d_second_dx, d_second_dy
+
+
+def goldstein_price(p):
+    """[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]
+    * [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]"""
+    first, _, second, _, _ = _goldstein_price_parts(*_xy(p))
+    return first * second
+
+
+def goldstein_price_grad(p):
+    first, d_first, second, d_second_dx, d_second_dy = _goldstein_price_parts(*_xy(p))
+    return _stack(d_first * second + first * d_second_dx, d_first * second + first * d_second_dy)
+
+
+def levi(p):
+    """sin^2(3 pi x) + (x - 1)^2 (1 + sin^2(3 pi y)) + (y - 1)^2 (1 + sin^2(2 pi y))  (N.13)"""
+    x, y = _xy(p)
+    return (
+        np.sin(3 * np.pi * x) ** 2
+        + (x - 1) ** 2 * (1 + np.sin(3 * np.pi * y) ** 2)
+        + (y - 1) ** 2 * (1 + np.sin(2 * np.pi * y) ** 2)
+    )
+
+
+def levi_grad(p):
+    x, y = _xy(p)
+    # d/dt sin^2(k t) = k sin(2 k t)
+    gx = 3 * np.pi * np.sin(6 * np.pi * x) + 2 * (x - 1) * (1 + np.sin(3 * np.pi * y) ** 2)
+    gy = (
+        3 * np.pi * (x - 1) ** 2 * np.sin(6 * np.pi * y)
+        + 2 * (y - 1) * (1 + np.sin(2 * np.pi * y) ** 2)
+        + 2 * np.pi * (y - 1) ** 2 * np.sin(4 * np.pi * y)
+    )
+    return _stack(gx, gy)
+
+
+def mccormick(p):
+    """sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1"""
+    x, y = _xy(p)
+    return np.sin(x + y) + (x - y) ** 2 - 1.5 * x + 2.5 * y + 1
+
+
+def mccormick_grad(p):
+    x, y = _xy(p)
+    c, d = np.cos(x + y), 2 * (x - y)
+    return _stack(c + d - 1.5, c - d + 2.5)
+
+
+SURFACES: dict[str, Surface] = {
+    s.name: s
+    for s in [
+        Surface("bowl", bowl, bowl_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
+                "(x/4)^2 + (y/2)^2"),
+        Surface("wells", wells, wells_grad, ((-4, 4), (-4, 4)),
+                np.array([(1.3595926615972702, 0.9079590417452389)]),
+                "(x^2 + y^2)/10 - four Gaussian wells"),
+        Surface("saddle", saddle, saddle_grad, ((-2, 2), (-2, 2)), np.empty((0, 2)),
+                "x^2 - y^2"),
+        Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
+                np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2"),
+        Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
+                "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
+        Surface("himmelblau", himmelblau, himmelblau_grad, ((-5, 5), (-5, 5)),
+                np.array([(3.0, 2.0),
+                          (-2.805118086952745, 3.131312518250573),
+                          (-3.779310253377747, -3.2831859912861696),
+                          (3.5844283403304917, -1.8481265269644036)]),
+                "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"),
+        Surface("rastrigin", rastrigin, rastrigin_grad, ((-5.12, 5.12), (-5.12, 5.12)),
+                np.array([(0.0, 0.0)]), "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)"),
+        Surface("ackley", ackley, ackley_grad, ((-5, 5), (-5, 5)), np.array([(0.0, 0.0)]),
+                "20 + e - 20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2)"),
+        Surface("six_hump_camel", six_hump_camel, six_hump_camel_grad, ((-3, 3), (-2, 2)),
+                np.array([(0.08984201310031806, -0.7126564030207396),
+                          (-0.08984201310031806, 0.7126564030207396)]),
+                "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2"),
+        Surface("styblinski_tang", styblinski_tang, styblinski_tang_grad, ((-5, 5), (-5, 5)),
+                np.array([(-2.903534027771177, -2.903534027771177)]),
+                "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2"),
+        Surface("booth", booth, booth_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 3.0)]),
+                "(x + 2y - 7)^2 + (2x + y - 5)^2"),
+        Surface("matyas", matyas, matyas_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
+                "0.26 (x^2 + y^2) - 0.48 xy"),
+        Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
+                np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2"),
+        Surface("goldstein_price", goldstein_price, goldstein_price_grad, ((-2, 2), (-2, 2)),
+                np.array([(0.0, -1.0)]),
+                "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]"
+                " [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]"),
+        Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
+                "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))"),
+        # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
+        Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),
+                np.array([(-0.5471975511965977, -1.5471975511965979)]),
+                "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1"),
+    ]
+}
