@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import numpy as np
 from matplotlib import animation
-from matplotlib.colors import to_rgba_array
 from PIL import GifImagePlugin, Image
 
 from optimizers import OPTIMIZERS
@@ -34,7 +33,7 @@ SURFACE = "wells"           # loss surface, see --list
 OPTIMIZER = "sgd"           # update rule, see --list
 LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x)
 BALLS = 300                 # number of balls, dropped uniformly at random over the surface
-STEPS = 100                 # optimizer steps; one frame per step, plus the start
+STEPS = 60                  # optimizer steps; one frame per step, plus the start
 SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 
@@ -43,9 +42,9 @@ SIZE = (800, 600)           # GIF width and height in pixels
 FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
 TRAIL = 8                   # steps of fading trail drawn behind each ball
-ELEVATION, AZIMUTH = 38, -58    # camera angles in degrees
+ELEVATION, AZIMUTH = 50, -60    # camera angles in degrees
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
-SURFACE_CMAP = "bone"       # colormap of the surface; the balls are drawn in BALL_COLOR
+SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in BALL_COLOR
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
 OUT = "sgd.gif"             # output path
@@ -131,7 +130,9 @@ class GifWriter(animation.AbstractMovieWriter):
         self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
 
     def grab_frame(self, **savefig_kwargs):
-        rgb = Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
+        canvas = self.fig.canvas
+        rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+        rgb = rgba.convert("RGB")
         indices = np.asarray(rgb.quantize(palette=self.palette, dither=Image.Dither.NONE))
         if self.previous is None:
             self._push(indices, (0, 0))
@@ -200,13 +201,12 @@ class Scene(NamedTuple):
     status: object          # the text line that changes every frame
 
 
-def draw_scene(surface, title, size, grid=GRID):
+def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
     """Draw the static figure (surface, axes, labels, legend) once; return it with the moving
     artists, empty and marked animated so that only frames draw them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-    from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
     width, height = size
     dpi = 100 * min(width / 800, height / 600) ** 0.5 + 0.0    # text scales with the picture
@@ -230,8 +230,10 @@ def draw_scene(surface, title, size, grid=GRID):
         Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="black", label="ball"),
         Line2D([], [], ls="", marker="X", ms=8, mfc=DIVERGED_COLOR, mec="black", label="diverged"),
     ], loc="upper right", bbox_to_anchor=(0.98, 1.08), frameon=False, fontsize="small")
-    trails = ax.add_collection3d(Line3DCollection([], colors=BALL_COLOR, linewidths=1.2,
-                                                  animated=True, zorder=2), autolim=False)
+    # One line per age, each holding that age's segment of every ball (NaN-separated): the
+    # trails fade with age and cost TRAIL paths per frame, not TRAIL x balls.
+    trails = [ax.plot([], [], [], color=BALL_COLOR, lw=1.2, alpha=0.85 * (1 - age / trail),
+                      animated=True, zorder=2)[0] for age in range(trail)]
     balls = ax.scatter([], [], [], s=28, c=BALL_COLOR, edgecolors="black", linewidths=0.6,
                        depthshade=False, animated=True, zorder=3)
     lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
@@ -249,12 +251,12 @@ def draw_frame(scene, run, k, trail=TRAIL):
     # Balls in the escape margin are shown on the edge: nothing is drawn outside the surface.
     shown = np.clip(run.positions[first:k + 1], *np.array(surface.bounds, dtype=float).T)
     xyz = np.concatenate([shown, surface.f(shown)[..., None]], axis=-1)
-    segments = np.stack([xyz[:-1], xyz[1:]], axis=2)                    # (T, N, 2, 3)
-    ages = np.arange(len(segments))[::-1]                               # 0 for the newest
-    colours = np.repeat(to_rgba_array(BALL_COLOR), segments[:, :, 0, 0].size, axis=0)
-    colours[:, 3] = np.repeat(0.9 * (1 - ages / (trail + 1)), segments.shape[1])
-    scene.trails.set_segments(segments.reshape(-1, 2, 3))
-    scene.trails.set_color(colours)
+    gap = np.full_like(xyz[0], np.nan)
+    for age, line in enumerate(scene.trails):
+        if age < k - first:
+            line.set_data_3d(np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1).reshape(-1, 3).T)
+        else:
+            line.set_data_3d([], [], [])
     moving, frozen = xyz[-1][~diverged], xyz[-1][diverged]
     scene.balls._offsets3d = tuple(moving.T)
     scene.lost._offsets3d = tuple(frozen.T)
@@ -262,9 +264,11 @@ def draw_frame(scene, run, k, trail=TRAIL):
     scene.status.set_text(f"step {k:>4}/{len(run.positions) - 1}   mean loss {mean}   "
                           f"diverged {len(frozen)}/{len(diverged)}")
     fig.canvas.restore_region(scene.background)
-    for artist in (scene.trails, scene.balls, scene.lost):
-        artist.do_3d_projection()
-        ax.draw_artist(artist)
+    for line in scene.trails:
+        ax.draw_artist(line)
+    for dots in (scene.balls, scene.lost):
+        dots.do_3d_projection()
+        ax.draw_artist(dots)
     fig.draw_artist(scene.status)
 
 
@@ -273,7 +277,7 @@ def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
     """Draw every step of `run` into the GIF `out`; the old file is replaced only at the end."""
     from tqdm import tqdm
 
-    scene = draw_scene(surface, title, size)
+    scene = draw_scene(surface, title, size, trail)
     frames = len(run.positions)
     samples = []
     for k in sorted({0, frames // 2, frames - 1}):
@@ -362,7 +366,8 @@ def build_parser():
         prog="sgd_viz.py",
         description="Drop many balls on a 3D loss surface and animate gradient descent "
                     "rolling them downhill into a GIF.",
-        epilog="examples:\n" + __doc__.split("\n\n", 1)[1].split('"""')[0],
+        epilog="examples:\n" + "\n".join(line for line in __doc__.splitlines()
+                                          if line.lstrip().startswith("python ")),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     scene = parser.add_argument_group("the scene")
     scene.add_argument("--surface", type=name_in(SURFACES, "surface"), default=SURFACE,
@@ -395,7 +400,9 @@ def list_registries():
     lines = ["surfaces:"]
     lines += [f"  {name:18} {surface.formula}" for name, surface in SURFACES.items()]
     lines += ["optimizers:"]
-    lines += [f"  {name:18} {OPTIMIZERS[name]().hyperparameters}" for name in OPTIMIZERS]
+    for name, factory in OPTIMIZERS.items():
+        defaults = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
+        lines.append(f"  {name:18} {defaults}")
     return "\n".join(lines)
 
 
