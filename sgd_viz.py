@@ -33,9 +33,10 @@ SURFACE = "wells"           # loss surface, see --list
 OPTIMIZER = "sgd"           # update rule, see --list
 LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x)
 BALLS = 300                 # number of balls, dropped uniformly at random over the surface
-STEPS = 60                  # optimizer steps; one frame per step, plus the start
+STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
+FRAMES = 200                # frame budget: longer runs are sampled, denser early
 
 # --- the picture ---------------------------------------------------------------------------
 SIZE = (800, 600)           # GIF width and height in pixels
@@ -59,11 +60,12 @@ FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers h
 # --- simulation ------------------------------------------------------------------------------
 
 class Run(NamedTuple):
-    """A simulated run; row 0 is the start. Diverged balls stay frozen on the bounds' edge."""
+    """A simulated run, one row per recorded step; diverged balls stay frozen on the edge."""
 
-    positions: np.ndarray   # (steps + 1, N, 2)
-    losses: np.ndarray      # (steps + 1, N), finite
-    diverged: np.ndarray    # (steps + 1, N) bool
+    steps: np.ndarray       # (T,) step number of each row, starting at 0
+    positions: np.ndarray   # (T, N, 2)
+    losses: np.ndarray      # (T, N), finite
+    diverged: np.ndarray    # (T, N) bool
 
 
 def uniform_starts(surface, balls, rng):
@@ -72,27 +74,42 @@ def uniform_starts(surface, balls, rng):
     return rng.uniform(low, high, size=(balls, 2))
 
 
-def simulate(surface, optimizer, starts, steps, escape=ESCAPE):
-    """Step every ball `steps` times at once. A ball that leaves the bounds by more than
-    `escape` of their span, or whose numbers overflow, is diverged: frozen on the bounds' edge."""
+def frame_steps(steps, frames=None):
+    """The steps to show: all of them if they fit in `frames`, else a sample that is denser
+    early, where balls move fastest, and always ends on the last step."""
+    if frames is None or steps + 1 <= frames:
+        return np.arange(steps + 1)
+    quadratic = np.round(steps * np.linspace(0, 1, frames) ** 2).astype(int)
+    return np.unique(np.maximum(np.arange(frames), quadratic))
+
+
+def simulate(surface, optimizer, starts, steps, record=None):
+    """Step every ball `steps` times at once, keeping the steps in `record` (default: all).
+    A ball that leaves the bounds by more than ESCAPE of their span, or whose numbers
+    overflow, is diverged: frozen on the bounds' edge from then on."""
+    record = np.arange(steps + 1) if record is None else np.asarray(record)
     low, high = np.array(surface.bounds, dtype=float).T
-    margin = escape * (high - low)
+    margin = ESCAPE * (high - low)
     x = np.asarray(starts, dtype=float)
-    positions = np.empty((steps + 1, *x.shape))
-    diverged = np.zeros((steps + 1, len(x)), dtype=bool)
-    positions[0] = x
+    diverged = np.zeros(len(x), dtype=bool)
+    positions = np.empty((len(record), *x.shape))
+    lost = np.empty((len(record), len(x)), dtype=bool)
+    row = 0
     state = optimizer.init(x)
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
-        for t in range(1, steps + 1):
-            was_diverged = diverged[t - 1][:, None]
-            x_new, state = optimizer.update(x, surface.grad(x), state)
-            finite = np.isfinite(x_new).all(axis=1)
-            inside = ((x_new >= low - margin) & (x_new <= high + margin)).all(axis=1)
-            diverged[t] = diverged[t - 1] | ~(finite & inside)
-            edge = np.clip(np.where(finite[:, None], x_new, x), low, high)
-            x = np.where(was_diverged, x, np.where(diverged[t][:, None], edge, x_new))
-            positions[t] = x
-    return Run(positions, surface.f(positions), diverged)
+        for t in range(steps + 1):
+            if t > 0:
+                x_new, state = optimizer.update(x, surface.grad(x), state)
+                finite = np.isfinite(x_new).all(axis=1)
+                inside = ((x_new >= low - margin) & (x_new <= high + margin)).all(axis=1)
+                escaped = ~diverged & ~(finite & inside)
+                edge = np.clip(np.where(finite[:, None], x_new, x), low, high)
+                x = np.where(diverged[:, None], x, np.where(escaped[:, None], edge, x_new))
+                diverged = diverged | escaped
+            if row < len(record) and record[row] == t:
+                positions[row], lost[row] = x, diverged
+                row += 1
+    return Run(record, positions, surface.f(positions), lost)
 
 
 # --- writing a GIF ---------------------------------------------------------------------------
@@ -261,7 +278,7 @@ def draw_frame(scene, run, k, trail=TRAIL):
     scene.balls._offsets3d = tuple(moving.T)
     scene.lost._offsets3d = tuple(frozen.T)
     mean = f"{np.mean(losses[~diverged]):10.4g}" if len(moving) else "         -"
-    scene.status.set_text(f"step {k:>4}/{len(run.positions) - 1}   mean loss {mean}   "
+    scene.status.set_text(f"step {run.steps[k]:>4}/{run.steps[-1]}   mean loss {mean}   "
                           f"diverged {len(frozen)}/{len(diverged)}")
     fig.canvas.restore_region(scene.background)
     for line in scene.trails:
@@ -379,13 +396,16 @@ def build_parser():
     scene.add_argument("--balls", type=number_in(int, 1, MAX_BALLS), default=BALLS,
                        help=f"number of balls (default {BALLS})")
     scene.add_argument("--steps", type=number_in(int, 1, MAX_STEPS), default=STEPS,
-                       help=f"optimizer steps, one frame each (default {STEPS})")
+                       help=f"optimizer steps (default {STEPS})")
     scene.add_argument("--seed", type=number_in(int, 0, 2**63 - 1), default=SEED,
                        help=f"random seed for the starts (default {SEED})")
     picture = parser.add_argument_group("the picture")
     picture.add_argument("--fps", type=number_in(int, *FPS_RANGE), default=FPS,
                          help=f"frames per second, {FPS_RANGE[0]} to {FPS_RANGE[1]} "
                               f"(default {FPS})")
+    picture.add_argument("--frames", type=number_in(int, 2, MAX_STEPS + 1), default=FRAMES,
+                         help="frame budget: a run with more steps shows a sample of them, "
+                              f"denser early, always with the last step (default {FRAMES})")
     picture.add_argument("--size", type=size_type, default=SIZE, metavar="WxH",
                          help="GIF size in pixels (default {}x{})".format(*SIZE))
     picture.add_argument("--out", type=output_path, default=OUT,
@@ -417,9 +437,8 @@ def main(argv=None):
         optimizer = OPTIMIZERS[args.optimizer](lr=args.lr)
     except ValueError as error:
         parser.error(f"argument --optimizer: {error}")
-    run = simulate(surface, optimizer, uniform_starts(surface, args.balls,
-                                                       np.random.default_rng(args.seed)),
-                   args.steps)
+    starts = uniform_starts(surface, args.balls, np.random.default_rng(args.seed))
+    run = simulate(surface, optimizer, starts, args.steps, frame_steps(args.steps, args.frames))
     render(run, surface, title(surface, optimizer), args.out, size=args.size, fps=args.fps,
            progress=not args.quiet and sys.stderr.isatty())
     lost = int(run.diverged[-1].sum())

@@ -220,3 +220,34 @@ def test_help_shows_examples(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "python sgd_viz.py --surface" in out and "--lr" in out
+
+
+@pytest.mark.parametrize("steps, frames", [(10, 200), (199, 200), (200, 200), (1000, 200),
+                                           (5000, 50), (3, 2)])
+def test_frame_budget_samples_denser_early_and_ends_on_the_last_step(steps, frames):
+    shown = sgd_viz.frame_steps(steps, frames)
+    assert shown[0] == 0 and shown[-1] == steps
+    assert (np.diff(shown) > 0).all() and len(shown) <= frames
+    if steps + 1 <= frames:
+        assert np.array_equal(shown, np.arange(steps + 1))
+    elif frames >= 8:
+        assert len(shown) >= 0.8 * frames
+        gaps = np.diff(shown)
+        assert gaps[: len(gaps) // 4].mean() < gaps[-len(gaps) // 4:].mean()
+
+
+def test_recording_a_sample_gives_the_same_rows_as_the_full_run():
+    surface, optimizer = SURFACES["himmelblau"], OPTIMIZERS["adam"](lr=0.3)
+    starts = sgd_viz.uniform_starts(surface, 30, np.random.default_rng(2))
+    full = sgd_viz.simulate(surface, optimizer, starts, 300)
+    rows = sgd_viz.frame_steps(300, 40)
+    sample = sgd_viz.simulate(surface, optimizer, starts, 300, rows)
+    for name, full_values, sampled in zip(full._fields, full, sample, strict=True):
+        assert np.array_equal(full_values[rows], sampled), name
+
+
+def test_long_runs_are_sampled_to_the_frame_budget(tmp_path):
+    out = tmp_path / "long.gif"
+    assert sgd_viz.main(["--balls", "5", "--steps", "500", "--frames", "12", "--size",
+                         "160x120", "--quiet", "--out", str(out)]) == 0
+    assert len(frames_of(out)) == 12
