@@ -48,13 +48,17 @@ GRID = 80                   # surface mesh resolution (GRID x GRID quads)
 SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in BALL_COLOR
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
-OUT = "sgd.gif"             # output path
+OUT = "sgd.gif"             # output path; the extension picks the format (OUTPUT_KINDS)
+OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
+                ".mp4": "video, needs ffmpeg"}
 
 # --- what the flags accept -------------------------------------------------------------------
 MAX_BALLS = 1_000_000
 MAX_STEPS = 100_000
 SIZE_RANGE = (64, 4096)     # pixels, each side
 FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers honour
+MAX_SECONDS = 15 * 60       # estimated work beyond these needs --force
+MAX_MEMORY = 4e9            # bytes
 
 
 # --- simulation ------------------------------------------------------------------------------
@@ -192,7 +196,7 @@ class _Pending(NamedTuple):
 @contextlib.contextmanager
 def atomic_output(path):
     """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."""
-    fd, tmp = tempfile.mkstemp(prefix=".sgd_viz-", suffix=".tmp",
+    fd, tmp = tempfile.mkstemp(prefix=".sgd_viz-", suffix=".tmp" + os.path.splitext(path)[1],
                                dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
     try:
@@ -291,20 +295,38 @@ def draw_frame(scene, run, k, trail=TRAIL):
 
 def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
            progress=False):
-    """Draw every step of `run` into the GIF `out`; the old file is replaced only at the end."""
+    """Draw `run` into `out`: a .gif, an .mp4 (needs ffmpeg) or a .png poster of the last step.
+    The old file is replaced only when the new one is complete."""
     from tqdm import tqdm
 
     scene = draw_scene(surface, title, size, trail)
-    frames = len(run.positions)
-    samples = []
-    for k in sorted({0, frames // 2, frames - 1}):
-        draw_frame(scene, run, k, trail)
-        samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-    writer = GifWriter(fps, make_palette(samples), hold)
-    with atomic_output(out) as tmp, writer.saving(scene.fig, tmp, scene.fig.dpi):
-        for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
-            draw_frame(scene, run, k, trail)
-            writer.grab_frame()
+    frames = len(run.steps)
+    kind = os.path.splitext(out)[1].lower()
+    with atomic_output(out) as tmp:
+        if kind == ".png":
+            draw_frame(scene, run, frames - 1, trail)
+            Image.frombuffer("RGBA", size, scene.fig.canvas.buffer_rgba()).save(tmp, "PNG")
+            return
+        if kind == ".mp4":
+            writer = CanvasFFMpegWriter(fps=fps)
+        else:
+            samples = []
+            for k in sorted({0, frames // 2, frames - 1}):
+                draw_frame(scene, run, k, trail)
+                samples.append(np.array(scene.fig.canvas.buffer_rgba()))
+            writer = GifWriter(fps, make_palette(samples), hold)
+        with writer.saving(scene.fig, tmp, scene.fig.dpi):
+            for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
+                draw_frame(scene, run, k, trail)
+                writer.grab_frame()
+
+
+class CanvasFFMpegWriter(animation.FFMpegWriter):
+    """matplotlib's ffmpeg writer, fed the canvas as it stands (a full redraw would drop the
+    animated artists that draw_frame blits)."""
+
+    def grab_frame(self, **savefig_kwargs):
+        self._proc.stdin.write(self.fig.canvas.buffer_rgba())
 
 
 def title(surface, optimizer):
@@ -338,7 +360,8 @@ def number_in(kind, low, high):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+            noun = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
         if not (math.isfinite(value) and low <= value <= high):
             upper = "" if high == math.inf else f" and <= {high:g}"
             raise argparse.ArgumentTypeError(f"{text} is out of range: needs >= {low:g}{upper}")
@@ -367,8 +390,13 @@ def size_type(text):
 
 def output_path(text):
     folder = os.path.dirname(os.path.abspath(text))
-    if not text.lower().endswith(".gif"):
-        raise argparse.ArgumentTypeError(f"{text!r} must end in .gif")
+    kind = os.path.splitext(text)[1].lower()
+    if kind not in OUTPUT_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must end in {', '.join(OUTPUT_KINDS)} ({'; '.join(OUTPUT_KINDS.values())})")
+    if kind == ".mp4" and not animation.FFMpegWriter.isAvailable():
+        raise argparse.ArgumentTypeError(f"{text!r} needs ffmpeg, which is not installed; "
+                                         "write a .gif instead")
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a folder")
     if not os.path.isdir(folder):
@@ -413,6 +441,10 @@ def build_parser():
     picture.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--list", action="store_true",
                         help="list the surfaces and optimizers, then exit")
+    parser.add_argument("--force", action="store_true",
+                        help="render even what looks too big to finish in reasonable time")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an internal error")
     return parser
 
 
@@ -426,6 +458,16 @@ def list_registries():
     return "\n".join(lines)
 
 
+def estimate(args):
+    """Rough (seconds, bytes) a request needs, from timings on a 2-core machine."""
+    frames = 1 if args.out.lower().endswith(".png") else min(args.steps + 1, args.frames)
+    pixels = args.size[0] * args.size[1]
+    seconds = (args.steps * args.balls * 5e-8
+               + frames * (5e-3 + 5e-8 * pixels + 1e-6 * args.balls))
+    memory = frames * args.balls * 48 + args.balls * 400 + pixels * 32
+    return seconds, memory
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -437,13 +479,32 @@ def main(argv=None):
         optimizer = OPTIMIZERS[args.optimizer](lr=args.lr)
     except ValueError as error:
         parser.error(f"argument --optimizer: {error}")
-    starts = uniform_starts(surface, args.balls, np.random.default_rng(args.seed))
-    run = simulate(surface, optimizer, starts, args.steps, frame_steps(args.steps, args.frames))
-    render(run, surface, title(surface, optimizer), args.out, size=args.size, fps=args.fps,
-           progress=not args.quiet and sys.stderr.isatty())
-    lost = int(run.diverged[-1].sum())
-    print(f"wrote {args.out}: {len(run.positions)} frames, {args.balls} balls, "
-          f"{lost} diverged, {os.path.getsize(args.out) / 1e6:.2f} MB")
+    seconds, memory = estimate(args)
+    if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not args.force:
+        parser.error(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} GB "
+                     f"({args.balls} balls, {args.steps} steps, up to {args.frames} frames of "
+                     "{}x{}); lower --balls, --steps, --frames or --size, or add --force"
+                     .format(*args.size))
+    try:
+        starts = uniform_starts(surface, args.balls, np.random.default_rng(args.seed))
+        run = simulate(surface, optimizer, starts, args.steps,
+                       frame_steps(args.steps, args.frames))
+        render(run, surface, title(surface, optimizer), args.out, size=args.size,
+               fps=args.fps, progress=not args.quiet and sys.stderr.isatty())
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; {args.out} is unchanged", file=sys.stderr)
+        return 130
+    except OSError as error:
+        print(f"{parser.prog}: error: cannot write {args.out}: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"{parser.prog}: internal error: {type(error).__name__}: {error}; please report "
+              "it (--debug shows the traceback)", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {args.balls} balls, "
+          f"{args.steps} steps, {int(run.diverged[-1].sum())} diverged")
     return 0
 
 

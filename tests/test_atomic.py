@@ -1,0 +1,77 @@
+"""Nothing lost: output appears whole or not at all; the same arguments give the same bytes."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import sgd_viz
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
+PRECIOUS = b"GIF89a precious, embedded somewhere"
+
+
+def test_same_arguments_same_bytes(tmp_path):
+    a, b, c = tmp_path / "a.gif", tmp_path / "b.gif", tmp_path / "c.gif"
+    assert sgd_viz.main([*TINY, "--out", str(a)]) == 0
+    assert sgd_viz.main([*TINY, "--out", str(b)]) == 0
+    assert sgd_viz.main([*TINY, "--seed", "1", "--out", str(c)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def test_same_arguments_same_bytes_across_processes(tmp_path):
+    outputs = []
+    for name in ("p.gif", "q.gif"):
+        subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), *TINY, "--out",
+                        str(tmp_path / name)], check=True, capture_output=True)
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_a_failure_mid_render_keeps_the_old_file(tmp_path, monkeypatch, capsys):
+    old = tmp_path / "old.gif"
+    old.write_bytes(PRECIOUS)
+    calls = []
+    real_draw = sgd_viz.draw_frame
+
+    def failing_draw(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 5:
+            raise OSError(28, "No space left on device")
+        return real_draw(*args, **kwargs)
+
+    monkeypatch.setattr(sgd_viz, "draw_frame", failing_draw)
+    assert sgd_viz.main([*TINY, "--out", str(old)]) == 1
+    assert "No space left" in capsys.readouterr().err
+    assert old.read_bytes() == PRECIOUS
+    assert os.listdir(tmp_path) == ["old.gif"]
+
+
+def test_poster_png_is_written_atomically(tmp_path):
+    poster = tmp_path / "poster.png"
+    assert sgd_viz.main([*TINY, "--out", str(poster)]) == 0
+    assert poster.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert os.listdir(tmp_path) == ["poster.png"]
+
+
+def test_ctrl_c_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    old = tmp_path / "sgd.gif"
+    old.write_bytes(PRECIOUS)
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "sgd_viz.py"), "--steps", "400", "--frames", "400",
+         "--size", "320x240", "--balls", "50", "--quiet", "--out", str(old)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    # Wait until the render is really writing its temporary file, then interrupt it.
+    while not any(name.endswith(".gif") and name != "sgd.gif" for name in os.listdir(tmp_path)):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err and err.count("\n") == 1
+    assert old.read_bytes() == PRECIOUS
+    assert os.listdir(tmp_path) == ["sgd.gif"]

@@ -1,0 +1,119 @@
+"""Flags: every bad value is one line on stderr naming the flag, exit status 2, no traceback."""
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sgd_viz
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+BAD = [
+    (["--surface", "rosenbrok"], ["--surface", "rosenbrok", "did you mean rosenbrock"]),
+    (["--surface", "Wells"], ["--surface", "did you mean wells"]),
+    (["--optimizer", "adamw"], ["--optimizer", "adamw", "did you mean adam"]),
+    (["--optimizer", "sdg"], ["--optimizer", "did you mean sgd"]),
+    (["--lr", "0"], ["--lr", "0", "> 0"]),
+    (["--lr", "-1"], ["--lr", "-1"]),
+    (["--lr", "nan"], ["--lr", "nan"]),
+    (["--lr", "inf"], ["--lr", "inf"]),
+    (["--lr", "1e999"], ["--lr", "1e999"]),
+    (["--lr", "fast"], ["--lr", "fast", "not a number"]),
+    (["--lr", ""], ["--lr"]),
+    (["--balls", "0"], ["--balls", "0", ">= 1"]),
+    (["--balls", "2.5"], ["--balls", "2.5", "not an integer"]),
+    (["--balls", "9" * 5000], ["--balls"]),
+    (["--steps", "0"], ["--steps"]),
+    (["--steps", "-5"], ["--steps"]),
+    (["--seed", "-1"], ["--seed"]),
+    (["--fps", "0"], ["--fps", "1", "50"]),
+    (["--fps", "51"], ["--fps"]),
+    (["--frames", "1"], ["--frames"]),
+    (["--size", "10x10"], ["--size", "64"]),
+    (["--size", "800"], ["--size", "800", "WIDTHxHEIGHT"]),
+    (["--size", "99999x600"], ["--size"]),
+    (["--size", "axb"], ["--size"]),
+    (["--size", "-800x600"], ["--size"]),
+    (["--out", "/no/such/folder/x.gif"], ["--out", "does not exist"]),
+    (["--out", "out.txt"], ["--out", ".gif"]),
+    (["--out", "out"], ["--out", ".gif"]),
+    (["--out", "/tmp"], ["--out"]),
+    (["--out", "clip.mp4"], ["--out", "ffmpeg"]),
+    (["--bogus"], ["--bogus"]),
+    (["--lr"], ["--lr"]),
+    (["extra"], ["extra"]),
+    (["--balls", "1000000", "--steps", "100000"], ["--force", "min"]),
+    (["--size", "4096x4096", "--steps", "5000", "--frames", "5000"], ["--frames", "--size"]),
+]
+
+
+@pytest.mark.parametrize("args, words", BAD, ids=[" ".join(a)[:40] for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_2(args, words, capsys):
+    if "clip.mp4" in args and sgd_viz.animation.FFMpegWriter.isAvailable():
+        pytest.skip("ffmpeg is installed here, so .mp4 is valid")
+    with pytest.raises(SystemExit) as exit_:
+        sgd_viz.main(args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for word in words:
+        assert word in err
+
+
+def test_unwritable_folder_is_refused(tmp_path, monkeypatch, capsys):
+    # Root may write anywhere, so the permission check itself is what we can exercise here.
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(SystemExit) as exit_:
+        sgd_viz.main(["--out", str(tmp_path / "x.gif")])
+    assert exit_.value.code == 2 and "not writable" in capsys.readouterr().err
+
+
+def test_error_from_a_real_process_has_no_traceback_and_keeps_the_file(tmp_path):
+    old = tmp_path / "old.gif"
+    old.write_bytes(b"GIF89a precious")
+    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), "--lr", "-3",
+                             "--out", str(old)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--lr" in result.stderr
+    assert old.read_bytes() == b"GIF89a precious"
+
+
+def test_an_internal_error_is_one_line_unless_debug(tmp_path, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(sgd_viz, "simulate", broken)
+    args = ["--out", str(tmp_path / "x.gif"), "--quiet"]
+    assert sgd_viz.main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "please report" in err and "ZeroDivisionError" in err
+    with pytest.raises(ZeroDivisionError):
+        sgd_viz.main([*args, "--debug"])
+
+
+# Fuzzing: whatever the flag values, parsing either accepts them or exits 2 with one line.
+FLAGS = ["--surface", "--optimizer", "--lr", "--balls", "--steps", "--seed", "--fps",
+         "--frames", "--size", "--out"]
+values = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["0", "-1", "1e-12", "1e12", "1e400", "nan", "-inf", "3", "800x600",
+                     "0x0", "x", "wells", "adam", "a.gif", "/", "", " ", "--", "1_000"]),
+    st.integers(-10**6, 10**6).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FLAGS), values), max_size=4))
+def test_fuzzed_flags_parse_or_exit_2(pairs):
+    argv = [part for flag, value in pairs for part in (flag, value)]
+    try:
+        args = sgd_viz.build_parser().parse_args(argv)
+    except SystemExit as exit_:
+        assert exit_.code == 2
+        return
+    assert args.lr > 0 and args.balls >= 1 and args.fps >= 1
+    assert args.out.lower().endswith(tuple(sgd_viz.OUTPUT_KINDS))

@@ -1,0 +1,50 @@
+"""Numbers that go wrong: wild learning rates, starts on the edge, surfaces that overflow.
+The suite runs with warnings as errors, so any RuntimeWarning here fails the test."""
+import numpy as np
+import pytest
+
+import sgd_viz
+from optimizers import OPTIMIZERS
+from surfaces import SURFACES
+
+LEARNING_RATES = [1e-12, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e12]
+
+
+def edge_starts(surface):
+    """The corners, the middles of the edges and a few random points of the bounds."""
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    xs, ys = [xmin, (xmin + xmax) / 2, xmax], [ymin, (ymin + ymax) / 2, ymax]
+    grid = np.array([(x, y) for x in xs for y in ys])
+    return np.concatenate([grid, sgd_viz.uniform_starts(surface, 20, np.random.default_rng(0))])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
+@pytest.mark.parametrize("name", SURFACES)
+def test_any_learning_rate_gives_finite_frozen_runs(name, optimizer):
+    surface = SURFACES[name]
+    low, high = np.array(surface.bounds, dtype=float).T
+    for lr in LEARNING_RATES:
+        run = sgd_viz.simulate(surface, OPTIMIZERS[optimizer](lr=lr), edge_starts(surface), 30)
+        assert np.isfinite(run.positions).all() and np.isfinite(run.losses).all(), lr
+        margin = sgd_viz.ESCAPE * (high - low)
+        assert ((run.positions >= low - margin) & (run.positions <= high + margin)).all()
+        frozen = run.positions[-1][run.diverged[-1]]
+        assert ((frozen >= low) & (frozen <= high)).all()
+        if lr == 1e12 and optimizer == "sgd" and len(surface.minima):
+            # so large a step throws every ball that is not exactly at a minimum off the surface
+            assert run.diverged[-1].mean() > 0.5, lr
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "goldstein_price", "bowl", "saddle"])
+def test_diverged_balls_do_not_move_the_axes(name):
+    surface = SURFACES[name]
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1e6), edge_starts(surface), 5)
+    assert run.diverged[-1].mean() > 0.9     # all but a start exactly at a minimum
+    scene = sgd_viz.draw_scene(surface, "", (160, 120))
+    limits = scene.ax.get_xlim(), scene.ax.get_ylim(), scene.ax.get_zlim()
+    for k in range(len(run.steps)):
+        sgd_viz.draw_frame(scene, run, k)
+    assert (scene.ax.get_xlim(), scene.ax.get_ylim(), scene.ax.get_zlim()) == limits
+    assert scene.ax.get_xlim() == surface.bounds[0] and scene.ax.get_ylim() == surface.bounds[1]
+    pixels = np.asarray(scene.fig.canvas.buffer_rgba())
+    assert pixels[..., 3].min() == 255         # an opaque, fully drawn frame
