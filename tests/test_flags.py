@@ -117,3 +117,19 @@ def test_fuzzed_flags_parse_or_exit_2(pairs):
         return
     assert args.lr > 0 and args.balls >= 1 and args.fps >= 1
     assert args.out.lower().endswith(tuple(sgd_viz.OUTPUT_KINDS))
+
+
+@settings(max_examples=15, deadline=None)
+@given(surface=st.sampled_from(list(sgd_viz.SURFACES)),
+       optimizer=st.sampled_from(list(sgd_viz.OPTIMIZERS)),
+       lr=st.floats(1e-12, 1e12), balls=st.integers(1, 40), steps=st.integers(1, 8),
+       seed=st.integers(0, 2**63 - 1))
+def test_fuzzed_valid_flags_render_and_write_only_the_output(tmp_path_factory, surface,
+                                                            optimizer, lr, balls, steps, seed):
+    folder = tmp_path_factory.mktemp("fuzz")
+    out = folder / "fuzz.gif"
+    argv = ["--surface", surface, "--optimizer", optimizer, "--lr", repr(lr), "--balls",
+            str(balls), "--steps", str(steps), "--seed", str(seed), "--size", "64x64",
+            "--quiet", "--out", str(out)]
+    assert sgd_viz.main(argv) == 0
+    assert os.listdir(folder) == ["fuzz.gif"] and out.read_bytes()[:6] == b"GIF89a"
