@@ -9,10 +9,12 @@ vectorised), then drawn frame by frame into an animated GIF.
     python sgd_viz.py --surface rosenbrock --optimizer adam --lr 0.05
     python sgd_viz.py --surface bowl --lr 4.5                 # too large: the balls fly off
     python sgd_viz.py --balls 50 --steps 60 --size 640x480 --out small.gif
+    python sgd_viz.py --surface "sin(x)*cos(y) + 0.1*(x^2 + y^2)" --bounds=-6,6,-6,6
     python sgd_viz.py --list                                  # surfaces and optimizers
 """
 import argparse
 import contextlib
+import dataclasses
 import difflib
 import math
 import os
@@ -25,6 +27,7 @@ import numpy as np
 from matplotlib import animation
 from PIL import GifImagePlugin, Image
 
+from formula import surface_from_formula
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 
@@ -331,7 +334,8 @@ class CanvasFFMpegWriter(animation.FFMpegWriter):
 
 def title(surface, optimizer):
     """The title line: surface, formula, optimizer and its learning rate."""
-    return f"{surface.name}: {surface.formula}    {optimizer.name}, lr = " \
+    named = f"{surface.name}: " if surface.name != surface.formula else ""
+    return f"{named}{surface.formula}    {optimizer.name}, lr = " \
            f"{optimizer.hyperparameters['lr']:g}"
 
 
@@ -346,12 +350,13 @@ class Parser(argparse.ArgumentParser):
 
 def name_in(registry, what):
     def parse(text):
-        if text in registry:
-            return text
+        if text in registry or (registry is SURFACES and not text.isidentifier()):
+            return text     # a surface that is not a name is a formula, checked in main()
         close = difflib.get_close_matches(text, registry, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
+        formula = " or a formula in x and y" if registry is SURFACES else ""
         raise argparse.ArgumentTypeError(
-            f"unknown {what} {text!r}{hint}; choose from {', '.join(registry)}")
+            f"unknown {what} {text!r}{hint}; choose from {', '.join(registry)}{formula}")
     return parse
 
 
@@ -374,6 +379,18 @@ def positive_float(text):
     if value == 0:
         raise argparse.ArgumentTypeError(f"{text} is out of range: needs > 0")
     return value
+
+
+def bounds_type(text):
+    try:
+        xmin, xmax, ymin, ymax = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not XMIN,XMAX,YMIN,YMAX, "
+                                         "e.g. -5,5,-3,3") from None
+    if not all(map(math.isfinite, (xmin, xmax, ymin, ymax))) or xmin >= xmax or ymin >= ymax:
+        raise argparse.ArgumentTypeError(f"{text} needs finite numbers with XMIN < XMAX "
+                                         "and YMIN < YMAX")
+    return (xmin, xmax), (ymin, ymax)
 
 
 def size_type(text):
@@ -416,7 +433,13 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     scene = parser.add_argument_group("the scene")
     scene.add_argument("--surface", type=name_in(SURFACES, "surface"), default=SURFACE,
-                       help=f"loss surface (default {SURFACE}; --list shows them all)")
+                       help=f"loss surface (default {SURFACE}; --list shows them all), or "
+                            "a formula in x and y such as 'x**2 + 3*y**2' or "
+                            "'sin(x)*cos(y) + 0.1*(x^2 + y^2)'")
+    scene.add_argument("--bounds", type=bounds_type, metavar="XMIN,XMAX,YMIN,YMAX",
+                       help="domain of the surface, written with = when it starts with a "
+                            "minus: --bounds=-6,6,-3,3 (default: the surface's own, or "
+                            "-5,5,-5,5 for a formula)")
     scene.add_argument("--optimizer", type=name_in(OPTIMIZERS, "optimizer"), default=OPTIMIZER,
                        help=f"update rule (default {OPTIMIZER}): {', '.join(OPTIMIZERS)}")
     scene.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
@@ -458,6 +481,14 @@ def list_registries():
     return "\n".join(lines)
 
 
+def surface_of(name_or_formula, bounds=None):
+    """A registered surface, or one built from a formula; `bounds` replaces its domain."""
+    if name_or_formula not in SURFACES:
+        return surface_from_formula(name_or_formula, bounds or ((-5, 5), (-5, 5)))
+    surface = SURFACES[name_or_formula]
+    return surface if bounds is None else dataclasses.replace(surface, bounds=bounds)
+
+
 def estimate(args):
     """Rough (seconds, bytes) a request needs, from timings on a 2-core machine."""
     frames = 1 if args.out.lower().endswith(".png") else min(args.steps + 1, args.frames)
@@ -474,7 +505,10 @@ def main(argv=None):
     if args.list:
         print(list_registries())
         return 0
-    surface = SURFACES[args.surface]
+    try:
+        surface = surface_of(args.surface, args.bounds)
+    except ValueError as error:
+        parser.error(f"argument --surface: {error}")
     try:
         optimizer = OPTIMIZERS[args.optimizer](lr=args.lr)
     except ValueError as error:

@@ -43,6 +43,15 @@ BAD = [
     (["--out", "/tmp"], ["--out"]),
     (["--out", "clip.mp4"], ["--out", "ffmpeg"]),
     (["--bogus"], ["--bogus"]),
+    (["--surface", "__import__('os').system('echo owned')"], ["--surface", "not allowed"]),
+    (["--surface", "x.__class__"], ["--surface", "not allowed"]),
+    (["--surface", "9**9**9"], ["--surface", "inf"]),
+    (["--surface", "log(x)"], ["--surface", "--bounds"]),
+    (["--surface", "x" + "+x" * 20000], ["--surface"]),
+    (["--surface", "x +"], ["--surface", "column"]),
+    (["--bounds=1,0,0,1"], ["--bounds", "XMIN < XMAX"]),
+    (["--bounds", "a,b"], ["--bounds", "XMIN,XMAX,YMIN,YMAX"]),
+    (["--bounds=0,nan,0,1"], ["--bounds"]),
     (["--lr"], ["--lr"]),
     (["extra"], ["extra"]),
     (["--balls", "1000000", "--steps", "100000"], ["--force", "min"]),
@@ -133,3 +142,18 @@ def test_fuzzed_valid_flags_render_and_write_only_the_output(tmp_path_factory, s
             "--quiet", "--out", str(out)]
     assert sgd_viz.main(argv) == 0
     assert os.listdir(folder) == ["fuzz.gif"] and out.read_bytes()[:6] == b"GIF89a"
+
+
+def test_a_formula_surface_renders_on_its_bounds(tmp_path):
+    out = tmp_path / "formula.gif"
+    argv = ["--surface", "x**2 + 3*y**2", "--bounds=-2,2,-1,1", "--balls", "20", "--steps",
+            "5", "--size", "160x120", "--quiet", "--out", str(out)]
+    assert sgd_viz.main(argv) == 0
+    surface = sgd_viz.surface_of("x**2 + 3*y**2", ((-2, 2), (-1, 1)))
+    assert surface.bounds == ((-2, 2), (-1, 1))
+    assert os.listdir(tmp_path) == ["formula.gif"]
+
+
+def test_bounds_replace_a_named_surface_domain():
+    surface = sgd_viz.surface_of("bowl", ((-1, 1), (-2, 2)))
+    assert surface.bounds == ((-1, 1), (-2, 2)) and surface.f([3.0, 2.0]) == 9 / 16 + 1
