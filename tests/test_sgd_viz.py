@@ -1,5 +1,4 @@
 """The entry script: simulation against closed forms, the GIF against its own frames, the CLI."""
-import os
 
 import numpy as np
 import pytest
@@ -9,7 +8,6 @@ import sgd_viz
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
 
 
