@@ -13,9 +13,11 @@ vectorised), then drawn frame by frame into an animated GIF.
     python sgd_viz.py --list                                  # surfaces and optimizers
 """
 import argparse
+import base64
 import contextlib
 import dataclasses
 import difflib
+import io
 import math
 import os
 import struct
@@ -46,14 +48,22 @@ SIZE = (800, 600)           # GIF width and height in pixels
 FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
 TRAIL = 8                   # steps of fading trail drawn behind each ball
-ELEVATION, AZIMUTH = 50, -60    # camera angles in degrees
+VIEW = (38, -58, "linear")  # camera elevation, azimuth (degrees) and height scale ...
+VIEWS = {                   # ... and per surface; "log" shows valleys of values spanning decades
+    "bowl": (35, -60, "linear"), "wells": (50, -60, "linear"), "saddle": (30, -50, "linear"),
+    "rosenbrock": (40, -125, "log"), "beale": (40, -50, "log"), "himmelblau": (45, -60, "log"),
+    "rastrigin": (65, -60, "linear"), "ackley": (45, -60, "linear"),
+    "goldstein_price": (40, -50, "log"), "booth": (35, -50, "log"),
+}
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
+VISIBILITY_GRID = 128       # resolution of the map of what the camera sees of the surface
 SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in BALL_COLOR
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
+MINIMUM_COLOR = "#ffd700"    # the star on each known global minimum
 OUT = "sgd.gif"             # output path; the extension picks the format (OUTPUT_KINDS)
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
-                ".mp4": "video, needs ffmpeg"}
+                ".mp4": "video, needs ffmpeg", ".html": "matplotlib's JavaScript player"}
 
 # --- what the flags accept -------------------------------------------------------------------
 MAX_BALLS = 1_000_000
@@ -154,10 +164,8 @@ class GifWriter(animation.AbstractMovieWriter):
         self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
 
     def grab_frame(self, **savefig_kwargs):
-        canvas = self.fig.canvas
-        rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-        rgb = rgba.convert("RGB")
-        indices = np.asarray(rgb.quantize(palette=self.palette, dither=Image.Dither.NONE))
+        indices = np.asarray(canvas_image(self.fig).quantize(palette=self.palette,
+                                                             dither=Image.Dither.NONE))
         if self.previous is None:
             self._push(indices, (0, 0))
         else:
@@ -212,58 +220,165 @@ def atomic_output(path):
 
 # --- drawing ---------------------------------------------------------------------------------
 
+def camera(proj):
+    """The camera of a 3D projection matrix in data coordinates: (eye point, None) for a
+    perspective projection, (None, direction to the viewer) for an orthographic one."""
+    centre = np.linalg.svd(proj[[0, 1, 3]])[2][-1]      # the one point projected to nowhere
+    if abs(centre[3]) > 1e-12 * np.abs(centre[:3]).max():
+        return centre[:3] / centre[3], None
+    towards = centre[:3] if (proj @ [*centre[:3], 0])[2] < 0 else -centre[:3]
+    return None, towards
+
+
+def hidden(points, height, bounds, zlim, proj, samples=256, tolerance=2e-3):
+    """Which points (N, 3) on the surface the camera cannot see: march each one's ray toward
+    the camera, inside the drawn box, and look for surface above it (by more than `tolerance`
+    of the height range, so that a ray grazing the surface it starts on is not counted)."""
+    eye, towards = camera(proj)
+    low, high = np.array(bounds, dtype=float).T
+    result = np.zeros(len(points), dtype=bool)
+    t = np.linspace(0, 1, samples + 1)[1:]
+    for start in range(0, len(points), 4096):               # bounded memory for many points
+        p = points[start:start + 4096]
+        d = eye - p if eye is not None else np.broadcast_to(towards, p.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exits = [np.where(d[:, i] > 0, (high[i] - p[:, i]) / d[:, i],
+                              np.where(d[:, i] < 0, (low[i] - p[:, i]) / d[:, i], np.inf))
+                     for i in range(2)]
+            exits.append(np.where(d[:, 2] > 0, (zlim[1] - p[:, 2]) / d[:, 2], np.inf))
+        reach = np.minimum.reduce(exits)
+        ray = p[:, None, :] + (reach[:, None] * t)[..., None] * d[:, None, :]
+        under = ray[..., 2] < height(ray[..., :2]) - tolerance * (zlim[1] - zlim[0])
+        result[start:start + 4096] = under.any(axis=1)
+    return result
+
+
+def bilinear(values, bounds):
+    """Interpolate a grid of values over `bounds` (rows along y) at points (..., 2)."""
+    (xmin, xmax), (ymin, ymax) = bounds
+    rows, cols = values.shape
+
+    def at(p):
+        u = np.clip((p[..., 0] - xmin) / (xmax - xmin) * (cols - 1), 0, cols - 1)
+        v = np.clip((p[..., 1] - ymin) / (ymax - ymin) * (rows - 1), 0, rows - 1)
+        i, j = np.minimum(v.astype(int), rows - 2), np.minimum(u.astype(int), cols - 2)
+        fv, fu = v - i, u - j
+        return ((values[i, j] * (1 - fu) + values[i, j + 1] * fu) * (1 - fv)
+                + (values[i + 1, j] * (1 - fu) + values[i + 1, j + 1] * fu) * fv)
+    return at
+
+
 class Scene(NamedTuple):
-    """The figure with its static parts drawn once, and the artists that move."""
+    """The figure with its static parts drawn once, and what frames need to draw the rest."""
 
     surface: object
+    height: object          # p -> drawn height: the loss, or its log for a log-scaled view
+    hidden: object          # (N, 3) drawn points -> bool, True where the surface hides them
     fig: object
     ax: object
     background: object      # pixels of the static figure, restored before every frame
     trails: object
     balls: object
+    behind: object          # balls hidden by the surface, drawn hollow
     lost: object            # diverged balls
     status: object          # the text line that changes every frame
 
 
+def heights(surface, scale, grid):
+    """The drawn height function and its values on a grid x grid mesh over the bounds."""
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)),
+                    axis=-1)
+    if scale != "log":
+        return surface.f, mesh, surface.f(mesh)
+    floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
+
+    def height(p):
+        return np.log10(1 + np.maximum(surface.f(p) - floor, 0))
+    return height, mesh, height(mesh)
+
+
+def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
+    """A function telling which drawn points the camera cannot see. A map of the height field's
+    visibility is marched once; balls in cells where the map changes get their own march."""
+    (xmin, xmax), (ymin, ymax) = bounds
+    fine = np.stack(np.meshgrid(np.linspace(xmin, xmax, 3 * grid),
+                                np.linspace(ymin, ymax, 3 * grid)), axis=-1)
+    coarse = bilinear(height(fine), bounds)         # fast heights for marching the map
+    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)),
+                    axis=-1).reshape(-1, 2)
+    nodes = np.column_stack([mesh, height(mesh)])
+    seen = bilinear(hidden(nodes, coarse, bounds, zlim, proj).reshape(grid, grid).astype(float),
+                    bounds)
+
+    def is_hidden(points):
+        guess = seen(points[:, :2])
+        result = guess >= 0.5
+        unsure = (guess > 0) & (guess < 1)
+        if unsure.any():
+            result[unsure] = hidden(points[unsure], height, bounds, zlim, proj)
+        return result
+    return is_hidden
+
+
 def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
-    """Draw the static figure (surface, axes, labels, legend) once; return it with the moving
-    artists, empty and marked animated so that only frames draw them."""
+    """Draw the static figure (surface, minima, axes, labels, legend) once; return it with the
+    moving artists, empty and marked animated so that only frames draw them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    width, height = size
-    dpi = 100 * min(width / 800, height / 600) ** 0.5 + 0.0    # text scales with the picture
-    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="white")
+    width, height_px = size
+    dpi = 100 * min(width / 800, height_px / 600) ** 0.5    # text scales with the picture
+    fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 0.9), projection="3d", computed_zorder=False)
+    ax = fig.add_axes((0, 0.03, 1, 0.87), projection="3d", computed_zorder=False)
+    elevation, azimuth, scale = VIEWS.get(surface.name, VIEW)
+    height, mesh, z = heights(surface, scale, grid)
+    ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=SURFACE_CMAP, rcount=grid,
+                    ccount=grid, linewidth=0, antialiased=False, zorder=1)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    xs, ys = np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)
-    mesh = np.stack(np.meshgrid(xs, ys), axis=-1)
-    heights = surface.f(mesh)
-    ax.plot_surface(mesh[..., 0], mesh[..., 1], heights, cmap=SURFACE_CMAP, rcount=grid,
-                    ccount=grid, linewidth=0, antialiased=False, alpha=1.0, zorder=1)
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(heights.min(), heights.max()),
-           xlabel="x", ylabel="y", zlabel="loss")
-    ax.view_init(elev=ELEVATION, azim=AZIMUTH)
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel="x",
+           ylabel="y", zlabel="loss (log scale)" if scale == "log" else "loss")
+    if scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
+        floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
+        losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
+        ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
+        ax.set_zlim(z.min(), z.max())
+    ax.view_init(elev=elevation, azim=azimuth)
     ax.tick_params(labelsize="small")
+    if len(surface.minima):
+        ax.scatter(*surface.minima.T, height(surface.minima), marker="*", s=180,
+                   c=MINIMUM_COLOR, edgecolors="black", linewidths=0.7, depthshade=False,
+                   zorder=2)
     fig.text(0.02, 0.96, title, fontsize="large", va="center")
+    if surface.formula != surface.name:
+        fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", color="0.3")
     status = fig.text(0.02, 0.915, "", fontsize="medium", va="center", family="monospace",
                       animated=True)
     ax.legend(handles=[
         Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="black", label="ball"),
-        Line2D([], [], ls="", marker="X", ms=8, mfc=DIVERGED_COLOR, mec="black", label="diverged"),
-    ], loc="upper right", bbox_to_anchor=(0.98, 1.08), frameon=False, fontsize="small")
+        Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec=BALL_COLOR, mew=1.2,
+               label="behind the hill"),
+        Line2D([], [], ls="", marker="X", ms=8, mfc=DIVERGED_COLOR, mec="black",
+               label="diverged"),
+        *([Line2D([], [], ls="", marker="*", ms=11, mfc=MINIMUM_COLOR, mec="black",
+                  label="global minimum")] if len(surface.minima) else []),
+    ], loc="upper right", bbox_to_anchor=(0.99, 1.1), frameon=False, fontsize="small")
     # One line per age, each holding that age's segment of every ball (NaN-separated): the
     # trails fade with age and cost TRAIL paths per frame, not TRAIL x balls.
     trails = [ax.plot([], [], [], color=BALL_COLOR, lw=1.2, alpha=0.85 * (1 - age / trail),
-                      animated=True, zorder=2)[0] for age in range(trail)]
+                      animated=True, zorder=3)[0] for age in range(trail)]
+    behind = ax.scatter([], [], [], s=28, facecolors="none", edgecolors=BALL_COLOR,
+                        linewidths=1.2, alpha=0.75, depthshade=False, animated=True, zorder=4)
     balls = ax.scatter([], [], [], s=28, c=BALL_COLOR, edgecolors="black", linewidths=0.6,
-                       depthshade=False, animated=True, zorder=3)
+                       depthshade=False, animated=True, zorder=5)
     lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
-                      linewidths=0.6, depthshade=False, animated=True, zorder=4)
+                      linewidths=0.6, depthshade=False, animated=True, zorder=6)
     fig.canvas.draw()
-    return Scene(surface, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), trails, balls, lost, status)
+    is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj())
+    return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox),
+                 trails, balls, behind, lost, status)
 
 
 def draw_frame(scene, run, k, trail=TRAIL):
@@ -274,26 +389,35 @@ def draw_frame(scene, run, k, trail=TRAIL):
     first = max(0, k - trail)
     # Balls in the escape margin are shown on the edge: nothing is drawn outside the surface.
     shown = np.clip(run.positions[first:k + 1], *np.array(surface.bounds, dtype=float).T)
-    xyz = np.concatenate([shown, surface.f(shown)[..., None]], axis=-1)
+    xyz = np.concatenate([shown, scene.height(shown)[..., None]], axis=-1)
     gap = np.full_like(xyz[0], np.nan)
     for age, line in enumerate(scene.trails):
         if age < k - first:
             line.set_data_3d(np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1).reshape(-1, 3).T)
         else:
             line.set_data_3d([], [], [])
-    moving, frozen = xyz[-1][~diverged], xyz[-1][diverged]
-    scene.balls._offsets3d = tuple(moving.T)
-    scene.lost._offsets3d = tuple(frozen.T)
+    moving = xyz[-1][~diverged]
+    behind = scene.hidden(moving)
+    # mplot3d has no public setter for a 3D scatter's points; its own examples set _offsets3d.
+    scene.balls._offsets3d = tuple(moving[~behind].T)
+    scene.behind._offsets3d = tuple(moving[behind].T)
+    scene.lost._offsets3d = tuple(xyz[-1][diverged].T)
     mean = f"{np.mean(losses[~diverged]):10.4g}" if len(moving) else "         -"
     scene.status.set_text(f"step {run.steps[k]:>4}/{run.steps[-1]}   mean loss {mean}   "
-                          f"diverged {len(frozen)}/{len(diverged)}")
+                          f"diverged {diverged.sum()}/{len(diverged)}")
     fig.canvas.restore_region(scene.background)
     for line in scene.trails:
         ax.draw_artist(line)
-    for dots in (scene.balls, scene.lost):
+    for dots in (scene.behind, scene.balls, scene.lost):
         dots.do_3d_projection()
         ax.draw_artist(dots)
     fig.draw_artist(scene.status)
+
+
+def canvas_image(fig):
+    """The figure's canvas as it stands, as an RGB image."""
+    width, height = fig.canvas.get_width_height()
+    return Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba()).convert("RGB")
 
 
 def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
@@ -308,10 +432,12 @@ def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
     with atomic_output(out) as tmp:
         if kind == ".png":
             draw_frame(scene, run, frames - 1, trail)
-            Image.frombuffer("RGBA", size, scene.fig.canvas.buffer_rgba()).save(tmp, "PNG")
+            canvas_image(scene.fig).save(tmp, "PNG")
             return
         if kind == ".mp4":
             writer = CanvasFFMpegWriter(fps=fps)
+        elif kind == ".html":
+            writer = CanvasHTMLWriter(fps=fps, embed_frames=True, default_mode="loop")
         else:
             samples = []
             for k in sorted({0, frames // 2, frames - 1}):
@@ -332,11 +458,18 @@ class CanvasFFMpegWriter(animation.FFMpegWriter):
         self._proc.stdin.write(self.fig.canvas.buffer_rgba())
 
 
+class CanvasHTMLWriter(animation.HTMLWriter):
+    """matplotlib's JavaScript player, fed the canvas as it stands, as PNG frames."""
+
+    def grab_frame(self, **savefig_kwargs):
+        png = io.BytesIO()
+        canvas_image(self.fig).save(png, "PNG")
+        self._saved_frames.append(base64.encodebytes(png.getvalue()).decode("ascii"))
+
+
 def title(surface, optimizer):
-    """The title line: surface, formula, optimizer and its learning rate."""
-    named = f"{surface.name}: " if surface.name != surface.formula else ""
-    return f"{named}{surface.formula}    {optimizer.name}, lr = " \
-           f"{optimizer.hyperparameters['lr']:g}"
+    """The title line: surface, optimizer and its learning rate (the formula goes below)."""
+    return f"{surface.name}    {optimizer.name}, lr = {optimizer.hyperparameters['lr']:g}"
 
 
 # --- command line ----------------------------------------------------------------------------
