@@ -376,7 +376,8 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
     lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
                       linewidths=0.6, depthshade=False, animated=True, zorder=6)
     fig.canvas.draw()
-    is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj())
+    is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
+                           grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
     return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox),
                  trails, balls, behind, lost, status)
 
