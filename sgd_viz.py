@@ -61,6 +61,15 @@ SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in 
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
 MINIMUM_COLOR = "#ffd700"    # the star on each known global minimum
+ORBIT = 0                   # degrees the camera turns over the animation (slower: no cached scene)
+THEME = "light"             # "light" or "dark", see THEMES
+THEMES = {                  # matplotlib settings for each theme
+    "light": {"figure.facecolor": "white"},
+    "dark": {"figure.facecolor": "#14171c", "axes.facecolor": "#14171c",
+             "text.color": "#e6e6e6", "axes.labelcolor": "#e6e6e6", "xtick.color": "#b8b8b8",
+             "ytick.color": "#b8b8b8", "axes.edgecolor": "#6b7078", "grid.color": "#343a42",
+             **{f"axes3d.{axis}axis.panecolor": "#1c2027" for axis in "xyz"}},
+}
 OUT = "sgd.gif"             # output path; the extension picks the format (OUTPUT_KINDS)
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
                 ".mp4": "video, needs ffmpeg", ".html": "matplotlib's JavaScript player"}
@@ -330,7 +339,7 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
 
     width, height_px = size
     dpi = 100 * min(width / 800, height_px / 600) ** 0.5    # text scales with the picture
-    fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi, facecolor="white")
+    fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0.03, 1, 0.87), projection="3d", computed_zorder=False)
     elevation, azimuth, scale = VIEWS.get(surface.name, VIEW)
@@ -353,7 +362,7 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
                    zorder=2)
     fig.text(0.02, 0.96, title, fontsize="large", va="center")
     if surface.formula != surface.name:
-        fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", color="0.3")
+        fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
     status = fig.text(0.02, 0.915, "", fontsize="medium", va="center", family="monospace",
                       animated=True)
     ax.legend(handles=[
@@ -421,18 +430,37 @@ def canvas_image(fig):
     return Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba()).convert("RGB")
 
 
-def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
-           progress=False):
-    """Draw `run` into `out`: a .gif, an .mp4 (needs ffmpeg) or a .png poster of the last step.
-    The old file is replaced only when the new one is complete."""
+def turn(scene, azimuth):
+    """The scene seen from another azimuth: the static part is drawn again, and balls are hidden
+    by marching their own rays (a visibility map would have to be redone every frame)."""
+    scene.ax.view_init(elev=scene.ax.elev, azim=azimuth)
+    scene.fig.canvas.draw()
+    zlim, proj = scene.ax.get_zlim(), scene.ax.get_proj()
+    return scene._replace(
+        background=scene.fig.canvas.copy_from_bbox(scene.fig.bbox),
+        hidden=lambda points: hidden(points, scene.height, scene.surface.bounds, zlim, proj))
+
+
+def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD, orbit=ORBIT,
+           theme=THEME, progress=False):
+    """Draw `run` into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png poster of the
+    last step, the camera turning by `orbit` degrees over the animation. The old file is
+    replaced only when the new one is complete."""
+    from matplotlib import rc_context
     from tqdm import tqdm
 
-    scene = draw_scene(surface, title, size, trail)
     frames = len(run.steps)
     kind = os.path.splitext(out)[1].lower()
-    with atomic_output(out) as tmp:
+    with rc_context(THEMES[theme]), atomic_output(out) as tmp:
+        scene = draw_scene(surface, title, size, trail)
+        start = scene.ax.azim
+
+        def frame(k):
+            shown = turn(scene, start + orbit * k / max(1, frames - 1)) if orbit else scene
+            draw_frame(shown, run, k, trail)
+
         if kind == ".png":
-            draw_frame(scene, run, frames - 1, trail)
+            frame(frames - 1)
             canvas_image(scene.fig).save(tmp, "PNG")
             return
         if kind == ".mp4":
@@ -442,12 +470,12 @@ def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
         else:
             samples = []
             for k in sorted({0, frames // 2, frames - 1}):
-                draw_frame(scene, run, k, trail)
+                frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
             writer = GifWriter(fps, make_palette(samples), hold)
         with writer.saving(scene.fig, tmp, scene.fig.dpi):
             for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
-                draw_frame(scene, run, k, trail)
+                frame(k)
                 writer.grab_frame()
 
 
@@ -593,6 +621,11 @@ def build_parser():
                               f"denser early, always with the last step (default {FRAMES})")
     picture.add_argument("--size", type=size_type, default=SIZE, metavar="WxH",
                          help="GIF size in pixels (default {}x{})".format(*SIZE))
+    picture.add_argument("--orbit", type=number_in(float, -3600, 3600), default=ORBIT,
+                         metavar="DEG", help="turn the camera by DEG degrees over the animation "
+                                             f"(default {ORBIT}; slower, the scene is redrawn)")
+    picture.add_argument("--theme", choices=THEMES, default=THEME,
+                         help=f"colours of the figure (default {THEME})")
     picture.add_argument("--out", type=output_path, default=OUT,
                          help=f"output GIF, replaced only when complete (default {OUT})")
     picture.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -658,7 +691,8 @@ def main(argv=None):
         run = simulate(surface, optimizer, starts, args.steps,
                        frame_steps(args.steps, args.frames))
         render(run, surface, title(surface, optimizer), args.out, size=args.size,
-               fps=args.fps, progress=not args.quiet and sys.stderr.isatty())
+               fps=args.fps, orbit=args.orbit, theme=args.theme,
+               progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; {args.out} is unchanged", file=sys.stderr)
         return 130

@@ -210,3 +210,30 @@ def test_a_point_in_a_pit_seen_from_the_side_is_hidden_and_from_above_is_not():
         ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(-1, 0))
         ax.view_init(elev=elevation, azim=30)
         assert sgd_viz.hidden(bottom, f, bounds, (-1, 0), ax.get_proj())[0] == expected
+
+
+# --- looks and outputs -----------------------------------------------------------------------
+
+def test_dark_theme_has_a_dark_background(tmp_path):
+    out = tmp_path / "dark.gif"
+    assert sgd_viz.main(["--balls", "5", "--steps", "2", "--size", "160x120", "--quiet",
+                         "--theme", "dark", "--out", str(out)]) == 0
+    corner = frames_of(out)[0][0][2, 2]
+    assert corner.max() < 40
+
+
+def test_orbit_turns_the_camera_and_keeps_the_balls_on_the_surface(tmp_path):
+    out = tmp_path / "orbit.gif"
+    assert sgd_viz.main(["--balls", "5", "--steps", "4", "--size", "160x120", "--quiet",
+                         "--orbit", "90", "--out", str(out)]) == 0
+    first, last = frames_of(out)[0][0], frames_of(out)[-1][0]
+    assert np.mean(np.any(first != last, axis=-1)) > 0.2       # the whole scene moved
+
+
+def test_html_output_is_a_player_with_every_frame(tmp_path):
+    out = tmp_path / "player.html"
+    assert sgd_viz.main(["--balls", "5", "--steps", "3", "--size", "160x120", "--quiet",
+                         "--out", str(out)]) == 0
+    html = out.read_text()
+    assert "<script" in html and html.count("data:image/png;base64") >= 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["player.html"]
