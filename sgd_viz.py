@@ -48,12 +48,21 @@ SIZE = (800, 600)           # GIF width and height in pixels
 FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
 TRAIL = 8                   # steps of fading trail drawn behind each ball
-VIEW = (38, -58, "linear")  # camera elevation, azimuth (degrees) and height scale ...
-VIEWS = {                   # ... and per surface; "log" shows valleys of values spanning decades
-    "bowl": (35, -60, "linear"), "wells": (50, -60, "linear"), "saddle": (30, -50, "linear"),
-    "rosenbrock": (40, -125, "log"), "beale": (40, -50, "log"), "himmelblau": (45, -60, "log"),
-    "rastrigin": (65, -60, "linear"), "ackley": (45, -60, "linear"),
-    "goldstein_price": (40, -50, "log"), "booth": (35, -50, "log"),
+class View(NamedTuple):
+    """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
+
+    elevation: float = 38
+    azimuth: float = -58
+    scale: str = "linear"   # "log" shows the valleys of surfaces whose values span decades
+    floor: bool = True      # contour lines on the floor of the box (noise on egg-box surfaces)
+
+
+VIEWS = {                   # per surface; others get View()
+    "bowl": View(35, -60), "wells": View(50, -60), "saddle": View(30, -50),
+    "rosenbrock": View(40, -125, "log"), "beale": View(40, -50, "log"),
+    "himmelblau": View(45, -60, "log"), "rastrigin": View(65, -60, floor=False),
+    "ackley": View(45, -60, floor=False), "levi": View(45, -60, floor=False),
+    "goldstein_price": View(40, -50, "log"), "booth": View(35, -50, "log"),
 }
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
 VISIBILITY_GRID = 128       # resolution of the map of what the camera sees of the surface
@@ -334,6 +343,7 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
     """Draw the static figure (surface, minima, axes, labels, legend) once; return it with the
     moving artists, empty and marked animated so that only frames draw them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import LightSource
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -342,19 +352,23 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
     fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0.03, 1, 0.87), projection="3d", computed_zorder=False)
-    elevation, azimuth, scale = VIEWS.get(surface.name, VIEW)
-    height, mesh, z = heights(surface, scale, grid)
+    view = VIEWS.get(surface.name, View())
+    height, mesh, z = heights(surface, view.scale, grid)
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=SURFACE_CMAP, rcount=grid,
-                    ccount=grid, linewidth=0, antialiased=False, zorder=1)
+                    ccount=grid, linewidth=0, antialiased=False, zorder=1, shade=True,
+                    lightsource=LightSource(azdeg=300, altdeg=50))
+    if view.floor:
+        ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
+                   cmap=SURFACE_CMAP, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel="x",
-           ylabel="y", zlabel="loss (log scale)" if scale == "log" else "loss")
-    if scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
+           ylabel="y", zlabel="loss (log scale)" if view.scale == "log" else "loss")
+    if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
         losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
         ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
         ax.set_zlim(z.min(), z.max())
-    ax.view_init(elev=elevation, azim=azimuth)
+    ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize="small")
     if len(surface.minima):
         ax.scatter(*surface.minima.T, height(surface.minima), marker="*", s=180,

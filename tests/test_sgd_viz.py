@@ -180,7 +180,7 @@ def test_long_runs_are_sampled_to_the_frame_budget(tmp_path):
 def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, monkeypatch):
     # The reference marches every ball's own ray against the true surface with 1000 samples;
     # the scene uses a visibility map marched once plus a march for balls near its edges.
-    monkeypatch.setitem(sgd_viz.VIEWS, name, (elevation, azimuth, "linear"))
+    monkeypatch.setitem(sgd_viz.VIEWS, name, sgd_viz.View(elevation, azimuth))
     surface = SURFACES[name]
     scene = sgd_viz.draw_scene(surface, "", (320, 240))
     balls = sgd_viz.uniform_starts(surface, 2000, np.random.default_rng(1))
