@@ -256,8 +256,9 @@ def hidden(points, height, bounds, zlim, proj, samples=256, tolerance=2e-3):
     low, high = np.array(bounds, dtype=float).T
     result = np.zeros(len(points), dtype=bool)
     t = np.linspace(0, 1, samples + 1)[1:]
-    for start in range(0, len(points), 4096):               # bounded memory for many points
-        p = points[start:start + 4096]
+    for start in range(0, len(points), 1024):               # bounded memory for many points
+        block = slice(start, start + 1024)
+        p = points[block]
         d = eye - p if eye is not None else np.broadcast_to(towards, p.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             exits = [np.where(d[:, i] > 0, (high[i] - p[:, i]) / d[:, i],
@@ -267,7 +268,7 @@ def hidden(points, height, bounds, zlim, proj, samples=256, tolerance=2e-3):
         reach = np.minimum.reduce(exits)
         ray = p[:, None, :] + (reach[:, None] * t)[..., None] * d[:, None, :]
         under = ray[..., 2] < height(ray[..., :2]) - tolerance * (zlim[1] - zlim[0])
-        result[start:start + 4096] = under.any(axis=1)
+        result[block] = under.any(axis=1)
     return result
 
 
