@@ -40,6 +40,8 @@ LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x)
 BALLS = 300                 # number of balls, dropped uniformly at random over the surface
 STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
+NOISE = 0.0                 # standard deviation of Gaussian noise added to every gradient
+TOL = None                  # converged when the loss changes by less than this (None: never)
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 FRAMES = 200                # frame budget: longer runs are sampled, denser early
 
@@ -95,12 +97,13 @@ MAX_MEMORY = 4e9            # bytes
 # --- simulation ------------------------------------------------------------------------------
 
 class Run(NamedTuple):
-    """A simulated run, one row per recorded step; diverged balls stay frozen on the edge."""
+    """A simulated run, one row per recorded step; settled balls stay where they stopped."""
 
     steps: np.ndarray       # (T,) step number of each row, starting at 0
     positions: np.ndarray   # (T, N, 2)
     losses: np.ndarray      # (T, N), finite
-    diverged: np.ndarray    # (T, N) bool
+    diverged: np.ndarray    # (T, N) bool: left the surface, frozen on the bounds' edge
+    converged: np.ndarray   # (T, N) bool: loss changed by less than the tolerance, stopped
 
 
 def uniform_starts(surface, balls, rng):
@@ -118,33 +121,56 @@ def frame_steps(steps, frames=None):
     return np.unique(np.maximum(np.arange(frames), quadratic))
 
 
-def simulate(surface, optimizer, starts, steps, record=None):
+def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEED, tol=None):
     """Step every ball `steps` times at once, keeping the steps in `record` (default: all).
-    A ball that leaves the bounds by more than ESCAPE of their span, or whose numbers
-    overflow, is diverged: frozen on the bounds' edge from then on."""
+    `noise` adds Gaussian noise of that standard deviation to every gradient, drawn from a
+    stream that depends only on `seed`, so runs with other optimizers get the same noise.
+    A ball that leaves the bounds by more than ESCAPE of their span, or whose numbers overflow,
+    is diverged: frozen on the bounds' edge. With `tol`, a ball whose loss changes by less
+    than `tol` in a step is converged and stops."""
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     low, high = np.array(surface.bounds, dtype=float).T
     margin = ESCAPE * (high - low)
+    noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
     x = np.asarray(starts, dtype=float)
     diverged = np.zeros(len(x), dtype=bool)
+    converged = np.zeros(len(x), dtype=bool)
     positions = np.empty((len(record), *x.shape))
     lost = np.empty((len(record), len(x)), dtype=bool)
+    settled = np.empty((len(record), len(x)), dtype=bool)
+    loss = surface.f(x)
     row = 0
     state = optimizer.init(x)
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
         for t in range(steps + 1):
             if t > 0:
-                x_new, state = optimizer.update(x, surface.grad(x), state)
+                grad = surface.grad(x)
+                if noise:
+                    grad = grad + noise * noise_stream.standard_normal(x.shape)
+                x_new, state = optimizer.update(x, grad, state)
                 finite = np.isfinite(x_new).all(axis=1)
                 inside = ((x_new >= low - margin) & (x_new <= high + margin)).all(axis=1)
-                escaped = ~diverged & ~(finite & inside)
+                moving = ~(diverged | converged)
+                escaped = moving & ~(finite & inside)
                 edge = np.clip(np.where(finite[:, None], x_new, x), low, high)
-                x = np.where(diverged[:, None], x, np.where(escaped[:, None], edge, x_new))
+                x = np.where(moving[:, None], np.where(escaped[:, None], edge, x_new), x)
                 diverged = diverged | escaped
+                if tol is not None:
+                    new_loss = surface.f(x)
+                    converged = converged | (moving & ~escaped & (np.abs(new_loss - loss) < tol))
+                    loss = new_loss
             if row < len(record) and record[row] == t:
-                positions[row], lost[row] = x, diverged
+                positions[row], lost[row], settled[row] = x, diverged, converged
                 row += 1
-    return Run(record, positions, surface.f(positions), lost)
+    return Run(record, positions, surface.f(positions), lost, settled)
+
+
+def until_settled(run):
+    """The run cut after the first step where every ball has converged or diverged."""
+    done = (run.diverged | run.converged).all(axis=1)
+    if not done.any():
+        return run
+    return Run(*(values[:np.argmax(done) + 1] for values in run))
 
 
 # --- writing a GIF ---------------------------------------------------------------------------
@@ -298,6 +324,7 @@ class Scene(NamedTuple):
     background: object      # pixels of the static figure, restored before every frame
     trails: object
     balls: object
+    settled: object         # converged balls, ringed in white
     behind: object          # balls hidden by the surface, drawn hollow
     lost: object            # diverged balls
     status: object          # the text line that changes every frame
@@ -340,7 +367,7 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     return is_hidden
 
 
-def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
+def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False):
     """Draw the static figure (surface, minima, axes, labels, legend) once; return it with the
     moving artists, empty and marked animated so that only frames draw them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -378,12 +405,14 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
     fig.text(0.02, 0.96, title, fontsize="large", va="center")
     if surface.formula != surface.name:
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
-    status = fig.text(0.02, 0.915, "", fontsize="medium", va="center", family="monospace",
-                      animated=True)
+    status = fig.text(0.02, 0.935, "", fontsize="medium", va="top", family="monospace",
+                      linespacing=1.3, animated=True)
     ax.legend(handles=[
         Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="black", label="ball"),
         Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec=BALL_COLOR, mew=1.2,
                label="behind the hill"),
+        *([Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="white", mew=1.4,
+                  label="converged")] if settling else []),
         Line2D([], [], ls="", marker="X", ms=8, mfc=DIVERGED_COLOR, mec="black",
                label="diverged"),
         *([Line2D([], [], ls="", marker="*", ms=11, mfc=MINIMUM_COLOR, mec="black",
@@ -397,13 +426,15 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID):
                         linewidths=1.2, alpha=0.75, depthshade=False, animated=True, zorder=4)
     balls = ax.scatter([], [], [], s=28, c=BALL_COLOR, edgecolors="black", linewidths=0.6,
                        depthshade=False, animated=True, zorder=5)
+    settled = ax.scatter([], [], [], s=34, c=BALL_COLOR, edgecolors="white", linewidths=1.4,
+                         depthshade=False, animated=True, zorder=5)
     lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
                       linewidths=0.6, depthshade=False, animated=True, zorder=6)
     fig.canvas.draw()
     is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
                            grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
     return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox),
-                 trails, balls, behind, lost, status)
+                 trails, balls, settled, behind, lost, status)
 
 
 def draw_frame(scene, run, k, trail=TRAIL):
@@ -421,19 +452,23 @@ def draw_frame(scene, run, k, trail=TRAIL):
             line.set_data_3d(np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1).reshape(-1, 3).T)
         else:
             line.set_data_3d([], [], [])
-    moving = xyz[-1][~diverged]
-    behind = scene.hidden(moving)
+    on_surface = xyz[-1][~diverged]
+    behind = scene.hidden(on_surface)
+    settled = run.converged[k][~diverged]
     # mplot3d has no public setter for a 3D scatter's points; its own examples set _offsets3d.
-    scene.balls._offsets3d = tuple(moving[~behind].T)
-    scene.behind._offsets3d = tuple(moving[behind].T)
+    scene.balls._offsets3d = tuple(on_surface[~behind & ~settled].T)
+    scene.settled._offsets3d = tuple(on_surface[~behind & settled].T)
+    scene.behind._offsets3d = tuple(on_surface[behind].T)
     scene.lost._offsets3d = tuple(xyz[-1][diverged].T)
-    mean = f"{np.mean(losses[~diverged]):10.4g}" if len(moving) else "         -"
-    scene.status.set_text(f"step {run.steps[k]:>4}/{run.steps[-1]}   mean loss {mean}   "
-                          f"diverged {diverged.sum()}/{len(diverged)}")
+    mean = f"{np.mean(losses[~diverged]):<9.4g}" if len(on_surface) else "-        "
+    last = run.steps[-1]
+    counts = f"converged {settled.sum()}   " if run.converged.any() else ""
+    scene.status.set_text(f"step {run.steps[k]:>{len(str(last))}}/{last}   mean loss {mean}\n"
+                          f"{counts}diverged {diverged.sum()}/{len(diverged)}")
     fig.canvas.restore_region(scene.background)
     for line in scene.trails:
         ax.draw_artist(line)
-    for dots in (scene.behind, scene.balls, scene.lost):
+    for dots in (scene.behind, scene.balls, scene.settled, scene.lost):
         dots.do_3d_projection()
         ax.draw_artist(dots)
     fig.draw_artist(scene.status)
@@ -467,7 +502,7 @@ def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
     frames = len(run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:
-        scene = draw_scene(surface, title, size, trail)
+        scene = draw_scene(surface, title, size, trail, settling=run.converged.any())
         start = scene.ax.azim
 
         def frame(k):
@@ -625,6 +660,12 @@ def build_parser():
                        help=f"number of balls (default {BALLS})")
     scene.add_argument("--steps", type=number_in(int, 1, MAX_STEPS), default=STEPS,
                        help=f"optimizer steps (default {STEPS})")
+    scene.add_argument("--noise", type=number_in(float, 0, 1e6), default=NOISE, metavar="SIGMA",
+                       help="add Gaussian noise of this standard deviation to every gradient, "
+                            f"the same draws for every optimizer (default {NOISE})")
+    scene.add_argument("--tol", type=positive_float, default=TOL, metavar="EPS",
+                       help="a ball whose loss changes by less than EPS in a step has converged "
+                            "and stops; the GIF ends once every ball has settled (default: off)")
     scene.add_argument("--seed", type=number_in(int, 0, 2**63 - 1), default=SEED,
                        help=f"random seed for the starts (default {SEED})")
     picture = parser.add_argument_group("the picture")
@@ -703,8 +744,9 @@ def main(argv=None):
                      .format(*args.size))
     try:
         starts = uniform_starts(surface, args.balls, np.random.default_rng(args.seed))
-        run = simulate(surface, optimizer, starts, args.steps,
-                       frame_steps(args.steps, args.frames))
+        run = until_settled(simulate(surface, optimizer, starts, args.steps,
+                                     frame_steps(args.steps, args.frames), noise=args.noise,
+                                     seed=args.seed, tol=args.tol))
         render(run, surface, title(surface, optimizer), args.out, size=args.size,
                fps=args.fps, orbit=args.orbit, theme=args.theme,
                progress=not args.quiet and sys.stderr.isatty())

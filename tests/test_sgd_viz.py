@@ -237,3 +237,36 @@ def test_html_output_is_a_player_with_every_frame(tmp_path):
     html = out.read_text()
     assert "<script" in html and html.count("data:image/png;base64") >= 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["player.html"]
+
+
+# --- noise and convergence -------------------------------------------------------------------
+
+def test_noise_is_added_to_the_gradient_from_its_own_seeded_stream():
+    surface, lr, sigma = SURFACES["bowl"], 0.5, 0.3
+    starts = sgd_viz.uniform_starts(surface, 20, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=lr), starts, 3, noise=sigma, seed=7)
+    draws = np.random.default_rng([7, 1])
+    x = starts
+    for t in range(1, 4):
+        x = x - lr * (surface.grad(x) + sigma * draws.standard_normal(x.shape))
+        np.testing.assert_allclose(run.positions[t], x, rtol=1e-13)
+    # the same noise reaches every optimizer: momentum's first step equals sgd's
+    other = sgd_viz.simulate(surface, OPTIMIZERS["momentum"](lr=lr), starts, 1, noise=sigma,
+                             seed=7)
+    np.testing.assert_allclose(other.positions[1], run.positions[1], rtol=1e-15)
+
+
+def test_converged_balls_stop_and_a_settled_run_ends():
+    surface, tol = SURFACES["bowl"], 1e-4
+    starts = sgd_viz.uniform_starts(surface, 50, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts, 400, tol=tol)
+    assert run.converged[-1].all() and not run.converged[0].any()
+    first = np.argmax(run.converged, axis=0)                 # step each ball stopped at
+    for ball, t in enumerate(first):
+        assert abs(run.losses[t, ball] - run.losses[t - 1, ball]) < tol
+        assert abs(run.losses[t - 1, ball] - run.losses[t - 2, ball]) >= tol
+        assert (run.positions[t:, ball] == run.positions[t, ball]).all()
+    cut = sgd_viz.until_settled(run)
+    assert len(cut.steps) == first.max() + 1 and cut.steps[-1] == first.max()
+    assert sgd_viz.until_settled(sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts,
+                                                  3)).steps[-1] == 3
