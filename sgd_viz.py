@@ -40,6 +40,7 @@ LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x)
 BALLS = 300                 # number of balls, dropped uniformly at random over the surface
 STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
+BATCH_SIZE = None           # rows per gradient on linear_regression (None: all of them)
 NOISE = 0.0                 # standard deviation of Gaussian noise added to every gradient
 TOL = None                  # converged when the loss changes by less than this (None: never)
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
@@ -57,6 +58,7 @@ class View(NamedTuple):
     azimuth: float = -58
     scale: str = "linear"   # "log" shows the valleys of surfaces whose values span decades
     floor: bool = True      # contour lines on the floor of the box (noise on egg-box surfaces)
+    labels: tuple = ("x", "y")
 
 
 VIEWS = {                   # per surface; others get View()
@@ -65,6 +67,7 @@ VIEWS = {                   # per surface; others get View()
     "himmelblau": View(45, -60, "log"), "rastrigin": View(65, -60, floor=False),
     "ackley": View(45, -60, floor=False), "levi": View(45, -60, floor=False),
     "goldstein_price": View(40, -50, "log"), "booth": View(35, -50, "log"),
+    "linear_regression": View(40, -60, labels=("w (slope)", "b (intercept)")),
 }
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
 VISIBILITY_GRID = 128       # resolution of the map of what the camera sees of the surface
@@ -121,10 +124,22 @@ def frame_steps(steps, frames=None):
     return np.unique(np.maximum(np.arange(frames), quadratic))
 
 
-def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEED, tol=None):
+def minibatches(samples, size, rng):
+    """Row indices of successive mini-batches: every epoch a new shuffle of all `samples` rows,
+    cut into batches of `size` (the last one smaller when `size` does not divide `samples`)."""
+    while True:
+        order = rng.permutation(samples)
+        for start in range(0, samples, size):
+            yield order[start:start + size]
+
+
+def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEED, tol=None,
+             batch_size=None):
     """Step every ball `steps` times at once, keeping the steps in `record` (default: all).
-    `noise` adds Gaussian noise of that standard deviation to every gradient, drawn from a
-    stream that depends only on `seed`, so runs with other optimizers get the same noise.
+    On a surface over a data set, `batch_size` rows drawn by `minibatches` give each step's
+    gradient (all balls see the same batch); None uses every row (batch gradient descent).
+    `noise` adds Gaussian noise of that standard deviation to every gradient. Batches and noise
+    come from streams that depend only on `seed`: runs with other optimizers get the same.
     A ball that leaves the bounds by more than ESCAPE of their span, or whose numbers overflow,
     is diverged: frozen on the bounds' edge. With `tol`, a ball whose loss changes by less
     than `tol` in a step is converged and stops."""
@@ -132,6 +147,8 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     low, high = np.array(surface.bounds, dtype=float).T
     margin = ESCAPE * (high - low)
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
+    batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
+               if batch_size and surface.samples else None)
     x = np.asarray(starts, dtype=float)
     diverged = np.zeros(len(x), dtype=bool)
     converged = np.zeros(len(x), dtype=bool)
@@ -144,7 +161,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
         for t in range(steps + 1):
             if t > 0:
-                grad = surface.grad(x)
+                grad = surface.grad(x, next(batches)) if batches else surface.grad(x)
                 if noise:
                     grad = grad + noise * noise_stream.standard_normal(x.shape)
                 x_new, state = optimizer.update(x, grad, state)
@@ -328,6 +345,7 @@ class Scene(NamedTuple):
     behind: object          # balls hidden by the surface, drawn hollow
     lost: object            # diverged balls
     status: object          # the text line that changes every frame
+    epoch_length: int       # mini-batches per epoch, 0 for a surface without data
 
 
 def heights(surface, scale, grid):
@@ -367,7 +385,7 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     return is_hidden
 
 
-def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False):
+def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False, epoch_length=0):
     """Draw the static figure (surface, minima, axes, labels, legend) once; return it with the
     moving artists, empty and marked animated so that only frames draw them."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -389,8 +407,8 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False):
         ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
                    cmap=SURFACE_CMAP, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel="x",
-           ylabel="y", zlabel="loss (log scale)" if view.scale == "log" else "loss")
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel=view.labels[0],
+           ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
     if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
         losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
@@ -434,7 +452,7 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False):
     is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
                            grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
     return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox),
-                 trails, balls, settled, behind, lost, status)
+                 trails, balls, settled, behind, lost, status, epoch_length)
 
 
 def draw_frame(scene, run, k, trail=TRAIL):
@@ -461,9 +479,11 @@ def draw_frame(scene, run, k, trail=TRAIL):
     scene.behind._offsets3d = tuple(on_surface[behind].T)
     scene.lost._offsets3d = tuple(xyz[-1][diverged].T)
     mean = f"{np.mean(losses[~diverged]):<9.4g}" if len(on_surface) else "-        "
-    last = run.steps[-1]
+    step, last = run.steps[k], run.steps[-1]
+    step = f"step {step:>{len(str(last))}}/{last}" if not scene.epoch_length else \
+        f"epoch {-(-step // scene.epoch_length)}  iteration {step:>{len(str(last))}}/{last}"
     counts = f"converged {settled.sum()}   " if run.converged.any() else ""
-    scene.status.set_text(f"step {run.steps[k]:>{len(str(last))}}/{last}   mean loss {mean}\n"
+    scene.status.set_text(f"{step}   mean loss {mean}\n"
                           f"{counts}diverged {diverged.sum()}/{len(diverged)}")
     fig.canvas.restore_region(scene.background)
     for line in scene.trails:
@@ -492,7 +512,7 @@ def turn(scene, azimuth):
 
 
 def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD, orbit=ORBIT,
-           theme=THEME, progress=False):
+           theme=THEME, epoch_length=0, progress=False):
     """Draw `run` into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png poster of the
     last step, the camera turning by `orbit` degrees over the animation. The old file is
     replaced only when the new one is complete."""
@@ -502,7 +522,8 @@ def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
     frames = len(run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:
-        scene = draw_scene(surface, title, size, trail, settling=run.converged.any())
+        scene = draw_scene(surface, title, size, trail, settling=run.converged.any(),
+                           epoch_length=epoch_length)
         start = scene.ax.azim
 
         def frame(k):
@@ -546,9 +567,10 @@ class CanvasHTMLWriter(animation.HTMLWriter):
         self._saved_frames.append(base64.encodebytes(png.getvalue()).decode("ascii"))
 
 
-def title(surface, optimizer):
-    """The title line: surface, optimizer and its learning rate (the formula goes below)."""
-    return f"{surface.name}    {optimizer.name}, lr = {optimizer.hyperparameters['lr']:g}"
+def title(surface, optimizer, batch_size=None):
+    """The title line: surface, optimizer, its learning rate and any batch size."""
+    batch = f", batch size {batch_size}" if batch_size else ""
+    return f"{surface.name}    {optimizer.name}, lr = {optimizer.hyperparameters['lr']:g}{batch}"
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -660,6 +682,10 @@ def build_parser():
                        help=f"number of balls (default {BALLS})")
     scene.add_argument("--steps", type=number_in(int, 1, MAX_STEPS), default=STEPS,
                        help=f"optimizer steps (default {STEPS})")
+    scene.add_argument("--batch-size", type=number_in(int, 1, 10**9), default=BATCH_SIZE,
+                       metavar="B", help="on a surface over a data set (linear_regression): rows "
+                       "per gradient; its size m is batch gradient descent, 1 is stochastic, "
+                       "between is mini-batch (default: m)")
     scene.add_argument("--noise", type=number_in(float, 0, 1e6), default=NOISE, metavar="SIGMA",
                        help="add Gaussian noise of this standard deviation to every gradient, "
                             f"the same draws for every optimizer (default {NOISE})")
@@ -736,6 +762,11 @@ def main(argv=None):
         optimizer = OPTIMIZERS[args.optimizer](lr=args.lr)
     except ValueError as error:
         parser.error(f"argument --optimizer: {error}")
+    if args.batch_size is not None and not 1 <= args.batch_size <= surface.samples:
+        parser.error(f"argument --batch-size: {args.batch_size} needs a surface over a data set "
+                     f"and at most its {surface.samples} rows" if surface.samples else
+                     f"argument --batch-size: {surface.name} has no data set to batch; "
+                     "use --surface linear_regression")
     seconds, memory = estimate(args)
     if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not args.force:
         parser.error(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} GB "
@@ -746,9 +777,11 @@ def main(argv=None):
         starts = uniform_starts(surface, args.balls, np.random.default_rng(args.seed))
         run = until_settled(simulate(surface, optimizer, starts, args.steps,
                                      frame_steps(args.steps, args.frames), noise=args.noise,
-                                     seed=args.seed, tol=args.tol))
-        render(run, surface, title(surface, optimizer), args.out, size=args.size,
-               fps=args.fps, orbit=args.orbit, theme=args.theme,
+                                     seed=args.seed, tol=args.tol, batch_size=args.batch_size))
+        batches = args.batch_size and -(-surface.samples // args.batch_size)
+        render(run, surface, title(surface, optimizer, args.batch_size), args.out,
+               size=args.size, fps=args.fps, orbit=args.orbit, theme=args.theme,
+               epoch_length=batches or 0,
                progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; {args.out} is unchanged", file=sys.stderr)

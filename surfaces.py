@@ -25,6 +25,7 @@ class Surface:
     bounds: tuple[tuple[float, float], tuple[float, float]]  # ((xmin, xmax), (ymin, ymax))
     minima: np.ndarray  # (k, 2) global minimisers inside bounds; (0, 2) if unbounded below
     formula: str  # plain text, for titles and --list
+    samples: int = 0  # > 0 for a loss over a dataset: then grad(p, rows) is the mini-batch gradient
 
     def __post_init__(self):
         minima = np.array(self.minima, dtype=float).reshape(-1, 2)
@@ -277,6 +278,29 @@ def mccormick_grad(p):
     return _stack(c + d - 1.5, c - d + 2.5)
 
 
+# Linear regression, the loss of the gradient-descent notes: fit y = w x + b to a seeded dataset
+# of m points drawn around the line y = 1.5 x - 0.5. A point p is a parameter pair (w, b).
+_data = np.random.default_rng(2024)
+REGRESSION_X = _data.uniform(-2, 2, 100)
+REGRESSION_Y = 1.5 * REGRESSION_X - 0.5 + _data.normal(0, 0.6, 100)
+REGRESSION_BEST = np.linalg.lstsq(np.column_stack([REGRESSION_X, np.ones(100)]), REGRESSION_Y,
+                                  rcond=None)[0]
+
+
+def linear_regression(p, rows=slice(None)):
+    """J(w, b) = 1/(2m) sum_i (w x_i + b - y_i)^2, over the data set or the rows of a batch"""
+    w, b = _xy(p)
+    residual = w[..., None] * REGRESSION_X[rows] + b[..., None] - REGRESSION_Y[rows]
+    return 0.5 * np.mean(residual**2, axis=-1)
+
+
+def linear_regression_grad(p, rows=slice(None)):
+    w, b = _xy(p)
+    x = REGRESSION_X[rows]
+    residual = w[..., None] * x + b[..., None] - REGRESSION_Y[rows]
+    return _stack(np.mean(residual * x, axis=-1), np.mean(residual, axis=-1))
+
+
 SURFACES: dict[str, Surface] = {
     s.name: s
     for s in [
@@ -324,5 +348,9 @@ SURFACES: dict[str, Surface] = {
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),
                 np.array([(-0.5471975511965977, -1.5471975511965979)]),
                 "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1"),
+        Surface("linear_regression", linear_regression, linear_regression_grad,
+                ((-2.5, 5.5), (-4.5, 3.5)), REGRESSION_BEST[None],
+                "1/(2m) sum_i (w x_i + b - y_i)^2, m = 100",
+                samples=len(REGRESSION_X)),
     ]
 }

@@ -71,7 +71,7 @@ def test_ctrl_c_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err and err.count("\n") == 1
     assert old.read_bytes() == PRECIOUS
     assert os.listdir(tmp_path) == ["sgd.gif"]

@@ -94,7 +94,8 @@ def assert_gradient_matches_finite_differences(surface, p, where_finite=False):
 
 
 def test_every_registered_surface_has_a_formula():
-    assert set(FORMULAS) == set(SURFACES)
+    # linear_regression sums over a data set: no closed formula in x and y to type
+    assert set(FORMULAS) == set(SURFACES) - {"linear_regression"}
 
 
 @pytest.mark.parametrize("name", FORMULAS)

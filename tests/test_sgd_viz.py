@@ -5,6 +5,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 import sgd_viz
+import surfaces
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 
@@ -270,3 +271,40 @@ def test_converged_balls_stop_and_a_settled_run_ends():
     assert len(cut.steps) == first.max() + 1 and cut.steps[-1] == first.max()
     assert sgd_viz.until_settled(sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts,
                                                   3)).steps[-1] == 3
+
+
+# --- batch, mini-batch and stochastic gradient descent -----------------------------------------
+
+@pytest.mark.parametrize("size", [1, 7, 10, 100])
+def test_each_epoch_uses_every_row_once(size):
+    batches = sgd_viz.minibatches(100, size, np.random.default_rng(0))
+    per_epoch = -(-100 // size)
+    for _ in range(3):
+        epoch = [next(batches) for _ in range(per_epoch)]
+        assert all(len(b) == size for b in epoch[:-1]) and 1 <= len(epoch[-1]) <= size
+        assert np.array_equal(np.sort(np.concatenate(epoch)), np.arange(100))
+
+
+def test_mini_batches_are_really_sampled_and_shared_across_optimizers():
+    surface = SURFACES["linear_regression"]
+    starts = sgd_viz.uniform_starts(surface, 5, np.random.default_rng(0))
+    # With batch size 1 an SGD step is exactly the gradient of one data row.
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 1, batch_size=1, seed=3)
+    row = next(sgd_viz.minibatches(100, 1, np.random.default_rng([3, 2])))
+    np.testing.assert_allclose(run.positions[1], starts - 0.1 * surface.grad(starts, row),
+                               rtol=1e-14)
+    assert not np.allclose(run.positions[1], starts - 0.1 * surface.grad(starts), rtol=1e-6)
+    other = sgd_viz.simulate(surface, OPTIMIZERS["momentum"](lr=0.1), starts, 1, batch_size=1,
+                             seed=3)
+    np.testing.assert_allclose(other.positions[1], run.positions[1], rtol=1e-15)
+
+
+def test_batch_gradient_descent_ends_at_the_least_squares_line():
+    surface = SURFACES["linear_regression"]
+    slope, intercept = np.polyfit(surfaces.REGRESSION_X, surfaces.REGRESSION_Y, 1)
+    starts = sgd_viz.uniform_starts(surface, 20, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.3), starts, 400)
+    np.testing.assert_allclose(run.positions[-1], np.tile([slope, intercept], (20, 1)),
+                               atol=1e-8)
+    noisy = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.3), starts, 400, batch_size=1)
+    assert np.abs(noisy.positions[-1] - [slope, intercept]).max() > 1e-3   # SGD keeps jittering

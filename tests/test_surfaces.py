@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+import surfaces
 from surfaces import SURFACES
 
 NAMES = list(SURFACES)
@@ -64,7 +65,7 @@ def fd_hessian(grad, p, rel_step=1e-5):
 
 def test_registry_is_keyed_by_name_and_starts_with_the_teaching_surfaces():
     assert NAMES[:3] == ["bowl", "wells", "saddle"]
-    assert len(NAMES) == 16
+    assert len(NAMES) == 17
     for name, surface in SURFACES.items():
         assert surface.name == name
         assert isinstance(surface.formula, str) and surface.formula
@@ -73,7 +74,8 @@ def test_registry_is_keyed_by_name_and_starts_with_the_teaching_surfaces():
 
 
 def test_every_benchmark_has_a_reference():
-    assert set(REFERENCE) == set(SURFACES) - {"wells", "saddle"}
+    # wells is ours; saddle has no minimum; linear_regression is checked against polyfit below
+    assert set(REFERENCE) == set(SURFACES) - {"wells", "saddle", "linear_regression"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -118,7 +120,8 @@ def test_gradient_vanishes_at_the_minima(name):
     assert np.abs(surface.grad(surface.minima)).max() <= 1e-12 * (1 + scale)
 
 
-@pytest.mark.parametrize("name", WITH_MINIMA)
+# linear_regression's minimum is a least-squares solve, exact to a few ulps, not a hand-typed digit
+@pytest.mark.parametrize("name", [n for n in WITH_MINIMA if n != "linear_regression"])
 def test_newton_from_rounded_minima_reproduces_every_listed_digit(name):
     surface = SURFACES[name]
     p = np.round(surface.minima, 3)
@@ -232,3 +235,25 @@ def test_finite_without_warnings_out_to_100_times_the_bounds(name):
     p = np.concatenate([uniform_points(surface, 500, seed=5, zoom=100), corners, tiny])
     assert np.all(np.isfinite(surface.f(p)))
     assert np.all(np.isfinite(surface.grad(p)))
+
+
+def test_linear_regression_minimum_is_the_least_squares_line():
+    surface = SURFACES["linear_regression"]
+    x, y = surfaces.REGRESSION_X, surfaces.REGRESSION_Y
+    slope, intercept = np.polyfit(x, y, 1)                  # the reference fit
+    np.testing.assert_allclose(surface.minima, [[slope, intercept]], rtol=1e-10)
+    assert abs(slope - 1.5) < 0.2 and abs(intercept + 0.5) < 0.3    # near the generating line
+    expected = 0.5 * np.mean((slope * x + intercept - y) ** 2)
+    np.testing.assert_allclose(surface.f(surface.minima), [expected], rtol=1e-12)
+
+
+def test_linear_regression_batch_gradients_average_to_the_full_gradient():
+    surface = SURFACES["linear_regression"]
+    p = np.random.default_rng(5).uniform(-2, 2, (7, 2))
+    halves = [np.arange(0, 50), np.arange(50, 100)]
+    mean = (surface.grad(p, halves[0]) + surface.grad(p, halves[1])) / 2
+    np.testing.assert_allclose(mean, surface.grad(p), rtol=1e-12, atol=1e-15)
+    one = surface.grad(p, [3])
+    x3, y3 = surfaces.REGRESSION_X[3], surfaces.REGRESSION_Y[3]
+    residual = p[:, 0] * x3 + p[:, 1] - y3
+    np.testing.assert_allclose(one, np.column_stack([residual * x3, residual]), rtol=1e-12)
