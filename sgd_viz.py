@@ -40,6 +40,8 @@ LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x)
 BALLS = 300                 # number of balls, dropped uniformly at random over the surface
 STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
+INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavier (see starts_for)
+INITS = ("uniform", "normal", "grid", "zeros", "xavier")
 BATCH_SIZE = None           # rows per gradient on linear_regression (None: all of them)
 NOISE = 0.0                 # standard deviation of Gaussian noise added to every gradient
 TOL = None                  # converged when the loss changes by less than this (None: never)
@@ -109,10 +111,32 @@ class Run(NamedTuple):
     converged: np.ndarray   # (T, N) bool: loss changed by less than the tolerance, stopped
 
 
-def uniform_starts(surface, balls, rng):
-    """Start points drawn uniformly over the surface's bounds: shape (balls, 2)."""
-    low, high = np.array(surface.bounds, dtype=float).T
+def uniform_starts(surface, balls, rng, region=None):
+    """Start points drawn uniformly over `region` (default: the surface's bounds): (balls, 2)."""
+    low, high = np.array(region or surface.bounds, dtype=float).T
     return rng.uniform(low, high, size=(balls, 2))
+
+
+def starts_for(surface, balls, rng, init=INIT, region=None):
+    """Start points, shape (balls, 2), inside `region` (default: the surface's bounds):
+    uniform; normal around the region's centre (a sixth of its span as standard deviation);
+    a regular grid; all at zero; or Xavier-style, normal with standard deviation
+    sqrt(2 / (fan_in + fan_out)) = 1 for the single weight each coordinate stands for."""
+    low, high = np.array(region or surface.bounds, dtype=float).T
+    if init == "uniform":
+        return uniform_starts(surface, balls, rng, region)
+    if init == "normal":
+        points = rng.normal((low + high) / 2, (high - low) / 6, size=(balls, 2))
+    elif init == "xavier":
+        points = rng.normal(0.0, 1.0, size=(balls, 2))
+    elif init == "zeros":
+        points = np.zeros((balls, 2))
+    else:       # grid: the first `balls` nodes of the smallest square grid that holds them
+        side = math.ceil(math.sqrt(balls))
+        xs, ys = np.meshgrid(np.linspace(low[0], high[0], side), np.linspace(low[1], high[1], side))
+        points = np.column_stack([xs.ravel(), ys.ravel()])[
+            np.linspace(0, side * side - 1, balls).round().astype(int)]
+    return np.clip(points, low, high)
 
 
 def frame_steps(steps, frames=None):
@@ -682,6 +706,13 @@ def build_parser():
                        help=f"number of balls (default {BALLS})")
     scene.add_argument("--steps", type=number_in(int, 1, MAX_STEPS), default=STEPS,
                        help=f"optimizer steps (default {STEPS})")
+    scene.add_argument("--init", choices=INITS, default=INIT,
+                       help=f"how the balls start (default {INIT}): uniform over the start region, "
+                            "normal around its centre, a regular grid, all at zero, or "
+                            "Xavier-style normal with standard deviation 1")
+    scene.add_argument("--start-region", type=bounds_type, metavar="XMIN,XMAX,YMIN,YMAX",
+                       help="where balls may start (default: the surface's bounds); write = "
+                            "when it starts with a minus")
     scene.add_argument("--batch-size", type=number_in(int, 1, 10**9), default=BATCH_SIZE,
                        metavar="B", help="on a surface over a data set (linear_regression): rows "
                        "per gradient; its size m is batch gradient descent, 1 is stochastic, "
@@ -774,7 +805,8 @@ def main(argv=None):
                      "{}x{}); lower --balls, --steps, --frames or --size, or add --force"
                      .format(*args.size))
     try:
-        starts = uniform_starts(surface, args.balls, np.random.default_rng(args.seed))
+        starts = starts_for(surface, args.balls, np.random.default_rng(args.seed), args.init,
+                            args.start_region)
         run = until_settled(simulate(surface, optimizer, starts, args.steps,
                                      frame_steps(args.steps, args.frames), noise=args.noise,
                                      seed=args.seed, tol=args.tol, batch_size=args.batch_size))

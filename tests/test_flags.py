@@ -50,6 +50,8 @@ BAD = [
     (["--tol", "0"], ["--tol"]),
     (["--orbit", "1e9"], ["--orbit"]),
     (["--theme", "neon"], ["--theme", "neon"]),
+    (["--init", "he"], ["--init", "he"]),
+    (["--start-region=3,1,0,1"], ["--start-region"]),
     (["--surface", "__import__('os').system('echo owned')"], ["--surface", "not allowed"]),
     (["--surface", "x.__class__"], ["--surface", "not allowed"]),
     (["--surface", "9**9**9"], ["--surface", "inf"]),

@@ -308,3 +308,27 @@ def test_batch_gradient_descent_ends_at_the_least_squares_line():
                                atol=1e-8)
     noisy = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.3), starts, 400, batch_size=1)
     assert np.abs(noisy.positions[-1] - [slope, intercept]).max() > 1e-3   # SGD keeps jittering
+
+
+@pytest.mark.parametrize("init", sgd_viz.INITS)
+def test_every_init_gives_seeded_starts_inside_the_region(init):
+    surface, region = SURFACES["wells"], ((-1.0, 3.0), (-2.0, 0.5))
+    starts = sgd_viz.starts_for(surface, 400, np.random.default_rng(4), init, region)
+    again = sgd_viz.starts_for(surface, 400, np.random.default_rng(4), init, region)
+    assert starts.shape == (400, 2) and np.array_equal(starts, again)
+    assert (starts[:, 0] >= -1).all() and (starts[:, 0] <= 3).all()
+    assert (starts[:, 1] >= -2).all() and (starts[:, 1] <= 0.5).all()
+
+
+def test_init_shapes_their_starts():
+    surface = SURFACES["bowl"]
+    rng = np.random.default_rng(0)
+    grid = sgd_viz.starts_for(surface, 25, rng, "grid")
+    assert sorted(set(grid[:, 0])) == list(np.linspace(-10, 10, 5))
+    assert len({tuple(p) for p in grid}) == 25
+    assert not sgd_viz.starts_for(surface, 9, rng, "zeros").any()
+    normal = sgd_viz.starts_for(surface, 20000, rng, "normal", ((0, 6), (-3, 3)))
+    np.testing.assert_allclose(normal.mean(axis=0), [3, 0], atol=0.05)
+    np.testing.assert_allclose(normal.std(axis=0), [1, 1], atol=0.05)
+    xavier = sgd_viz.starts_for(surface, 20000, rng, "xavier")
+    np.testing.assert_allclose(xavier.std(axis=0), [1, 1], atol=0.03)
