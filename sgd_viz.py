@@ -18,11 +18,13 @@ import contextlib
 import dataclasses
 import difflib
 import io
+import itertools
 import math
 import os
 import struct
 import sys
 import tempfile
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +32,7 @@ from matplotlib import animation
 from PIL import GifImagePlugin, Image
 
 from formula import surface_from_formula
-from optimizers import OPTIMIZERS
+from optimizers import OPTIMIZERS, defaults
 from surfaces import SURFACES
 
 # --- the scene -----------------------------------------------------------------------------
@@ -73,10 +75,15 @@ VIEWS = {                   # per surface; others get View()
 }
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
 VISIBILITY_GRID = 128       # resolution of the map of what the camera sees of the surface
+GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")   # low to high: a neutral surface under coloured groups
 SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in BALL_COLOR
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
 MINIMUM_COLOR = "#ffd700"    # the star on each known global minimum
+LAYOUT = "3d"               # "3d": the surface alone; "curve": with the learning curves beside it
+LAYOUTS = ("3d", "curve")
+GROUP_COLOURS = ["#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00", "#56B4E9", "#F0E442",
+                 "#000000"]     # Okabe & Ito's colour-blind-safe palette, one colour per group
 ORBIT = 0                   # degrees the camera turns over the animation (slower: no cached scene)
 THEME = "light"             # "light" or "dark", see THEMES
 THEMES = {                  # matplotlib settings for each theme
@@ -206,12 +213,13 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     return Run(record, positions, surface.f(positions), lost, settled)
 
 
-def until_settled(run):
-    """The run cut after the first step where every ball has converged or diverged."""
-    done = (run.diverged | run.converged).all(axis=1)
+def until_settled(runs):
+    """The runs cut after the first step where every ball of every run has converged or
+    diverged."""
+    done = np.all([(run.diverged | run.converged).all(axis=1) for run in runs], axis=0)
     if not done.any():
-        return run
-    return Run(*(values[:np.argmax(done) + 1] for values in run))
+        return runs
+    return [Run(*(values[:np.argmax(done) + 1] for values in run)) for run in runs]
 
 
 # --- writing a GIF ---------------------------------------------------------------------------
@@ -354,6 +362,24 @@ def bilinear(values, bounds):
     return at
 
 
+class Group(NamedTuple):
+    """One group of balls: an optimizer with its learning rate, its colour and its run."""
+
+    label: str
+    colour: str
+    run: Run
+
+
+class Dots(NamedTuple):
+    """The moving artists of one group."""
+
+    trails: list            # one line per age, each holding that age's segment of every ball
+    balls: object
+    settled: object         # converged balls, ringed in white
+    behind: object          # balls hidden by the surface, drawn hollow
+    status: object          # the group's line of text: mean loss and counts
+
+
 class Scene(NamedTuple):
     """The figure with its static parts drawn once, and what frames need to draw the rest."""
 
@@ -363,12 +389,10 @@ class Scene(NamedTuple):
     fig: object
     ax: object
     background: object      # pixels of the static figure, restored before every frame
-    trails: object
-    balls: object
-    settled: object         # converged balls, ringed in white
-    behind: object          # balls hidden by the surface, drawn hollow
-    lost: object            # diverged balls
-    status: object          # the text line that changes every frame
+    dots: list              # Dots for each group
+    lost: object            # diverged balls of every group
+    clock: object           # the text line with the step (and epoch)
+    cursor: object          # the learning curve's moving step line, or None
     epoch_length: int       # mini-batches per epoch, 0 for a surface without data
 
 
@@ -409,27 +433,18 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     return is_hidden
 
 
-def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False, epoch_length=0):
-    """Draw the static figure (surface, minima, axes, labels, legend) once; return it with the
-    moving artists, empty and marked animated so that only frames draw them."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def draw_surface(ax, surface, grid, cmap=SURFACE_CMAP):
+    """The surface, its floor contours, axes and minima on a 3D axes; returns its heights."""
     from matplotlib.colors import LightSource
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
-    width, height_px = size
-    dpi = 100 * min(width / 800, height_px / 600) ** 0.5    # text scales with the picture
-    fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0.03, 1, 0.87), projection="3d", computed_zorder=False)
     view = VIEWS.get(surface.name, View())
     height, mesh, z = heights(surface, view.scale, grid)
-    ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=SURFACE_CMAP, rcount=grid,
+    ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=grid,
                     ccount=grid, linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
     if view.floor:
         ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
-                   cmap=SURFACE_CMAP, linewidths=0.8, zorder=0)
+                   cmap=cmap, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel=view.labels[0],
            ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
@@ -444,78 +459,147 @@ def draw_scene(surface, title, size, trail=TRAIL, grid=GRID, settling=False, epo
         ax.scatter(*surface.minima.T, height(surface.minima), marker="*", s=180,
                    c=MINIMUM_COLOR, edgecolors="black", linewidths=0.7, depthshade=False,
                    zorder=2)
-    fig.text(0.02, 0.96, title, fontsize="large", va="center")
+    return height
+
+
+def draw_curves(ax, groups):
+    """The learning curves: the median loss of each group against step, its interquartile range
+    as a band; returns the cursor that frames move."""
+    everything = np.concatenate([group.run.losses[~group.run.diverged] for group in groups])
+    for group in groups:        # over the balls still on the surface
+        on_surface = np.where(group.run.diverged, np.nan, group.run.losses)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
+            low, median, high = np.nanpercentile(on_surface, [25, 50, 75], axis=1)
+        ax.fill_between(group.run.steps, low, high, color=group.colour, alpha=0.2, lw=0)
+        ax.plot(group.run.steps, median, color=group.colour, lw=1.6)
+    if len(everything) and everything.min() > 0 and everything.max() > 100 * everything.min():
+        ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="loss (median, IQR)", xlim=(0, groups[0].run.steps[-1]))
+    ax.tick_params(labelsize="small")
+    ax.grid(alpha=0.3)
+    return ax.axvline(0, color="0.4", lw=1, animated=True)
+
+
+def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYOUT,
+               epoch_length=0):
+    """Draw the static figure (surface, minima, axes, labels, legend, learning curves) once;
+    return it with the moving artists, empty and marked animated so that only frames draw
+    them. `groups` gives each group's label, colour and run."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    width, height_px = size
+    dpi = 100 * min(width / 800, height_px / 600) ** 0.5    # text scales with the picture
+    fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
+    if layout == "curve":
+        ax = fig.add_axes((-0.04, 0.03, 0.64, top), projection="3d", computed_zorder=False)
+        cursor = draw_curves(fig.add_axes((0.66, 0.14, 0.31, top - 0.2)), groups)
+    else:
+        ax = fig.add_axes((0, 0.03, 1, top), projection="3d", computed_zorder=False)
+        cursor = None
+    height = draw_surface(ax, surface, grid, SURFACE_CMAP if len(groups) == 1 else
+                          LinearSegmentedColormap.from_list("groups", GROUPS_CMAP))
+    fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if surface.formula != surface.name:
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
-    status = fig.text(0.02, 0.935, "", fontsize="medium", va="top", family="monospace",
-                      linespacing=1.3, animated=True)
-    ax.legend(handles=[
-        Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="black", label="ball"),
-        Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec=BALL_COLOR, mew=1.2,
+    text = dict(fontsize="medium", va="center", family="monospace", animated=True)
+    clock = fig.text(0.02, 0.925, "", **text)
+    colour = groups[0].colour if len(groups) == 1 else "0.5"
+    settling = any(group.run.converged.any() for group in groups)
+    handles = [
+        *(Line2D([], [], ls="", marker="o", ms=7, mfc=group.colour, mec="black",
+                 label=group.label) for group in groups if len(groups) > 1),
+        Line2D([], [], ls="", marker="o", ms=7, mfc=colour, mec="black", label="ball")
+        if len(groups) == 1 else None,
+        Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec=colour, mew=1.2,
                label="behind the hill"),
-        *([Line2D([], [], ls="", marker="o", ms=7, mfc=BALL_COLOR, mec="white", mew=1.4,
-                  label="converged")] if settling else []),
+        Line2D([], [], ls="", marker="o", ms=7, mfc=colour, mec="white", mew=1.4,
+               label="converged") if settling else None,
         Line2D([], [], ls="", marker="X", ms=8, mfc=DIVERGED_COLOR, mec="black",
                label="diverged"),
-        *([Line2D([], [], ls="", marker="*", ms=11, mfc=MINIMUM_COLOR, mec="black",
-                  label="global minimum")] if len(surface.minima) else []),
-    ], loc="upper right", bbox_to_anchor=(0.99, 1.1), frameon=False, fontsize="small")
-    # One line per age, each holding that age's segment of every ball (NaN-separated): the
-    # trails fade with age and cost TRAIL paths per frame, not TRAIL x balls.
-    trails = [ax.plot([], [], [], color=BALL_COLOR, lw=1.2, alpha=0.85 * (1 - age / trail),
-                      animated=True, zorder=3)[0] for age in range(trail)]
-    behind = ax.scatter([], [], [], s=28, facecolors="none", edgecolors=BALL_COLOR,
-                        linewidths=1.2, alpha=0.75, depthshade=False, animated=True, zorder=4)
-    balls = ax.scatter([], [], [], s=28, c=BALL_COLOR, edgecolors="black", linewidths=0.6,
-                       depthshade=False, animated=True, zorder=5)
-    settled = ax.scatter([], [], [], s=34, c=BALL_COLOR, edgecolors="white", linewidths=1.4,
-                         depthshade=False, animated=True, zorder=5)
+        Line2D([], [], ls="", marker="*", ms=11, mfc=MINIMUM_COLOR, mec="black",
+               label="global minimum") if len(surface.minima) else None,
+    ]
+    fig.legend(handles=[handle for handle in handles if handle is not None], loc="upper right",
+               bbox_to_anchor=(0.99, 0.99), frameon=False, fontsize="small")
+    dots = []
+    for index, group in enumerate(groups):
+        style = dict(depthshade=False, animated=True)
+        dots.append(Dots(
+            trails=[ax.plot([], [], [], color=group.colour, lw=1.2, animated=True, zorder=3,
+                            alpha=0.85 * (1 - age / trail))[0] for age in range(trail)],
+            balls=ax.scatter([], [], [], s=28, c=group.colour, edgecolors="black",
+                             linewidths=0.6, zorder=5, **style),
+            settled=ax.scatter([], [], [], s=34, c=group.colour, edgecolors="white",
+                               linewidths=1.4, zorder=5, **style),
+            behind=ax.scatter([], [], [], s=28, facecolors="none", edgecolors=group.colour,
+                              linewidths=1.2, alpha=0.75, zorder=4, **style),
+            status=fig.text(0.02, 0.885 - 0.04 * index, "",
+                            **{**text, "color": group.colour if len(groups) > 1 else None})))
     lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
                       linewidths=0.6, depthshade=False, animated=True, zorder=6)
     fig.canvas.draw()
     is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
                            grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
-    return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox),
-                 trails, balls, settled, behind, lost, status, epoch_length)
+    return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
+                 lost, clock, cursor, epoch_length)
 
 
-def draw_frame(scene, run, k, trail=TRAIL):
-    """Show step k: restore the static background, move the balls and redraw only them; the
-    frame's pixels are then in the figure's canvas."""
+def draw_frame(scene, groups, k, trail=TRAIL):
+    """Show step k of every group: restore the static background, move the balls and redraw
+    only them; the frame's pixels are then in the figure's canvas."""
     fig, ax, surface = scene.fig, scene.ax, scene.surface
-    losses, diverged = run.losses[k], run.diverged[k]
-    first = max(0, k - trail)
-    # Balls in the escape margin are shown on the edge: nothing is drawn outside the surface.
-    shown = np.clip(run.positions[first:k + 1], *np.array(surface.bounds, dtype=float).T)
-    xyz = np.concatenate([shown, scene.height(shown)[..., None]], axis=-1)
-    gap = np.full_like(xyz[0], np.nan)
-    for age, line in enumerate(scene.trails):
-        if age < k - first:
-            line.set_data_3d(np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1).reshape(-1, 3).T)
-        else:
-            line.set_data_3d([], [], [])
-    on_surface = xyz[-1][~diverged]
-    behind = scene.hidden(on_surface)
-    settled = run.converged[k][~diverged]
-    # mplot3d has no public setter for a 3D scatter's points; its own examples set _offsets3d.
-    scene.balls._offsets3d = tuple(on_surface[~behind & ~settled].T)
-    scene.settled._offsets3d = tuple(on_surface[~behind & settled].T)
-    scene.behind._offsets3d = tuple(on_surface[behind].T)
-    scene.lost._offsets3d = tuple(xyz[-1][diverged].T)
-    mean = f"{np.mean(losses[~diverged]):<9.4g}" if len(on_surface) else "-        "
-    step, last = run.steps[k], run.steps[-1]
-    step = f"step {step:>{len(str(last))}}/{last}" if not scene.epoch_length else \
-        f"epoch {-(-step // scene.epoch_length)}  iteration {step:>{len(str(last))}}/{last}"
-    counts = f"converged {settled.sum()}   " if run.converged.any() else ""
-    scene.status.set_text(f"{step}   mean loss {mean}\n"
-                          f"{counts}diverged {diverged.sum()}/{len(diverged)}")
+    low, high = np.array(surface.bounds, dtype=float).T
+    lost = []
     fig.canvas.restore_region(scene.background)
-    for line in scene.trails:
-        ax.draw_artist(line)
-    for dots in (scene.behind, scene.balls, scene.settled, scene.lost):
-        dots.do_3d_projection()
-        ax.draw_artist(dots)
-    fig.draw_artist(scene.status)
+    for group, dots in zip(groups, scene.dots, strict=True):
+        run = group.run
+        diverged, first = run.diverged[k], max(0, k - trail)
+        # Balls in the escape margin are shown on the edge: nothing is drawn off the surface.
+        shown = np.clip(run.positions[first:k + 1], low, high)
+        xyz = np.concatenate([shown, scene.height(shown)[..., None]], axis=-1)
+        gap = np.full_like(xyz[0], np.nan)
+        for age, line in enumerate(dots.trails):
+            if age < k - first:
+                line.set_data_3d(np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1)
+                                 .reshape(-1, 3).T)
+            else:
+                line.set_data_3d([], [], [])
+            ax.draw_artist(line)
+        on_surface = xyz[-1][~diverged]
+        behind = scene.hidden(on_surface)
+        settled = run.converged[k][~diverged]
+        # mplot3d has no public setter for a 3D scatter's points; its examples set _offsets3d.
+        dots.balls._offsets3d = tuple(on_surface[~behind & ~settled].T)
+        dots.settled._offsets3d = tuple(on_surface[~behind & settled].T)
+        dots.behind._offsets3d = tuple(on_surface[behind].T)
+        lost.append(xyz[-1][diverged])
+        mean = f"{np.mean(run.losses[k][~diverged]):<9.4g}" if len(on_surface) else "-        "
+        counts = f"converged {settled.sum()}  " if run.converged.any() else ""
+        name = f"{group.label:<{max(len(g.label) for g in groups)}}  " if len(groups) > 1 else ""
+        dots.status.set_text(f"{name}mean loss {mean}  {counts}"
+                             f"diverged {diverged.sum()}/{len(diverged)}")
+    for dots in scene.dots:
+        for artist in (dots.behind, dots.balls, dots.settled):
+            artist.do_3d_projection()
+            ax.draw_artist(artist)
+        fig.draw_artist(dots.status)
+    scene.lost._offsets3d = tuple(np.concatenate(lost).T)
+    scene.lost.do_3d_projection()
+    ax.draw_artist(scene.lost)
+    step, last = groups[0].run.steps[k], groups[0].run.steps[-1]
+    scene.clock.set_text(f"step {step:>{len(str(last))}}/{last}" if not scene.epoch_length else
+                         f"epoch {-(-step // scene.epoch_length)}  iteration "
+                         f"{step:>{len(str(last))}}/{last}")
+    fig.draw_artist(scene.clock)
+    if scene.cursor is not None:
+        scene.cursor.set_xdata([step, step])
+        scene.cursor.axes.draw_artist(scene.cursor)
 
 
 def canvas_image(fig):
@@ -535,24 +619,24 @@ def turn(scene, azimuth):
         hidden=lambda points: hidden(points, scene.height, scene.surface.bounds, zlim, proj))
 
 
-def render(run, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD, orbit=ORBIT,
-           theme=THEME, epoch_length=0, progress=False):
-    """Draw `run` into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png poster of the
-    last step, the camera turning by `orbit` degrees over the animation. The old file is
-    replaced only when the new one is complete."""
+def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
+           orbit=ORBIT, theme=THEME, layout=LAYOUT, epoch_length=0, progress=False):
+    """Draw the groups' runs into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png
+    poster of the last step, the camera turning by `orbit` degrees over the animation. The old
+    file is replaced only when the new one is complete."""
     from matplotlib import rc_context
     from tqdm import tqdm
 
-    frames = len(run.steps)
+    frames = len(groups[0].run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:
-        scene = draw_scene(surface, title, size, trail, settling=run.converged.any(),
+        scene = draw_scene(surface, title, size, groups, trail, layout=layout,
                            epoch_length=epoch_length)
         start = scene.ax.azim
 
         def frame(k):
             shown = turn(scene, start + orbit * k / max(1, frames - 1)) if orbit else scene
-            draw_frame(shown, run, k, trail)
+            draw_frame(shown, groups, k, trail)
 
         if kind == ".png":
             frame(frames - 1)
@@ -591,10 +675,19 @@ class CanvasHTMLWriter(animation.HTMLWriter):
         self._saved_frames.append(base64.encodebytes(png.getvalue()).decode("ascii"))
 
 
-def title(surface, optimizer, batch_size=None):
-    """The title line: surface, optimizer, its learning rate and any batch size."""
-    batch = f", batch size {batch_size}" if batch_size else ""
-    return f"{surface.name}    {optimizer.name}, lr = {optimizer.hyperparameters['lr']:g}{batch}"
+def label(optimizer):
+    """An optimizer's name, learning rate and the hyperparameters that differ from its defaults."""
+    changed = [f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+               for key, value in optimizer.hyperparameters.items()
+               if key != "lr" and value != defaults(optimizer.name)[key]]
+    return " ".join([optimizer.name, f"lr={optimizer.hyperparameters['lr']:g}", *changed])
+
+
+def title(surface, optimizers, batch_size=None):
+    """The title line: the surface, the optimizer when there is one, and any batch size."""
+    batch = f"    batch size {batch_size}" if batch_size else ""
+    only = f"    {label(optimizers[0])}" if len(optimizers) == 1 else ""
+    return f"{surface.name}{only}{batch}"
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -630,6 +723,38 @@ def number_in(kind, low, high):
             raise argparse.ArgumentTypeError(f"{text} is out of range: needs >= {low:g}{upper}")
         return value
     return parse
+
+
+def optimizer_list(text):
+    """'sgd,momentum:momentum=0.5,adam:betas=0.8/0.99' -> [(name, hyperparameters), ...]."""
+    specs = []
+    for item in text.split(","):
+        name, *settings = item.strip().split(":")
+        hyperparameters = {}
+        for setting in settings:
+            key, equals, value = setting.partition("=")
+            if not equals or key == "lr":
+                raise argparse.ArgumentTypeError(
+                    f"{setting!r} in {item!r} is not KEY=VALUE (lr goes in --lr)")
+            hyperparameters[key] = hyperparameter(value)
+        specs.append((name_in(OPTIMIZERS, "optimizer")(name), hyperparameters))
+    return specs
+
+
+def hyperparameter(text):
+    """'true' -> True, '0.8/0.99' -> (0.8, 0.99), '0.5' -> 0.5."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        values = tuple(float(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number, true/false or "
+                                         "A/B (a pair such as betas=0.9/0.999)") from None
+    return values if len(values) > 1 else values[0]
+
+
+def positive_floats(text):
+    return [positive_float(part) for part in text.split(",")]
 
 
 def positive_float(text):
@@ -698,10 +823,15 @@ def build_parser():
                        help="domain of the surface, written with = when it starts with a "
                             "minus: --bounds=-6,6,-3,3 (default: the surface's own, or "
                             "-5,5,-5,5 for a formula)")
-    scene.add_argument("--optimizer", type=name_in(OPTIMIZERS, "optimizer"), default=OPTIMIZER,
-                       help=f"update rule (default {OPTIMIZER}): {', '.join(OPTIMIZERS)}")
-    scene.add_argument("--lr", type=positive_float, default=LEARNING_RATE,
-                       help=f"learning rate, > 0 (default {LEARNING_RATE})")
+    scene.add_argument("--optimizer", type=optimizer_list, default=OPTIMIZER,
+                       help=f"update rule (default {OPTIMIZER}): {', '.join(OPTIMIZERS)}; a "
+                            "comma-separated list compares several, each with its own colour, "
+                            "from the same starts with the same noise; NAME:KEY=VALUE sets a "
+                            "hyperparameter as torch.optim names it, e.g. "
+                            "momentum:momentum=0.5 or adam:betas=0.8/0.99:amsgrad=true")
+    scene.add_argument("--lr", type=positive_floats, default=str(LEARNING_RATE),
+                       help=f"learning rate, > 0 (default {LEARNING_RATE}); a comma-separated "
+                            "list makes a group for every pair of optimizer and learning rate")
     scene.add_argument("--balls", type=number_in(int, 1, MAX_BALLS), default=BALLS,
                        help=f"number of balls (default {BALLS})")
     scene.add_argument("--steps", type=number_in(int, 1, MAX_STEPS), default=STEPS,
@@ -734,6 +864,9 @@ def build_parser():
                               f"denser early, always with the last step (default {FRAMES})")
     picture.add_argument("--size", type=size_type, default=SIZE, metavar="WxH",
                          help="GIF size in pixels (default {}x{})".format(*SIZE))
+    picture.add_argument("--layout", choices=LAYOUTS, default=LAYOUT,
+                         help=f"{LAYOUTS[0]}: the surface alone; {LAYOUTS[1]}: with the learning "
+                              f"curves beside it (default {LAYOUT})")
     picture.add_argument("--orbit", type=number_in(float, -3600, 3600), default=ORBIT,
                          metavar="DEG", help="turn the camera by DEG degrees over the animation "
                                              f"(default {ORBIT}; slower, the scene is redrawn)")
@@ -773,9 +906,10 @@ def estimate(args):
     """Rough (seconds, bytes) a request needs, from timings on a 2-core machine."""
     frames = 1 if args.out.lower().endswith(".png") else min(args.steps + 1, args.frames)
     pixels = args.size[0] * args.size[1]
-    seconds = (args.steps * args.balls * 5e-8
-               + frames * (5e-3 + 5e-8 * pixels + 1e-6 * args.balls))
-    memory = frames * args.balls * 48 + args.balls * 400 + pixels * 32
+    balls = args.balls * len(args.optimizer) * len(args.lr)     # every group has its own
+    seconds = (args.steps * balls * 5e-8
+               + frames * (5e-3 + 5e-8 * pixels + 1e-6 * balls))
+    memory = frames * balls * 48 + balls * 400 + pixels * 32
     return seconds, memory
 
 
@@ -789,10 +923,15 @@ def main(argv=None):
         surface = surface_of(args.surface, args.bounds)
     except ValueError as error:
         parser.error(f"argument --surface: {error}")
-    try:
-        optimizer = OPTIMIZERS[args.optimizer](lr=args.lr)
-    except ValueError as error:
-        parser.error(f"argument --optimizer: {error}")
+    optimizers = []
+    for (name, hyperparameters), lr in itertools.product(args.optimizer, args.lr):
+        try:
+            optimizers.append(OPTIMIZERS[name](lr=lr, **hyperparameters))
+        except ValueError as error:
+            parser.error(f"argument --optimizer: {error}")
+    if len(optimizers) > len(GROUP_COLOURS):
+        parser.error(f"argument --optimizer: {len(optimizers)} groups (optimizers x learning "
+                     f"rates); at most {len(GROUP_COLOURS)} can be told apart")
     if args.batch_size is not None and not 1 <= args.batch_size <= surface.samples:
         parser.error(f"argument --batch-size: {args.batch_size} needs a surface over a data set "
                      f"and at most its {surface.samples} rows" if surface.samples else
@@ -807,13 +946,17 @@ def main(argv=None):
     try:
         starts = starts_for(surface, args.balls, np.random.default_rng(args.seed), args.init,
                             args.start_region)
-        run = until_settled(simulate(surface, optimizer, starts, args.steps,
-                                     frame_steps(args.steps, args.frames), noise=args.noise,
-                                     seed=args.seed, tol=args.tol, batch_size=args.batch_size))
+        record = frame_steps(args.steps, args.frames)
+        runs = until_settled([simulate(surface, optimizer, starts, args.steps, record,
+                                       noise=args.noise, seed=args.seed, tol=args.tol,
+                                       batch_size=args.batch_size) for optimizer in optimizers])
+        colours = GROUP_COLOURS if len(runs) > 1 else [BALL_COLOR]
+        groups = [Group(label(optimizer), colour, run)
+                  for optimizer, colour, run in zip(optimizers, colours, runs, strict=False)]
         batches = args.batch_size and -(-surface.samples // args.batch_size)
-        render(run, surface, title(surface, optimizer, args.batch_size), args.out,
+        render(groups, surface, title(surface, optimizers, args.batch_size), args.out,
                size=args.size, fps=args.fps, orbit=args.orbit, theme=args.theme,
-               epoch_length=batches or 0,
+               layout=args.layout, epoch_length=batches or 0,
                progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; {args.out} is unchanged", file=sys.stderr)
@@ -827,8 +970,9 @@ def main(argv=None):
         print(f"{parser.prog}: internal error: {type(error).__name__}: {error}; please report "
               "it (--debug shows the traceback)", file=sys.stderr)
         return 1
-    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {args.balls} balls, "
-          f"{args.steps} steps, {int(run.diverged[-1].sum())} diverged")
+    lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {len(groups)} x "
+          f"{args.balls} balls, {args.steps} steps, {lost} diverged")
     return 0
 
 

@@ -51,6 +51,15 @@ BAD = [
     (["--orbit", "1e9"], ["--orbit"]),
     (["--theme", "neon"], ["--theme", "neon"]),
     (["--init", "he"], ["--init", "he"]),
+    (["--optimizer", "adam:betas"], ["--optimizer", "KEY=VALUE"]),
+    (["--optimizer", "adam:beta=0.9"], ["--optimizer", "beta"]),
+    (["--optimizer", "sgd:lr=1"], ["--optimizer", "--lr"]),
+    (["--optimizer", "sgd:nesterov=true"], ["--optimizer", "nesterov"]),
+    (["--optimizer", "adam:betas=2/0.9"], ["--optimizer", "betas"]),
+    (["--optimizer", "sgd,adamw"], ["--optimizer", "adamw", "did you mean adam"]),
+    (["--lr", "0.1,-1"], ["--lr", "-1"]),
+    (["--optimizer", "sgd,momentum,nesterov", "--lr", "1,2,3"], ["--optimizer", "at most 8"]),
+    (["--layout", "grid"], ["--layout"]),
     (["--start-region=3,1,0,1"], ["--start-region"]),
     (["--surface", "__import__('os').system('echo owned')"], ["--surface", "not allowed"]),
     (["--surface", "x.__class__"], ["--surface", "not allowed"]),
@@ -133,7 +142,7 @@ def test_fuzzed_flags_parse_or_exit_2(pairs):
     except SystemExit as exit_:
         assert exit_.code == 2
         return
-    assert args.lr > 0 and args.balls >= 1 and args.fps >= 1
+    assert all(lr > 0 for lr in args.lr) and args.balls >= 1 and args.fps >= 1
     assert args.out.lower().endswith(tuple(sgd_viz.OUTPUT_KINDS))
 
 

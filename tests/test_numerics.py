@@ -40,10 +40,11 @@ def test_diverged_balls_do_not_move_the_axes(name):
     surface = SURFACES[name]
     run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1e6), edge_starts(surface), 5)
     assert run.diverged[-1].mean() > 0.9     # all but a start exactly at a minimum
-    scene = sgd_viz.draw_scene(surface, "", (160, 120))
+    groups = [sgd_viz.Group("sgd lr=1e6", sgd_viz.BALL_COLOR, run)]
+    scene = sgd_viz.draw_scene(surface, "", (160, 120), groups)
     limits = scene.ax.get_xlim(), scene.ax.get_ylim(), scene.ax.get_zlim()
     for k in range(len(run.steps)):
-        sgd_viz.draw_frame(scene, run, k)
+        sgd_viz.draw_frame(scene, groups, k)
     assert (scene.ax.get_xlim(), scene.ax.get_ylim(), scene.ax.get_zlim()) == limits
     assert scene.ax.get_xlim() == surface.bounds[0] and scene.ax.get_ylim() == surface.bounds[1]
     pixels = np.asarray(scene.fig.canvas.buffer_rgba())

@@ -12,6 +12,15 @@ from surfaces import SURFACES
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
 
 
+def one_group(run, optimizer=None):
+    label = sgd_viz.label(optimizer) if optimizer else "sgd lr=0.1"
+    return [sgd_viz.Group(label, sgd_viz.BALL_COLOR, run)]
+
+
+def scene_of(surface, run, size, title=""):
+    return sgd_viz.draw_scene(surface, title, size, one_group(run))
+
+
 # --- simulation ------------------------------------------------------------------------------
 
 def test_plain_gradient_descent_on_bowl_matches_closed_form():
@@ -92,11 +101,12 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
     with Image.open(tiny_gif) as im:
         palette = Image.new("P", (1, 1))
         palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
-    scene = sgd_viz.draw_scene(surface, sgd_viz.title(surface, optimizer), (160, 120))
+    groups = one_group(run, optimizer)
+    scene = sgd_viz.draw_scene(surface, sgd_viz.title(surface, [optimizer]), (160, 120), groups)
     decoded = frames_of(tiny_gif)
     assert len(decoded) == 7
     for k, (pixels, _) in enumerate(decoded):
-        sgd_viz.draw_frame(scene, run, k)
+        sgd_viz.draw_frame(scene, groups, k)
         canvas = Image.fromarray(np.asarray(scene.fig.canvas.buffer_rgba())[..., :3])
         expected = canvas.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB")
         assert np.array_equal(pixels, np.asarray(expected)), f"frame {k}"
@@ -116,9 +126,9 @@ def test_balls_are_drawn_over_the_surface():
     surface = SURFACES["wells"]
     starts = sgd_viz.uniform_starts(surface, 40, np.random.default_rng(0))
     run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 2)
-    scene = sgd_viz.draw_scene(surface, "", (400, 300))
+    scene = scene_of(surface, run, (400, 300))
     empty = np.array(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
-    sgd_viz.draw_frame(scene, run, 0)
+    sgd_viz.draw_frame(scene, one_group(run), 0)
     pixels = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
     ball = np.array([int(sgd_viz.BALL_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
     def ball_pixels(image):
@@ -183,8 +193,9 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     # the scene uses a visibility map marched once plus a march for balls near its edges.
     monkeypatch.setitem(sgd_viz.VIEWS, name, sgd_viz.View(elevation, azimuth))
     surface = SURFACES[name]
-    scene = sgd_viz.draw_scene(surface, "", (320, 240))
     balls = sgd_viz.uniform_starts(surface, 2000, np.random.default_rng(1))
+    scene = scene_of(surface, sgd_viz.simulate(surface, OPTIMIZERS["sgd"](), balls[:3], 1),
+                     (320, 240))
     points = np.column_stack([balls, surface.f(balls)])
     exact = sgd_viz.hidden(points, surface.f, surface.bounds, scene.ax.get_zlim(),
                            scene.ax.get_proj(), samples=1000)
@@ -193,7 +204,8 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
 
 
 def test_the_camera_is_where_matplotlib_puts_it():
-    scene = sgd_viz.draw_scene(SURFACES["wells"], "", (320, 240))
+    run = sgd_viz.simulate(SURFACES["wells"], OPTIMIZERS["sgd"](), [[0.0, 0.0]], 1)
+    scene = scene_of(SURFACES["wells"], run, (320, 240))
     eye, towards = sgd_viz.camera(scene.ax.get_proj())
     assert towards is None
     np.testing.assert_allclose(eye, scene.ax._get_camera_loc(), rtol=1e-9)
@@ -267,10 +279,10 @@ def test_converged_balls_stop_and_a_settled_run_ends():
         assert abs(run.losses[t, ball] - run.losses[t - 1, ball]) < tol
         assert abs(run.losses[t - 1, ball] - run.losses[t - 2, ball]) >= tol
         assert (run.positions[t:, ball] == run.positions[t, ball]).all()
-    cut = sgd_viz.until_settled(run)
+    [cut] = sgd_viz.until_settled([run])
     assert len(cut.steps) == first.max() + 1 and cut.steps[-1] == first.max()
-    assert sgd_viz.until_settled(sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts,
-                                                  3)).steps[-1] == 3
+    moving = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts, 400)   # no tol
+    assert [len(cut.steps) for cut in sgd_viz.until_settled([run, moving])] == [401, 401]
 
 
 # --- batch, mini-batch and stochastic gradient descent -----------------------------------------
@@ -332,3 +344,44 @@ def test_init_shapes_their_starts():
     np.testing.assert_allclose(normal.std(axis=0), [1, 1], atol=0.05)
     xavier = sgd_viz.starts_for(surface, 20000, rng, "xavier")
     np.testing.assert_allclose(xavier.std(axis=0), [1, 1], atol=0.03)
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+def test_groups_are_every_pair_and_share_starts_and_noise(tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(sgd_viz, "render", lambda groups, *args, **kwargs: seen.update(
+        groups=groups))
+    out = tmp_path / "g.gif"
+    out.write_bytes(b"GIF89a")          # render is replaced: main only reports its size
+    assert sgd_viz.main(["--optimizer", "sgd,adam:betas=0.8/0.99", "--lr", "0.01,0.1",
+                         "--noise", "0.2", "--balls", "30", "--steps", "3", "--quiet",
+                         "--out", str(out)]) == 0
+    groups = seen["groups"]
+    assert [g.label for g in groups] == ["sgd lr=0.01", "sgd lr=0.1",
+                                         "adam lr=0.01 betas=(0.8, 0.99)",
+                                         "adam lr=0.1 betas=(0.8, 0.99)"]
+    assert len({g.colour for g in groups}) == 4
+    for group in groups[1:]:
+        assert np.array_equal(group.run.positions[0], groups[0].run.positions[0])
+    # same noise: plain SGD's first step at two learning rates differ by exactly the lr ratio
+    step_a = groups[0].run.positions[1] - groups[0].run.positions[0]
+    step_b = groups[1].run.positions[1] - groups[1].run.positions[0]
+    np.testing.assert_allclose(step_b, 10 * step_a, rtol=1e-10)
+
+
+def test_label_names_only_the_hyperparameters_that_differ():
+    assert sgd_viz.label(OPTIMIZERS["momentum"](lr=0.01, momentum=0.5)) == \
+        "momentum lr=0.01 momentum=0.5"
+    assert sgd_viz.label(OPTIMIZERS["adam"](lr=0.001)) == "adam lr=0.001"
+
+
+def test_learning_curve_layout_renders_groups(tmp_path):
+    out = tmp_path / "curve.png"
+    assert sgd_viz.main(["--optimizer", "sgd,momentum", "--lr", "0.05", "--layout", "curve",
+                         "--balls", "10", "--steps", "5", "--size", "320x240", "--quiet",
+                         "--out", str(out)]) == 0
+    pixels = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    for colour in sgd_viz.GROUP_COLOURS[:2]:        # both groups' curves and balls show
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30
