@@ -368,6 +368,7 @@ class Group(NamedTuple):
     label: str
     colour: str
     run: Run
+    epoch_length: int = 0   # mini-batches per epoch, 0 without mini-batches
 
 
 class Dots(NamedTuple):
@@ -393,7 +394,6 @@ class Scene(NamedTuple):
     lost: object            # diverged balls of every group
     clock: object           # the text line with the step (and epoch)
     cursor: object          # the learning curve's moving step line, or None
-    epoch_length: int       # mini-batches per epoch, 0 for a surface without data
 
 
 def heights(surface, scale, grid):
@@ -481,8 +481,7 @@ def draw_curves(ax, groups):
     return ax.axvline(0, color="0.4", lw=1, animated=True)
 
 
-def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYOUT,
-               epoch_length=0):
+def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYOUT):
     """Draw the static figure (surface, minima, axes, labels, legend, learning curves) once;
     return it with the moving artists, empty and marked animated so that only frames draw
     them. `groups` gives each group's label, colour and run."""
@@ -547,7 +546,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
                            grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
     return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
-                 lost, clock, cursor, epoch_length)
+                 lost, clock, cursor)
 
 
 def draw_frame(scene, groups, k, trail=TRAIL):
@@ -582,7 +581,9 @@ def draw_frame(scene, groups, k, trail=TRAIL):
         mean = f"{np.mean(run.losses[k][~diverged]):<9.4g}" if len(on_surface) else "-        "
         counts = f"converged {settled.sum()}  " if run.converged.any() else ""
         name = f"{group.label:<{max(len(g.label) for g in groups)}}  " if len(groups) > 1 else ""
-        dots.status.set_text(f"{name}mean loss {mean}  {counts}"
+        epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} " if group.epoch_length
+                 else "")
+        dots.status.set_text(f"{name}{epoch}mean loss {mean}  {counts}"
                              f"diverged {diverged.sum()}/{len(diverged)}")
     for dots in scene.dots:
         for artist in (dots.behind, dots.balls, dots.settled):
@@ -593,9 +594,8 @@ def draw_frame(scene, groups, k, trail=TRAIL):
     scene.lost.do_3d_projection()
     ax.draw_artist(scene.lost)
     step, last = groups[0].run.steps[k], groups[0].run.steps[-1]
-    scene.clock.set_text(f"step {step:>{len(str(last))}}/{last}" if not scene.epoch_length else
-                         f"epoch {-(-step // scene.epoch_length)}  iteration "
-                         f"{step:>{len(str(last))}}/{last}")
+    word = "iteration" if any(group.epoch_length for group in groups) else "step"
+    scene.clock.set_text(f"{word} {step:>{len(str(last))}}/{last}")
     fig.draw_artist(scene.clock)
     if scene.cursor is not None:
         scene.cursor.set_xdata([step, step])
@@ -620,7 +620,7 @@ def turn(scene, azimuth):
 
 
 def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
-           orbit=ORBIT, theme=THEME, layout=LAYOUT, epoch_length=0, progress=False):
+           orbit=ORBIT, theme=THEME, layout=LAYOUT, progress=False):
     """Draw the groups' runs into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png
     poster of the last step, the camera turning by `orbit` degrees over the animation. The old
     file is replaced only when the new one is complete."""
@@ -630,8 +630,7 @@ def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HO
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:
-        scene = draw_scene(surface, title, size, groups, trail, layout=layout,
-                           epoch_length=epoch_length)
+        scene = draw_scene(surface, title, size, groups, trail, layout=layout)
         start = scene.ax.azim
 
         def frame(k):
@@ -683,11 +682,10 @@ def label(optimizer):
     return " ".join([optimizer.name, f"lr={optimizer.hyperparameters['lr']:g}", *changed])
 
 
-def title(surface, optimizers, batch_size=None):
-    """The title line: the surface, the optimizer when there is one, and any batch size."""
-    batch = f"    batch size {batch_size}" if batch_size else ""
-    only = f"    {label(optimizers[0])}" if len(optimizers) == 1 else ""
-    return f"{surface.name}{only}{batch}"
+def title(surface, groups, shared=()):
+    """The title line: the surface, the group when there is only one, settings all share."""
+    words = [surface.name, *([groups[0].label] if len(groups) == 1 else []), *shared]
+    return "    ".join(words)
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -733,9 +731,8 @@ def optimizer_list(text):
         hyperparameters = {}
         for setting in settings:
             key, equals, value = setting.partition("=")
-            if not equals or key == "lr":
-                raise argparse.ArgumentTypeError(
-                    f"{setting!r} in {item!r} is not KEY=VALUE (lr goes in --lr)")
+            if not equals:
+                raise argparse.ArgumentTypeError(f"{setting!r} in {item!r} is not KEY=VALUE")
             hyperparameters[key] = hyperparameter(value)
         specs.append((name_in(OPTIMIZERS, "optimizer")(name), hyperparameters))
     return specs
@@ -753,8 +750,11 @@ def hyperparameter(text):
     return values if len(values) > 1 else values[0]
 
 
-def positive_floats(text):
-    return [positive_float(part) for part in text.split(",")]
+def listed(parse):
+    """A parser of comma-separated values, each parsed by `parse`."""
+    def parse_list(text):
+        return [parse(part) for part in text.split(",")]
+    return parse_list
 
 
 def positive_float(text):
@@ -828,8 +828,9 @@ def build_parser():
                             "comma-separated list compares several, each with its own colour, "
                             "from the same starts with the same noise; NAME:KEY=VALUE sets a "
                             "hyperparameter as torch.optim names it, e.g. "
-                            "momentum:momentum=0.5 or adam:betas=0.8/0.99:amsgrad=true")
-    scene.add_argument("--lr", type=positive_floats, default=str(LEARNING_RATE),
+                            "momentum:momentum=0.5 or adam:betas=0.8/0.99:amsgrad=true "
+                            "(NAME:lr=VALUE fixes that one's learning rate)")
+    scene.add_argument("--lr", type=listed(positive_float), default=str(LEARNING_RATE),
                        help=f"learning rate, > 0 (default {LEARNING_RATE}); a comma-separated "
                             "list makes a group for every pair of optimizer and learning rate")
     scene.add_argument("--balls", type=number_in(int, 1, MAX_BALLS), default=BALLS,
@@ -843,13 +844,15 @@ def build_parser():
     scene.add_argument("--start-region", type=bounds_type, metavar="XMIN,XMAX,YMIN,YMAX",
                        help="where balls may start (default: the surface's bounds); write = "
                             "when it starts with a minus")
-    scene.add_argument("--batch-size", type=number_in(int, 1, 10**9), default=BATCH_SIZE,
-                       metavar="B", help="on a surface over a data set (linear_regression): rows "
-                       "per gradient; its size m is batch gradient descent, 1 is stochastic, "
-                       "between is mini-batch (default: m)")
-    scene.add_argument("--noise", type=number_in(float, 0, 1e6), default=NOISE, metavar="SIGMA",
-                       help="add Gaussian noise of this standard deviation to every gradient, "
-                            f"the same draws for every optimizer (default {NOISE})")
+    scene.add_argument("--batch-size", type=listed(number_in(int, 1, 10**9)),
+                       default=BATCH_SIZE, metavar="B",
+                       help="on a surface over a data set (linear_regression): rows per "
+                            "gradient; its size m is batch gradient descent, 1 is stochastic, "
+                            "between is mini-batch (default: m); a list makes groups")
+    scene.add_argument("--noise", type=listed(number_in(float, 0, 1e6)), default=str(NOISE),
+                       metavar="SIGMA", help="add Gaussian noise of this standard deviation to "
+                       "every gradient, the same draws for every group (default "
+                       f"{NOISE}); a list makes groups")
     scene.add_argument("--tol", type=positive_float, default=TOL, metavar="EPS",
                        help="a ball whose loss changes by less than EPS in a step has converged "
                             "and stops; the GIF ends once every ball has settled (default: off)")
@@ -906,7 +909,8 @@ def estimate(args):
     """Rough (seconds, bytes) a request needs, from timings on a 2-core machine."""
     frames = 1 if args.out.lower().endswith(".png") else min(args.steps + 1, args.frames)
     pixels = args.size[0] * args.size[1]
-    balls = args.balls * len(args.optimizer) * len(args.lr)     # every group has its own
+    balls = args.balls * len(args.optimizer) * len(args.lr) * len(args.noise) * len(
+        args.batch_size or [None])                                  # every group has its own
     seconds = (args.steps * balls * 5e-8
                + frames * (5e-3 + 5e-8 * pixels + 1e-6 * balls))
     memory = frames * balls * 48 + balls * 400 + pixels * 32
@@ -923,20 +927,27 @@ def main(argv=None):
         surface = surface_of(args.surface, args.bounds)
     except ValueError as error:
         parser.error(f"argument --surface: {error}")
-    optimizers = []
-    for (name, hyperparameters), lr in itertools.product(args.optimizer, args.lr):
+    settings = {}           # label -> (optimizer, batch size, noise); a repeated label is one group
+    batches = args.batch_size or [None]
+    shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
+              *([f"noise {args.noise[0]:g}"] if len(args.noise) == 1 and args.noise[0] else [])]
+    for (name, hyperparameters), lr, batch, noise in itertools.product(
+            args.optimizer, args.lr, batches, args.noise):
         try:
-            optimizers.append(OPTIMIZERS[name](lr=lr, **hyperparameters))
+            optimizer = OPTIMIZERS[name](**{"lr": lr, **hyperparameters})
         except ValueError as error:
             parser.error(f"argument --optimizer: {error}")
-    if len(optimizers) > len(GROUP_COLOURS):
-        parser.error(f"argument --optimizer: {len(optimizers)} groups (optimizers x learning "
-                     f"rates); at most {len(GROUP_COLOURS)} can be told apart")
-    if args.batch_size is not None and not 1 <= args.batch_size <= surface.samples:
-        parser.error(f"argument --batch-size: {args.batch_size} needs a surface over a data set "
-                     f"and at most its {surface.samples} rows" if surface.samples else
-                     f"argument --batch-size: {surface.name} has no data set to batch; "
-                     "use --surface linear_regression")
+        if batch is not None and not batch <= surface.samples:
+            parser.error(f"argument --batch-size: {surface.name} has no data set to batch; use "
+                         "--surface linear_regression" if not surface.samples else
+                         f"argument --batch-size: {batch} is more than the {surface.samples} "
+                         "rows of the data set")
+        words = [label(optimizer), *([f"batch {batch}"] if len(batches) > 1 else []),
+                 *([f"noise {noise:g}"] if len(args.noise) > 1 else [])]
+        settings[" ".join(words)] = (optimizer, batch, noise)
+    if len(settings) > len(GROUP_COLOURS):
+        parser.error(f"argument --optimizer: {len(settings)} groups (optimizers x learning rates "
+                     f"x batch sizes x noises); at most {len(GROUP_COLOURS)} can be told apart")
     seconds, memory = estimate(args)
     if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not args.force:
         parser.error(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} GB "
@@ -948,15 +959,15 @@ def main(argv=None):
                             args.start_region)
         record = frame_steps(args.steps, args.frames)
         runs = until_settled([simulate(surface, optimizer, starts, args.steps, record,
-                                       noise=args.noise, seed=args.seed, tol=args.tol,
-                                       batch_size=args.batch_size) for optimizer in optimizers])
+                                       noise=noise, seed=args.seed, tol=args.tol,
+                                       batch_size=batch)
+                              for optimizer, batch, noise in settings.values()])
         colours = GROUP_COLOURS if len(runs) > 1 else [BALL_COLOR]
-        groups = [Group(label(optimizer), colour, run)
-                  for optimizer, colour, run in zip(optimizers, colours, runs, strict=False)]
-        batches = args.batch_size and -(-surface.samples // args.batch_size)
-        render(groups, surface, title(surface, optimizers, args.batch_size), args.out,
-               size=args.size, fps=args.fps, orbit=args.orbit, theme=args.theme,
-               layout=args.layout, epoch_length=batches or 0,
+        groups = [Group(name, colour, run, batch and -(-surface.samples // batch))
+                  for (name, (_, batch, _)), colour, run
+                  in zip(settings.items(), colours, runs, strict=False)]
+        render(groups, surface, title(surface, groups, shared), args.out, size=args.size,
+               fps=args.fps, orbit=args.orbit, theme=args.theme, layout=args.layout,
                progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; {args.out} is unchanged", file=sys.stderr)
@@ -971,8 +982,9 @@ def main(argv=None):
               "it (--debug shows the traceback)", file=sys.stderr)
         return 1
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
-    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {len(groups)} x "
-          f"{args.balls} balls, {args.steps} steps, {lost} diverged")
+    many = f"{len(groups)} groups of " if len(groups) > 1 else ""
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {many}{args.balls} "
+          f"balls, {args.steps} steps, {lost} diverged")
     return 0
 
 

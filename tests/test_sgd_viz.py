@@ -102,7 +102,7 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
         palette = Image.new("P", (1, 1))
         palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
     groups = one_group(run, optimizer)
-    scene = sgd_viz.draw_scene(surface, sgd_viz.title(surface, [optimizer]), (160, 120), groups)
+    scene = sgd_viz.draw_scene(surface, sgd_viz.title(surface, groups), (160, 120), groups)
     decoded = frames_of(tiny_gif)
     assert len(decoded) == 7
     for k, (pixels, _) in enumerate(decoded):
