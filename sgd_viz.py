@@ -97,6 +97,25 @@ OUT = "sgd.gif"             # output path; the extension picks the format (OUTPU
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
                 ".mp4": "video, needs ffmpeg", ".html": "matplotlib's JavaScript player"}
 
+# --- the lessons, one command each: --preset NAME; explicit flags override -------------------
+PRESETS = {
+    "learning-rates": ("too small, good and too large on a bowl: slow, converging, diverging",
+                       "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 --steps 50"),
+    "optimizers": ("all six optimizers from the same starts in Rosenbrock's curved valley",
+                   "--surface rosenbrock --optimizer sgd:lr=0.0005,momentum:lr=0.0005,"
+                   "nesterov:lr=0.0005,adagrad:lr=0.5,rmsprop:lr=0.01,adam:lr=0.05 "
+                   "--layout curve --balls 40 --steps 300"),
+    "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression",
+                    "--surface linear_regression --lr 0.1 --batch-size 100,10,1 "
+                    "--layout curve --balls 60 --steps 100"),
+    "local-minima": ("balls trapped in the wells they start above; noise shakes some free",
+                     "--surface wells --lr 0.1 --noise 0,1.2 --layout curve --balls 150 "
+                     "--steps 100"),
+    "saddle": ("on a saddle's ridge plain GD stalls; momentum and noise escape",
+               "--surface saddle --optimizer sgd,momentum --lr 0.02 --noise 0,0.05 --init grid "
+               "--start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 40 --steps 120"),
+}
+
 # --- what the flags accept -------------------------------------------------------------------
 MAX_BALLS = 1_000_000
 MAX_STEPS = 100_000
@@ -878,8 +897,11 @@ def build_parser():
     picture.add_argument("--out", type=output_path, default=OUT,
                          help=f"output GIF, replaced only when complete (default {OUT})")
     picture.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--preset", type=name_in(PRESETS, "preset"), metavar="NAME",
+                        help="a lesson set up in one go (writes NAME.gif unless --out): "
+                             + "; ".join(f"{name}: {text}" for name, (text, _) in PRESETS.items()))
     parser.add_argument("--list", action="store_true",
-                        help="list the surfaces and optimizers, then exit")
+                        help="list the surfaces, optimizers and presets, then exit")
     parser.add_argument("--force", action="store_true",
                         help="render even what looks too big to finish in reasonable time")
     parser.add_argument("--debug", action="store_true",
@@ -892,8 +914,10 @@ def list_registries():
     lines += [f"  {name:18} {surface.formula}" for name, surface in SURFACES.items()]
     lines += ["optimizers:"]
     for name, factory in OPTIMIZERS.items():
-        defaults = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
-        lines.append(f"  {name:18} {defaults}")
+        settings = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
+        lines.append(f"  {name:18} {settings}")
+    lines += ["presets:"]
+    lines += [f"  {name:18} {text}\n  {'':18} {flags}" for name, (text, flags) in PRESETS.items()]
     return "\n".join(lines)
 
 
@@ -919,6 +943,10 @@ def estimate(args):
 
 def main(argv=None):
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    preset = parser.parse_known_args(argv)[0].preset
+    if preset:              # the preset's flags come first, so that explicit ones override them
+        argv = [*PRESETS[preset][1].split(), "--out", f"{preset}.gif", *argv]
     args = parser.parse_args(argv)
     if args.list:
         print(list_registries())

@@ -385,3 +385,41 @@ def test_learning_curve_layout_renders_groups(tmp_path):
     for colour in sgd_viz.GROUP_COLOURS[:2]:        # both groups' curves and balls show
         rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30
+
+
+# --- presets ---------------------------------------------------------------------------------
+
+def groups_of(argv, tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(sgd_viz, "render", lambda groups, *args, **kwargs: seen.update(
+        groups=groups, out=args[2]))
+    monkeypatch.chdir(tmp_path)
+    out = dict(zip(argv[::2], argv[1::2], strict=False)).get("--out")
+    (tmp_path / (out or f"{argv[1]}.gif")).write_bytes(b"GIF89a")
+    assert sgd_viz.main([*argv, "--quiet"]) == 0
+    return seen
+
+
+@pytest.mark.parametrize("preset, count", [("learning-rates", 3), ("optimizers", 6),
+                                           ("batch-sizes", 3), ("local-minima", 2),
+                                           ("saddle", 4)])
+def test_every_preset_sets_up_its_groups(preset, count, tmp_path, monkeypatch):
+    seen = groups_of(["--preset", preset], tmp_path, monkeypatch)
+    assert len(seen["groups"]) == count and seen["out"] == f"{preset}.gif"
+
+
+def test_preset_lessons_show_in_the_numbers(tmp_path, monkeypatch):
+    rates = groups_of(["--preset", "learning-rates"], tmp_path, monkeypatch)["groups"]
+    slow, good, wild = (group.run for group in rates)
+    assert good.losses[-1].mean() < slow.losses[-1].mean() and wild.diverged[-1].all()
+    saddle = groups_of(["--preset", "saddle"], tmp_path, monkeypatch)["groups"]
+    plain = saddle[0].run
+    assert plain.losses[-1].max() < 1e-3 and not plain.diverged[-1].any()     # stalls
+    assert all(group.run.losses[-1].mean() < -0.1 for group in saddle[1:])     # escape
+
+
+def test_explicit_flags_override_a_preset(tmp_path, monkeypatch):
+    seen = groups_of(["--preset", "learning-rates", "--lr", "0.5", "--out", "mine.gif"],
+                     tmp_path, monkeypatch)
+    assert [group.label for group in seen["groups"]] == ["sgd lr=0.5"]
+    assert seen["out"] == "mine.gif"
