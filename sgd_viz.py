@@ -21,6 +21,7 @@ import io
 import itertools
 import math
 import os
+import stat
 import struct
 import sys
 import tempfile
@@ -318,12 +319,20 @@ class _Pending(NamedTuple):
 
 @contextlib.contextmanager
 def atomic_output(path):
-    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."""
+    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds.
+    The new file gets the old one's permissions, or the usual ones for a new file."""
     fd, tmp = tempfile.mkstemp(prefix=".sgd_viz-", suffix=".tmp" + os.path.splitext(path)[1],
                                dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
     try:
         yield tmp
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)     # read the umask: mkstemp's files are private (0600)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

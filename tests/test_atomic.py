@@ -75,3 +75,17 @@ def test_ctrl_c_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     assert "interrupted" in err and "Traceback" not in err and err.count("\n") == 1
     assert old.read_bytes() == PRECIOUS
     assert os.listdir(tmp_path) == ["sgd.gif"]
+
+
+def test_new_files_get_the_usual_permissions_and_old_files_keep_theirs(tmp_path):
+    fresh, kept = tmp_path / "fresh.gif", tmp_path / "kept.gif"
+    kept.write_bytes(PRECIOUS)
+    kept.chmod(0o640)
+    umask = os.umask(0o022)
+    try:
+        assert sgd_viz.main([*TINY, "--out", str(fresh)]) == 0
+        assert sgd_viz.main([*TINY, "--out", str(kept)]) == 0
+    finally:
+        os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o644
+    assert kept.stat().st_mode & 0o777 == 0o640
