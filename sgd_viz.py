@@ -15,6 +15,7 @@ vectorised), then drawn frame by frame into an animated GIF.
 import argparse
 import base64
 import contextlib
+import csv
 import dataclasses
 import difflib
 import io
@@ -816,15 +817,14 @@ def size_type(text):
     return size
 
 
-def output_path(text):
+def trajectory_path(text):
+    if not text.lower().endswith((".npz", ".csv")):
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .npz or .csv")
+    return writable(text)
+
+
+def writable(text):
     folder = os.path.dirname(os.path.abspath(text))
-    kind = os.path.splitext(text)[1].lower()
-    if kind not in OUTPUT_KINDS:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} must end in {', '.join(OUTPUT_KINDS)} ({'; '.join(OUTPUT_KINDS.values())})")
-    if kind == ".mp4" and not animation.FFMpegWriter.isAvailable():
-        raise argparse.ArgumentTypeError(f"{text!r} needs ffmpeg, which is not installed; "
-                                         "write a .gif instead")
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a folder")
     if not os.path.isdir(folder):
@@ -832,6 +832,17 @@ def output_path(text):
     if not os.access(folder, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"folder {folder!r} is not writable")
     return text
+
+
+def output_path(text):
+    kind = os.path.splitext(text)[1].lower()
+    if kind not in OUTPUT_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must end in {', '.join(OUTPUT_KINDS)} ({'; '.join(OUTPUT_KINDS.values())})")
+    if kind == ".mp4" and not animation.FFMpegWriter.isAvailable():
+        raise argparse.ArgumentTypeError(f"{text!r} needs ffmpeg, which is not installed; "
+                                         "write a .gif instead")
+    return writable(text)
 
 
 def build_parser():
@@ -905,6 +916,9 @@ def build_parser():
                          help=f"colours of the figure (default {THEME})")
     picture.add_argument("--out", type=output_path, default=OUT,
                          help=f"output GIF, replaced only when complete (default {OUT})")
+    picture.add_argument("--save-trajectories", type=trajectory_path, metavar="FILE",
+                         help="also write every ball's positions, losses and status to FILE "
+                              "(.npz or .csv)")
     picture.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--preset", type=name_in(PRESETS, "preset"), metavar="NAME",
                         help="a lesson set up in one go (writes NAME.gif unless --out): "
@@ -950,21 +964,29 @@ def estimate(args):
     return seconds, memory
 
 
-def main(argv=None):
+class Plan(NamedTuple):
+    """A checked request: the surface, each group's settings, and the title's shared words."""
+
+    surface: object
+    settings: dict          # group label -> (optimizer, batch size, noise)
+    shared: list
+
+
+def parse(argv):
+    """Parse and check every flag before any work: (parser, args, plan); a mistake exits 2
+    with one line."""
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
     preset = parser.parse_known_args(argv)[0].preset
     if preset:              # the preset's flags come first, so that explicit ones override them
         argv = [*PRESETS[preset][1].split(), "--out", f"{preset}.gif", *argv]
     args = parser.parse_args(argv)
     if args.list:
-        print(list_registries())
-        return 0
+        return parser, args, None
     try:
         surface = surface_of(args.surface, args.bounds)
     except ValueError as error:
         parser.error(f"argument --surface: {error}")
-    settings = {}           # label -> (optimizer, batch size, noise); a repeated label is one group
+    settings = {}           # a repeated label is one group
     batches = args.batch_size or [None]
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
               *([f"noise {args.noise[0]:g}"] if len(args.noise) == 1 and args.noise[0] else [])]
@@ -991,26 +1013,92 @@ def main(argv=None):
                      f"({args.balls} balls, {args.steps} steps, up to {args.frames} frames of "
                      "{}x{}); lower --balls, --steps, --frames or --size, or add --force"
                      .format(*args.size))
+    return parser, args, Plan(surface, settings, shared)
+
+
+def simulate_groups(args, plan):
+    """Every group's run, from the same starts with the same noise and batches."""
+    surface = plan.surface
+    starts = starts_for(surface, args.balls, np.random.default_rng(args.seed), args.init,
+                        args.start_region)
+    record = frame_steps(args.steps, args.frames)
+    runs = until_settled([simulate(surface, optimizer, starts, args.steps, record, noise=noise,
+                                   seed=args.seed, tol=args.tol, batch_size=batch)
+                          for optimizer, batch, noise in plan.settings.values()])
+    colours = GROUP_COLOURS if len(runs) > 1 else [BALL_COLOR]
+    return [Group(name, colour, run, batch and -(-surface.samples // batch))
+            for (name, (_, batch, _)), colour, run
+            in zip(plan.settings.items(), colours, runs, strict=False)]
+
+
+def save_trajectories(groups, path):
+    """Positions, losses and status of every ball at every recorded step, as .npz (arrays with a
+    leading group axis) or .csv (one row per group, step and ball)."""
+    with atomic_output(path) as tmp:
+        if path.lower().endswith(".npz"):
+            with open(tmp, "wb") as file:
+                np.savez_compressed(file, labels=np.array([group.label for group in groups]),
+                                    **{name: np.stack([getattr(group.run, name)
+                                                       for group in groups])
+                                       for name in Run._fields})
+            return
+        with open(tmp, "w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["group", "step", "ball", "x", "y", "loss", "status"])
+            for group in groups:
+                run = group.run
+                status = np.where(run.diverged, "diverged",
+                                  np.where(run.converged, "converged", "moving"))
+                for row, step in enumerate(run.steps.tolist()):
+                    writer.writerows([group.label, step, ball, x, y, loss, state] for
+                                     ball, ((x, y), loss, state) in enumerate(zip(
+                                         run.positions[row].tolist(), run.losses[row].tolist(),
+                                         status[row].tolist(), strict=True)))
+
+
+def animate(**options):
+    """For notebooks: the figure and a matplotlib FuncAnimation of the run that the same flags
+    would render, e.g. ``fig, anim = animate(surface="himmelblau", lr="0.01,0.02")``, then
+    ``HTML(anim.to_jshtml())`` or ``anim.save("run.gif")``. Options are the long flags with
+    underscores; lists are comma-separated strings, as on the command line."""
+    from matplotlib.animation import FuncAnimation
+
+    argv = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        argv += [flag] if value is True else [] if value is False else [flag, str(value)]
+    _, args, plan = parse(argv)
+    groups = simulate_groups(args, plan)
+    scene = draw_scene(plan.surface, title(plan.surface, groups, plan.shared), args.size, groups,
+                       layout=args.layout)
+    for artist in (*[a for dots in scene.dots for a in (*dots.trails, dots.balls,
+                                                          dots.settled, dots.behind,
+                                                          dots.status)],
+                   scene.lost, scene.clock, *([scene.cursor] if scene.cursor else [])):
+        artist.set_animated(False)      # the animation redraws the whole figure every frame
+    animation_ = FuncAnimation(scene.fig, lambda k: draw_frame(scene, groups, k),
+                               frames=len(groups[0].run.steps), interval=1000 / args.fps)
+    return scene.fig, animation_
+
+
+def main(argv=None):
+    parser, args, plan = parse(sys.argv[1:] if argv is None else list(argv))
+    if args.list:
+        print(list_registries())
+        return 0
     try:
-        starts = starts_for(surface, args.balls, np.random.default_rng(args.seed), args.init,
-                            args.start_region)
-        record = frame_steps(args.steps, args.frames)
-        runs = until_settled([simulate(surface, optimizer, starts, args.steps, record,
-                                       noise=noise, seed=args.seed, tol=args.tol,
-                                       batch_size=batch)
-                              for optimizer, batch, noise in settings.values()])
-        colours = GROUP_COLOURS if len(runs) > 1 else [BALL_COLOR]
-        groups = [Group(name, colour, run, batch and -(-surface.samples // batch))
-                  for (name, (_, batch, _)), colour, run
-                  in zip(settings.items(), colours, runs, strict=False)]
-        render(groups, surface, title(surface, groups, shared), args.out, size=args.size,
-               fps=args.fps, orbit=args.orbit, theme=args.theme, layout=args.layout,
-               progress=not args.quiet and sys.stderr.isatty())
+        groups = simulate_groups(args, plan)
+        if args.save_trajectories:
+            save_trajectories(groups, args.save_trajectories)
+        render(groups, plan.surface, title(plan.surface, groups, plan.shared), args.out,
+               size=args.size, fps=args.fps, orbit=args.orbit, theme=args.theme,
+               layout=args.layout, progress=not args.quiet and sys.stderr.isatty())
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; {args.out} is unchanged", file=sys.stderr)
         return 130
     except OSError as error:
-        print(f"{parser.prog}: error: cannot write {args.out}: {error}", file=sys.stderr)
+        print(f"{parser.prog}: error: cannot write {error.filename or args.out}: "
+              f"{error.strerror or error}", file=sys.stderr)
         return 1
     except Exception as error:
         if args.debug:

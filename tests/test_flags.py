@@ -62,6 +62,8 @@ BAD = [
     (["--lr", "0.1,-1"], ["--lr", "-1"]),
     (["--optimizer", "sgd,momentum,nesterov", "--lr", "1,2,3"], ["--optimizer", "at most 8"]),
     (["--layout", "grid"], ["--layout"]),
+    (["--save-trajectories", "t.json"], ["--save-trajectories", ".npz"]),
+    (["--save-trajectories", "/no/such/t.npz"], ["--save-trajectories", "does not exist"]),
     (["--start-region=3,1,0,1"], ["--start-region"]),
     (["--surface", "__import__('os').system('echo owned')"], ["--surface", "not allowed"]),
     (["--surface", "x.__class__"], ["--surface", "not allowed"]),

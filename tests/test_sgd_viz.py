@@ -423,3 +423,39 @@ def test_explicit_flags_override_a_preset(tmp_path, monkeypatch):
                      tmp_path, monkeypatch)
     assert [group.label for group in seen["groups"]] == ["sgd lr=0.5"]
     assert seen["out"] == "mine.gif"
+
+
+# --- for notebooks and scripts ---------------------------------------------------------------
+
+def test_trajectories_are_saved_as_npz_and_csv(tmp_path):
+    npz, table = tmp_path / "t.npz", tmp_path / "t.csv"
+    common = ["--optimizer", "sgd,adam", "--balls", "4", "--steps", "3", "--size", "160x120",
+              "--quiet", "--out", str(tmp_path / "t.gif")]
+    assert sgd_viz.main([*common, "--save-trajectories", str(npz)]) == 0
+    assert sgd_viz.main([*common, "--save-trajectories", str(table)]) == 0
+    data = np.load(npz)
+    assert list(data["labels"]) == ["sgd lr=0.1", "adam lr=0.1"]
+    assert data["positions"].shape == (2, 4, 4, 2) and data["losses"].shape == (2, 4, 4)
+    surface = SURFACES[sgd_viz.SURFACE]
+    np.testing.assert_allclose(surface.f(data["positions"]), data["losses"], rtol=1e-12)
+    rows = table.read_text().splitlines()
+    assert rows[0] == "group,step,ball,x,y,loss,status" and len(rows) == 1 + 2 * 4 * 4
+    group, step, ball, x, y, loss, status = rows[-1].split(",")
+    assert (group, step, ball, status) == ("adam lr=0.1", "3", "3", "moving")
+    assert float(x) == data["positions"][1, 3, 3, 0] and float(loss) == data["losses"][1, 3, 3]
+
+
+def test_animate_gives_a_figure_and_an_animation_for_notebooks(tmp_path):
+    fig, animation = sgd_viz.animate(surface="bowl", lr="0.5,1", balls=5, steps=3,
+                                     size="200x150", layout="curve")
+    assert len(fig.axes) == 2
+    out = tmp_path / "notebook.gif"
+    from matplotlib.animation import PillowWriter
+    animation.save(out, writer=PillowWriter(fps=5))
+    frames = frames_of(out)
+    assert len(frames) == 4 and frames[0][0].shape == (150, 200, 3)
+    colours = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)])
+               for c in sgd_viz.GROUP_COLOURS[:2]]
+    last = frames[-1][0].astype(int)
+    for rgb in colours:     # the full redraw shows the balls and curves of both groups
+        assert (np.abs(last - rgb).sum(axis=-1) < 40).sum() > 10
