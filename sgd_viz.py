@@ -86,6 +86,8 @@ LAYOUT = "3d"               # "3d": the surface alone; "curve": with the learnin
 LAYOUTS = ("3d", "curve")
 GROUP_COLOURS = ["#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00", "#56B4E9", "#F0E442",
                  "#000000"]     # Okabe & Ito's colour-blind-safe palette, one colour per group
+COLOR = "group"             # colour balls by "group", or by the "basin" they end in
+BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
 ORBIT = 0                   # degrees the camera turns over the animation (slower: no cached scene)
 THEME = "light"             # "light" or "dark", see THEMES
 THEMES = {                  # matplotlib settings for each theme
@@ -909,6 +911,10 @@ def build_parser():
     picture.add_argument("--layout", choices=LAYOUTS, default=LAYOUT,
                          help=f"{LAYOUTS[0]}: the surface alone; {LAYOUTS[1]}: with the learning "
                               f"curves beside it (default {LAYOUT})")
+    picture.add_argument("--color", choices=("group", "basin"), default=COLOR,
+                         help="group: a colour per group; basin: a colour per minimum the balls "
+                              "end in, with each basin's share (one group only; * marks a "
+                              f"global minimum) (default {COLOR})")
     picture.add_argument("--orbit", type=number_in(float, -3600, 3600), default=ORBIT,
                          metavar="DEG", help="turn the camera by DEG degrees over the animation "
                                              f"(default {ORBIT}; slower, the scene is redrawn)")
@@ -1004,6 +1010,9 @@ def parse(argv):
         words = [label(optimizer), *([f"batch {batch}"] if len(batches) > 1 else []),
                  *([f"noise {noise:g}"] if len(args.noise) > 1 else [])]
         settings[" ".join(words)] = (optimizer, batch, noise)
+    if args.color == "basin" and len(settings) > 1:
+        parser.error(f"argument --color: basin colours the balls of one group; these flags make "
+                     f"{len(settings)} groups")
     if len(settings) > len(GROUP_COLOURS):
         parser.error(f"argument --optimizer: {len(settings)} groups (optimizers x learning rates "
                      f"x batch sizes x noises); at most {len(GROUP_COLOURS)} can be told apart")
@@ -1026,9 +1035,42 @@ def simulate_groups(args, plan):
                                    seed=args.seed, tol=args.tol, batch_size=batch)
                           for optimizer, batch, noise in plan.settings.values()])
     colours = GROUP_COLOURS if len(runs) > 1 else [BALL_COLOR]
-    return [Group(name, colour, run, batch and -(-surface.samples // batch))
-            for (name, (_, batch, _)), colour, run
-            in zip(plan.settings.items(), colours, runs, strict=False)]
+    groups = [Group(name, colour, run, batch and -(-surface.samples // batch))
+              for (name, (_, batch, _)), colour, run
+              in zip(plan.settings.items(), colours, runs, strict=False)]
+    return by_basin(groups[0], surface) if args.color == "basin" else groups
+
+
+def by_basin(group, surface, radius=BASIN_RADIUS):
+    """The group split by the minimum each ball ends in: balls whose ends lie within `radius`
+    (a share of the bounds' diagonal) of the lowest unclaimed end share a basin. Labels give
+    the basin's lowest point and its share of the balls; diverged balls form a group of their
+    own; the smallest basins are merged when there are more than the colours."""
+    run = group.run
+    ends, lost = run.positions[-1], run.diverged[-1]
+    reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
+    basin = np.full(len(ends), -1)
+    for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
+        if basin[ball] < 0 and not lost[ball]:
+            basin[(basin < 0) & ~lost & (np.linalg.norm(ends - ends[ball], axis=1) < reach)] = ball
+    kept = sorted(set(basin[basin >= 0]), key=lambda b: -np.sum(basin == b))
+    keep = len(GROUP_COLOURS) - 1 - bool(lost.any())
+    named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
+    parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
+              basin == b) for b in named]
+    if len(named) < len(kept):
+        parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named)))
+    if lost.any():
+        parts.append(("diverged", lost))
+    return [Group(f"{name}: {mask.mean():.0%}", colour,
+                  Run(run.steps, *(values[:, mask] for values in run[1:])), group.epoch_length)
+            for (name, mask), colour in zip(parts, GROUP_COLOURS, strict=False)]
+
+
+def is_global(point, surface):
+    """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
+    span = np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel()
+    return len(surface.minima) and (np.abs(surface.minima - point) < span / 100).all(axis=1).any()
 
 
 def save_trajectories(groups, path):
@@ -1107,9 +1149,9 @@ def main(argv=None):
               "it (--debug shows the traceback)", file=sys.stderr)
         return 1
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
-    many = f"{len(groups)} groups of " if len(groups) > 1 else ""
-    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {many}{args.balls} "
-          f"balls, {args.steps} steps, {lost} diverged")
+    balls = sum(group.run.positions.shape[1] for group in groups)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB): {len(groups)} "
+          f"group{'s' * (len(groups) > 1)}, {balls} balls, {args.steps} steps, {lost} diverged")
     return 0
 
 

@@ -62,6 +62,7 @@ BAD = [
     (["--lr", "0.1,-1"], ["--lr", "-1"]),
     (["--optimizer", "sgd,momentum,nesterov", "--lr", "1,2,3"], ["--optimizer", "at most 8"]),
     (["--layout", "grid"], ["--layout"]),
+    (["--color", "basin", "--lr", "0.1,0.2"], ["--color", "2 groups"]),
     (["--save-trajectories", "t.json"], ["--save-trajectories", ".npz"]),
     (["--save-trajectories", "/no/such/t.npz"], ["--save-trajectories", "does not exist"]),
     (["--start-region=3,1,0,1"], ["--start-region"]),

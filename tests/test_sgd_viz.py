@@ -459,3 +459,30 @@ def test_animate_gives_a_figure_and_an_animation_for_notebooks(tmp_path):
     last = frames[-1][0].astype(int)
     for rgb in colours:     # the full redraw shows the balls and curves of both groups
         assert (np.abs(last - rgb).sum(axis=-1) < 40).sum() > 10
+
+
+def test_basin_colours_split_the_balls_by_the_minimum_they_end_in():
+    surface = SURFACES["wells"]
+    starts = sgd_viz.uniform_starts(surface, 400, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 150)
+    basins = sgd_viz.by_basin(sgd_viz.Group("sgd", sgd_viz.BALL_COLOR, run), surface)
+    assert len(basins) == 4 and sum(b.run.positions.shape[1] for b in basins) == 400
+    ends = np.concatenate([b.run.positions[-1] for b in basins])
+    assert np.array_equal(np.sort(ends, axis=0), np.sort(run.positions[-1], axis=0))
+    for basin in basins:        # each basin's balls end together, apart from the others
+        spread = np.ptp(basin.run.positions[-1], axis=0).max()
+        assert spread < 0.05
+    globals_ = [b for b in basins if " *" in b.label]
+    assert len(globals_) == 1
+    np.testing.assert_allclose(globals_[0].run.positions[-1], np.broadcast_to(
+        surface.minima[0], globals_[0].run.positions[-1].shape), atol=1e-3)
+    shares = [int(b.label.rsplit(" ", 1)[1].rstrip("%")) for b in basins]
+    assert 95 <= sum(shares) <= 105 and shares == sorted(shares, reverse=True)
+
+
+def test_basin_colours_keep_diverged_balls_apart():
+    surface = SURFACES["bowl"]
+    starts = sgd_viz.uniform_starts(surface, 50, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=4.2), starts, 60)
+    basins = sgd_viz.by_basin(sgd_viz.Group("sgd", sgd_viz.BALL_COLOR, run), surface)
+    assert basins[-1].label.startswith("diverged") and basins[-1].run.diverged[-1].all()
