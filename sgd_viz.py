@@ -82,8 +82,8 @@ SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in 
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
 MINIMUM_COLOR = "#ffd700"    # the star on each known global minimum
-LAYOUT = "3d"               # "3d": the surface alone; "curve": with the learning curves beside it
-LAYOUTS = ("3d", "curve")
+LAYOUT = "3d"               # the surface alone; see LAYOUTS and --help for the others
+LAYOUTS = ("3d", "curve", "contour", "multiples")
 GROUP_COLOURS = ["#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00", "#56B4E9", "#F0E442",
                  "#000000"]     # Okabe & Ito's colour-blind-safe palette, one colour per group
 COLOR = "group"             # colour balls by "group", or by the "basin" they end in
@@ -405,10 +405,13 @@ class Group(NamedTuple):
 class Dots(NamedTuple):
     """The moving artists of one group."""
 
+    ax: object              # the 3D axes the group's balls roll on
     trails: list            # one line per age, each holding that age's segment of every ball
     balls: object
     settled: object         # converged balls, ringed in white
     behind: object          # balls hidden by the surface, drawn hollow
+    lost: object            # diverged balls
+    flat: object            # the balls seen from above on the contour panel, or None
     status: object          # the group's line of text: mean loss and counts
 
 
@@ -419,10 +422,9 @@ class Scene(NamedTuple):
     height: object          # p -> drawn height: the loss, or its log for a log-scaled view
     hidden: object          # (N, 3) drawn points -> bool, True where the surface hides them
     fig: object
-    ax: object
+    ax: object              # the (first) 3D axes; every 3D panel has the same camera
     background: object      # pixels of the static figure, restored before every frame
     dots: list              # Dots for each group
-    lost: object            # diverged balls of every group
     clock: object           # the text line with the step (and epoch)
     cursor: object          # the learning curve's moving step line, or None
 
@@ -493,6 +495,23 @@ def draw_surface(ax, surface, grid, cmap=SURFACE_CMAP):
     return height
 
 
+def draw_map(ax, surface, height, grid, cmap):
+    """The surface seen from above: filled contours of its drawn heights, and its minima."""
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)),
+                    axis=-1)
+    ax.contourf(mesh[..., 0], mesh[..., 1], height(mesh), levels=20, cmap=cmap)
+    ax.contour(mesh[..., 0], mesh[..., 1], height(mesh), levels=20, colors="black",
+               linewidths=0.3, alpha=0.4)
+    if len(surface.minima):
+        ax.scatter(*surface.minima.T, marker="*", s=120, c=MINIMUM_COLOR, edgecolors="black",
+                   linewidths=0.7, zorder=4)
+    view = VIEWS.get(surface.name, View())
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=view.labels[0], ylabel=view.labels[1],
+           aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
+    ax.tick_params(labelsize="small")
+
+
 def draw_curves(ax, groups):
     """The learning curves: the median loss of each group against step, its interquartile range
     as a band; returns the cursor that frames move."""
@@ -526,14 +545,30 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
-    if layout == "curve":
-        ax = fig.add_axes((-0.04, 0.03, 0.64, top), projection="3d", computed_zorder=False)
-        cursor = draw_curves(fig.add_axes((0.66, 0.14, 0.31, top - 0.2)), groups)
+    cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
+        "groups", GROUPS_CMAP)
+    panel = dict(projection="3d", computed_zorder=False)
+    cursor = flat_ax = None
+    if layout == "multiples":                   # one 3D panel per group, the same camera
+        columns = math.ceil(math.sqrt(len(groups)))
+        rows = math.ceil(len(groups) / columns)
+        cell = (top - 0.03) / rows                          # leave room for the panel titles
+        axes = [fig.add_axes((i % columns / columns, 0.03 + (rows - 1 - i // columns) * cell,
+                              1 / columns, cell), **panel) for i in range(len(groups))]
+    elif layout in ("curve", "contour"):
+        axes = [fig.add_axes((-0.04, 0.03, 0.62, top), **panel)]
+        side = fig.add_axes((0.69, 0.14, 0.29, top - 0.2))
+        if layout == "curve":
+            cursor = draw_curves(side, groups)
+        else:
+            flat_ax = side
     else:
-        ax = fig.add_axes((0, 0.03, 1, top), projection="3d", computed_zorder=False)
-        cursor = None
-    height = draw_surface(ax, surface, grid, SURFACE_CMAP if len(groups) == 1 else
-                          LinearSegmentedColormap.from_list("groups", GROUPS_CMAP))
+        axes = [fig.add_axes((0, 0.03, 1, top), **panel)]
+    for ax in axes:
+        height = draw_surface(ax, surface, grid, cmap)
+    ax = axes[0]
+    if flat_ax is not None:
+        draw_map(flat_ax, surface, height, grid, cmap)
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if surface.formula != surface.name:
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
@@ -560,32 +595,38 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     dots = []
     for index, group in enumerate(groups):
         style = dict(depthshade=False, animated=True)
+        own = axes[index] if layout == "multiples" else ax
+        if layout == "multiples":
+            own.set_title(group.label, color=group.colour, fontsize="small")
         dots.append(Dots(
-            trails=[ax.plot([], [], [], color=group.colour, lw=1.2, animated=True, zorder=3,
-                            alpha=0.85 * (1 - age / trail))[0] for age in range(trail)],
-            balls=ax.scatter([], [], [], s=28, c=group.colour, edgecolors="black",
-                             linewidths=0.6, zorder=5, **style),
-            settled=ax.scatter([], [], [], s=34, c=group.colour, edgecolors="white",
-                               linewidths=1.4, zorder=5, **style),
-            behind=ax.scatter([], [], [], s=28, facecolors="none", edgecolors=group.colour,
-                              linewidths=1.2, alpha=0.75, zorder=4, **style),
+            ax=own,
+            trails=[own.plot([], [], [], color=group.colour, lw=1.2, animated=True, zorder=3,
+                             alpha=0.85 * (1 - age / trail))[0] for age in range(trail)],
+            balls=own.scatter([], [], [], s=28, c=group.colour, edgecolors="black",
+                              linewidths=0.6, zorder=5, **style),
+            settled=own.scatter([], [], [], s=34, c=group.colour, edgecolors="white",
+                                linewidths=1.4, zorder=5, **style),
+            behind=own.scatter([], [], [], s=28, facecolors="none", edgecolors=group.colour,
+                               linewidths=1.2, alpha=0.75, zorder=4, **style),
+            lost=own.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
+                             linewidths=0.6, zorder=6, **style),
+            flat=flat_ax.scatter([], [], s=18, c=group.colour, edgecolors="black",
+                                 linewidths=0.4, zorder=3, animated=True)
+            if flat_ax is not None else None,
             status=fig.text(0.02, 0.885 - 0.04 * index, "",
                             **{**text, "color": group.colour if len(groups) > 1 else None})))
-    lost = ax.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
-                      linewidths=0.6, depthshade=False, animated=True, zorder=6)
     fig.canvas.draw()
     is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
                            grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
     return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
-                 lost, clock, cursor)
+                 clock, cursor)
 
 
 def draw_frame(scene, groups, k, trail=TRAIL):
     """Show step k of every group: restore the static background, move the balls and redraw
     only them; the frame's pixels are then in the figure's canvas."""
-    fig, ax, surface = scene.fig, scene.ax, scene.surface
+    fig, surface = scene.fig, scene.surface
     low, high = np.array(surface.bounds, dtype=float).T
-    lost = []
     fig.canvas.restore_region(scene.background)
     for group, dots in zip(groups, scene.dots, strict=True):
         run = group.run
@@ -600,7 +641,7 @@ def draw_frame(scene, groups, k, trail=TRAIL):
                                  .reshape(-1, 3).T)
             else:
                 line.set_data_3d([], [], [])
-            ax.draw_artist(line)
+            dots.ax.draw_artist(line)
         on_surface = xyz[-1][~diverged]
         behind = scene.hidden(on_surface)
         settled = run.converged[k][~diverged]
@@ -608,7 +649,9 @@ def draw_frame(scene, groups, k, trail=TRAIL):
         dots.balls._offsets3d = tuple(on_surface[~behind & ~settled].T)
         dots.settled._offsets3d = tuple(on_surface[~behind & settled].T)
         dots.behind._offsets3d = tuple(on_surface[behind].T)
-        lost.append(xyz[-1][diverged])
+        dots.lost._offsets3d = tuple(xyz[-1][diverged].T)
+        if dots.flat is not None:
+            dots.flat.set_offsets(on_surface[:, :2])
         mean = f"{np.mean(run.losses[k][~diverged]):<9.4g}" if len(on_surface) else "-        "
         counts = f"converged {settled.sum()}  " if run.converged.any() else ""
         name = f"{group.label:<{max(len(g.label) for g in groups)}}  " if len(groups) > 1 else ""
@@ -616,14 +659,13 @@ def draw_frame(scene, groups, k, trail=TRAIL):
                  else "")
         dots.status.set_text(f"{name}{epoch}mean loss {mean}  {counts}"
                              f"diverged {diverged.sum()}/{len(diverged)}")
-    for dots in scene.dots:
-        for artist in (dots.behind, dots.balls, dots.settled):
+    for dots in scene.dots:         # balls after every trail, diverged crosses on top
+        for artist in (dots.behind, dots.balls, dots.settled, dots.lost):
             artist.do_3d_projection()
-            ax.draw_artist(artist)
+            dots.ax.draw_artist(artist)
+        if dots.flat is not None:
+            dots.flat.axes.draw_artist(dots.flat)
         fig.draw_artist(dots.status)
-    scene.lost._offsets3d = tuple(np.concatenate(lost).T)
-    scene.lost.do_3d_projection()
-    ax.draw_artist(scene.lost)
     step, last = groups[0].run.steps[k], groups[0].run.steps[-1]
     word = "iteration" if any(group.epoch_length for group in groups) else "step"
     scene.clock.set_text(f"{word} {step:>{len(str(last))}}/{last}")
@@ -642,7 +684,8 @@ def canvas_image(fig):
 def turn(scene, azimuth):
     """The scene seen from another azimuth: the static part is drawn again, and balls are hidden
     by marching their own rays (a visibility map would have to be redone every frame)."""
-    scene.ax.view_init(elev=scene.ax.elev, azim=azimuth)
+    for ax in {dots.ax for dots in scene.dots}:
+        ax.view_init(elev=ax.elev, azim=azimuth)
     scene.fig.canvas.draw()
     zlim, proj = scene.ax.get_zlim(), scene.ax.get_proj()
     return scene._replace(
@@ -909,8 +952,9 @@ def build_parser():
     picture.add_argument("--size", type=size_type, default=SIZE, metavar="WxH",
                          help="GIF size in pixels (default {}x{})".format(*SIZE))
     picture.add_argument("--layout", choices=LAYOUTS, default=LAYOUT,
-                         help=f"{LAYOUTS[0]}: the surface alone; {LAYOUTS[1]}: with the learning "
-                              f"curves beside it (default {LAYOUT})")
+                         help="3d: the surface alone; curve: with the learning curves beside it; "
+                              "contour: with a map of the surface seen from above; multiples: "
+                              f"a 3D panel per group, the same camera (default {LAYOUT})")
     picture.add_argument("--color", choices=("group", "basin"), default=COLOR,
                          help="group: a colour per group; basin: a colour per minimum the balls "
                               "end in, with each basin's share (one group only; * marks a "
@@ -1113,10 +1157,7 @@ def animate(**options):
     groups = simulate_groups(args, plan)
     scene = draw_scene(plan.surface, title(plan.surface, groups, plan.shared), args.size, groups,
                        layout=args.layout)
-    for artist in (*[a for dots in scene.dots for a in (*dots.trails, dots.balls,
-                                                          dots.settled, dots.behind,
-                                                          dots.status)],
-                   scene.lost, scene.clock, *([scene.cursor] if scene.cursor else [])):
+    for artist in scene.fig.findobj(lambda artist: artist.get_animated()):
         artist.set_animated(False)      # the animation redraws the whole figure every frame
     animation_ = FuncAnimation(scene.fig, lambda k: draw_frame(scene, groups, k),
                                frames=len(groups[0].run.steps), interval=1000 / args.fps)

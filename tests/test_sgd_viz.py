@@ -486,3 +486,15 @@ def test_basin_colours_keep_diverged_balls_apart():
     run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=4.2), starts, 60)
     basins = sgd_viz.by_basin(sgd_viz.Group("sgd", sgd_viz.BALL_COLOR, run), surface)
     assert basins[-1].label.startswith("diverged") and basins[-1].run.diverged[-1].all()
+
+
+@pytest.mark.parametrize("layout", sgd_viz.LAYOUTS)
+def test_every_layout_renders_every_group(layout, tmp_path):
+    out = tmp_path / f"{layout}.png"
+    assert sgd_viz.main(["--optimizer", "sgd,momentum", "--lr", "0.01", "--surface",
+                         "himmelblau", "--layout", layout, "--balls", "20", "--steps", "4",
+                         "--size", "400x300", "--quiet", "--out", str(out)]) == 0
+    pixels = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    for colour in sgd_viz.GROUP_COLOURS[:2]:
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30, colour
