@@ -163,8 +163,7 @@ def starts_for(surface, balls, rng, init=INIT, region=None):
         points = np.zeros((balls, 2))
     else:       # grid: the first `balls` nodes of the smallest square grid that holds them
         side = math.ceil(math.sqrt(balls))
-        xs, ys = np.meshgrid(np.linspace(low[0], high[0], side), np.linspace(low[1], high[1], side))
-        points = np.column_stack([xs.ravel(), ys.ravel()])[
+        points = mesh_over(tuple(zip(low, high, strict=True)), side).reshape(-1, 2)[
             np.linspace(0, side * side - 1, balls).round().astype(int)]
     return np.clip(points, low, high)
 
@@ -429,11 +428,15 @@ class Scene(NamedTuple):
     cursor: object          # the learning curve's moving step line, or None
 
 
+def mesh_over(bounds, n):
+    """An n x n grid of points over `bounds`, shape (n, n, 2), rows along y."""
+    (xmin, xmax), (ymin, ymax) = bounds
+    return np.stack(np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)), axis=-1)
+
+
 def heights(surface, scale, grid):
     """The drawn height function and its values on a grid x grid mesh over the bounds."""
-    (xmin, xmax), (ymin, ymax) = surface.bounds
-    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)),
-                    axis=-1)
+    mesh = mesh_over(surface.bounds, grid)
     if scale != "log":
         return surface.f, mesh, surface.f(mesh)
     floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
@@ -446,12 +449,8 @@ def heights(surface, scale, grid):
 def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     """A function telling which drawn points the camera cannot see. A map of the height field's
     visibility is marched once; balls in cells where the map changes get their own march."""
-    (xmin, xmax), (ymin, ymax) = bounds
-    fine = np.stack(np.meshgrid(np.linspace(xmin, xmax, 3 * grid),
-                                np.linspace(ymin, ymax, 3 * grid)), axis=-1)
-    coarse = bilinear(height(fine), bounds)         # fast heights for marching the map
-    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)),
-                    axis=-1).reshape(-1, 2)
+    coarse = bilinear(height(mesh_over(bounds, 3 * grid)), bounds)   # fast heights to march
+    mesh = mesh_over(bounds, grid).reshape(-1, 2)
     nodes = np.column_stack([mesh, height(mesh)])
     seen = bilinear(hidden(nodes, coarse, bounds, zlim, proj).reshape(grid, grid).astype(float),
                     bounds)
@@ -498,8 +497,7 @@ def draw_surface(ax, surface, grid, cmap=SURFACE_CMAP):
 def draw_map(ax, surface, height, grid, cmap):
     """The surface seen from above: filled contours of its drawn heights, and its minima."""
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid), np.linspace(ymin, ymax, grid)),
-                    axis=-1)
+    mesh = mesh_over(surface.bounds, grid)
     ax.contourf(mesh[..., 0], mesh[..., 1], height(mesh), levels=20, cmap=cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], height(mesh), levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
