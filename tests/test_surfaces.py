@@ -257,3 +257,17 @@ def test_linear_regression_batch_gradients_average_to_the_full_gradient():
     x3, y3 = surfaces.REGRESSION_X[3], surfaces.REGRESSION_Y[3]
     residual = p[:, 0] * x3 + p[:, 1] - y3
     np.testing.assert_allclose(one, np.column_stack([residual * x3, residual]), rtol=1e-12)
+
+
+def test_linear_regression_is_the_mean_squared_error_of_its_rows():
+    # the definition, summed directly, is the reference for the expanded form in surfaces.py
+    surface = SURFACES["linear_regression"]
+    x, y = surfaces.REGRESSION_X, surfaces.REGRESSION_Y
+    p = np.random.default_rng(6).uniform(-3, 5, (50, 2))
+    for rows in (slice(None), np.array([4, 17, 60]), np.array([9])):
+        residual = p[:, :1] * x[rows] + p[:, 1:] - y[rows]
+        np.testing.assert_allclose(surface.f(p, rows), 0.5 * np.mean(residual**2, axis=1),
+                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(surface.grad(p, rows), np.column_stack(
+            [np.mean(residual * x[rows], axis=1), np.mean(residual, axis=1)]),
+            rtol=1e-10, atol=1e-12)
