@@ -510,20 +510,26 @@ def draw_map(ax, surface, height, grid, cmap):
     ax.tick_params(labelsize="small")
 
 
-def draw_curves(ax, groups):
+def draw_curves(ax, groups, floor=None):
     """The learning curves: the median loss of each group against step, its interquartile range
-    as a band; returns the cursor that frames move."""
-    everything = np.concatenate([group.run.losses[~group.run.diverged] for group in groups])
-    for group in groups:        # over the balls still on the surface
-        on_surface = np.where(group.run.diverged, np.nan, group.run.losses)
+    as a band, over the balls still on the surface; returns the cursor that frames move. With
+    the lowest loss known (`floor`), the curves show the loss above it on a log scale, where
+    slow convergence and a noise floor both read."""
+    floor = 0.0 if floor is None else floor
+    gaps = [np.where(group.run.diverged, np.nan, group.run.losses - floor) for group in groups]
+    for group, gap in zip(groups, gaps, strict=True):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
-            low, median, high = np.nanpercentile(on_surface, [25, 50, 75], axis=1)
+            low, median, high = np.nanpercentile(gap, [25, 50, 75], axis=1)
         ax.fill_between(group.run.steps, low, high, color=group.colour, alpha=0.2, lw=0)
         ax.plot(group.run.steps, median, color=group.colour, lw=1.6)
-    if len(everything) and everything.min() > 0 and everything.max() > 100 * everything.min():
+    values = np.concatenate([gap[np.isfinite(gap)] for gap in gaps])
+    positive = values[values > 0]
+    if len(positive) and values.min() >= 0 and positive.max() > 100 * positive.min():
         ax.set_yscale("log")
-    ax.set(xlabel="step", ylabel="loss (median, IQR)", xlim=(0, groups[0].run.steps[-1]))
+        ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12))
+    name = "loss" if floor == 0 else "loss - min"
+    ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, groups[0].run.steps[-1]))
     ax.tick_params(labelsize="small")
     ax.grid(alpha=0.3)
     return ax.axvline(0, color="0.4", lw=1, animated=True)
@@ -557,7 +563,8 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
         axes = [fig.add_axes((-0.04, 0.03, 0.62, top), **panel)]
         side = fig.add_axes((0.69, 0.14, 0.29, top - 0.2))
         if layout == "curve":
-            cursor = draw_curves(side, groups)
+            cursor = draw_curves(side, groups, surface.f(surface.minima).min(initial=np.inf)
+                                 if len(surface.minima) else None)
         else:
             flat_ax = side
     else:
