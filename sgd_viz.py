@@ -218,12 +218,16 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
                 if noise:
                     grad = grad + noise * noise_stream.standard_normal(x.shape)
                 x_new, state = optimizer.update(x, grad, state)
-                finite = np.isfinite(x_new).all(axis=1)
-                inside = ((x_new >= low - margin) & (x_new <= high + margin)).all(axis=1)
+                # NaN fails both comparisons, so `inside` is also False for non-finite numbers
+                inside = (x_new >= low - margin) & (x_new <= high + margin)
                 moving = ~(diverged | converged)
-                escaped = moving & ~(finite & inside)
-                edge = np.clip(np.where(finite[:, None], x_new, x), low, high)
-                x = np.where(moving[:, None], np.where(escaped[:, None], edge, x_new), x)
+                escaped = moving & ~(inside[:, 0] & inside[:, 1])
+                if escaped.any():       # rare: frozen on the edge, from where they left
+                    x_new = x_new.copy()                    # the optimizer's array stays its own
+                    finite = np.isfinite(x_new[escaped]).all(axis=1)
+                    x_new[escaped] = np.clip(np.where(finite[:, None], x_new[escaped],
+                                                      x[escaped]), low, high)
+                x = x_new if moving.all() else np.where(moving[:, None], x_new, x)
                 diverged = diverged | escaped
                 if tol is not None:
                     new_loss = surface.f(x)
