@@ -81,6 +81,7 @@ GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")   # low to high: a neutral surface under co
 SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in BALL_COLOR
 BALL_COLOR = "#ff6b1a"
 DIVERGED_COLOR = "#d62728"
+PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 MINIMUM_COLOR = "#ffd700"    # the star on each known global minimum
 LAYOUT = "3d"               # the surface alone; see LAYOUTS and --help for the others
 LAYOUTS = ("3d", "curve", "contour", "multiples")
@@ -403,6 +404,7 @@ class Group(NamedTuple):
     colour: str
     run: Run
     epoch_length: int = 0   # mini-batches per epoch, 0 without mini-batches
+    rule: str = ""          # the update rule in mathtext, for plain gradient descent
 
 
 class Dots(NamedTuple):
@@ -581,6 +583,8 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if surface.formula != surface.name:
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
+    if len(groups) == 1 and groups[0].rule:
+        fig.text(0.98, 0.02, groups[0].rule, fontsize="large", ha="right")
     text = dict(fontsize="medium", va="center", family="monospace", animated=True)
     clock = fig.text(0.02, 0.925, "", **text)
     colour = groups[0].colour if len(groups) == 1 else "0.5"
@@ -1088,8 +1092,10 @@ def simulate_groups(args, plan):
                                    seed=args.seed, tol=args.tol, batch_size=batch)
                           for optimizer, batch, noise in plan.settings.values()])
     colours = GROUP_COLOURS if len(runs) > 1 else [BALL_COLOR]
-    groups = [Group(name, colour, run, batch and -(-surface.samples // batch))
-              for (name, (_, batch, _)), colour, run
+    plain = {**defaults("sgd"), "lr": None}
+    groups = [Group(name, colour, run, batch and -(-surface.samples // batch),
+                    PLAIN_RULE if {**optimizer.hyperparameters, "lr": None} == plain else "")
+              for (name, (optimizer, batch, _)), colour, run
               in zip(plan.settings.items(), colours, runs, strict=False)]
     return by_basin(groups[0], surface) if args.color == "basin" else groups
 

@@ -498,3 +498,11 @@ def test_every_layout_renders_every_group(layout, tmp_path):
     for colour in sgd_viz.GROUP_COLOURS[:2]:
         rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30, colour
+
+
+def test_plain_gradient_descent_shows_its_update_rule():
+    _, args, plan = sgd_viz.parse(["--balls", "2", "--steps", "1"])
+    assert sgd_viz.simulate_groups(args, plan)[0].rule == sgd_viz.PLAIN_RULE
+    for optimizer in ("adam", "sgd:momentum=0.5"):
+        _, args, plan = sgd_viz.parse(["--optimizer", optimizer, "--balls", "2", "--steps", "1"])
+        assert sgd_viz.simulate_groups(args, plan)[0].rule == ""
