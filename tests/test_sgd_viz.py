@@ -94,15 +94,15 @@ def tiny_gif(tmp_path_factory):
 
 def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
     # Delta frames and transparency must composite back to what the canvas showed.
-    surface, optimizer = SURFACES[sgd_viz.SURFACE], OPTIMIZERS[sgd_viz.OPTIMIZER]
-    starts = sgd_viz.uniform_starts(surface, 12, np.random.default_rng(sgd_viz.SEED))
-    optimizer = optimizer(lr=sgd_viz.LEARNING_RATE)
-    run = sgd_viz.simulate(surface, optimizer, starts, 6)
+    _, args, plan = sgd_viz.parse([*TINY, "--out", str(tiny_gif)])
+    groups = sgd_viz.simulate_groups(args, plan)
+    starts = sgd_viz.uniform_starts(plan.surface, 12, np.random.default_rng(sgd_viz.SEED))
+    assert np.array_equal(groups[0].run.positions[0], starts)
     with Image.open(tiny_gif) as im:
         palette = Image.new("P", (1, 1))
         palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
-    groups = one_group(run, optimizer)
-    scene = sgd_viz.draw_scene(surface, sgd_viz.title(surface, groups), (160, 120), groups)
+    scene = sgd_viz.draw_scene(plan.surface, sgd_viz.title(plan.surface, groups), (160, 120),
+                               groups)
     decoded = frames_of(tiny_gif)
     assert len(decoded) == 7
     for k, (pixels, _) in enumerate(decoded):
