@@ -18,6 +18,7 @@ import contextlib
 import csv
 import dataclasses
 import difflib
+import functools
 import io
 import itertools
 import math
@@ -31,7 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 from matplotlib import animation
-from PIL import GifImagePlugin, Image
+from matplotlib.artist import Artist
+from PIL import GifImagePlugin, Image, ImageDraw, ImageFont
 
 from formula import surface_from_formula
 from optimizers import OPTIMIZERS, defaults
@@ -57,6 +59,7 @@ SIZE = (800, 600)           # GIF width and height in pixels
 FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
 TRAIL = 8                   # steps of fading trail drawn behind each ball
+TRAILED = 500               # trails behind at most this many balls (an even sample): more smear
 class View(NamedTuple):
     """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
 
@@ -397,6 +400,55 @@ def bilinear(values, bounds):
     return at
 
 
+class Line(Artist):
+    """A line of text drawn by Pillow, for the text that changes every frame. matplotlib 3.11
+    renders text glyph by glyph, about 10 ms a line, a third of a frame; Pillow draws the same
+    font in a tenth of that. (x, y) in figure fractions, vertically centred there."""
+
+    def __init__(self, x, y, colour=None, family="monospace", size="medium"):
+        from matplotlib import rcParams
+        from matplotlib.font_manager import FontProperties
+
+        super().__init__()
+        self.xy, self.text = (x, y), ""
+        self.colour = colour if colour is not None else rcParams["text.color"]
+        self.font = FontProperties(family=family, size=size)
+        self.set_animated(True)
+
+    def set_text(self, text):
+        self.text = text
+
+    def get_text(self):
+        return self.text
+
+    def draw(self, renderer):
+        from matplotlib.colors import to_rgba
+
+        if not self.text:
+            return
+        font = pillow_font(self.font, renderer.dpi)
+        ascent, descent = font.getmetrics()
+        mask = Image.new("L", (math.ceil(font.getlength(self.text)), ascent + descent))
+        ImageDraw.Draw(mask).text((0, 0), self.text, fill=255, font=font)
+        red, green, blue, alpha = to_rgba(self.colour)
+        rgba = np.empty((mask.height, mask.width, 4), dtype=np.uint8)
+        rgba[..., :3] = np.round(255 * np.array([red, green, blue]))
+        rgba[..., 3] = np.asarray(mask) * alpha
+        x, y = self.figure.transFigure.transform(self.xy)
+        # draw_image takes the image's bottom row first, at (x, y) pixels from the bottom left
+        renderer.draw_image(renderer.new_gc(), round(x), round(y - mask.height / 2), rgba[::-1])
+
+
+@functools.cache
+def pillow_font(font, dpi):
+    """The Pillow font for matplotlib FontProperties at `dpi`, laid out without raqm so that
+    every machine draws the same pixels."""
+    from matplotlib.font_manager import findfont
+
+    return ImageFont.truetype(findfont(font), font.get_size_in_points() * dpi / 72,
+                              layout_engine=ImageFont.Layout.BASIC)
+
+
 class Group(NamedTuple):
     """One group of balls: an optimizer with its learning rate, its colour and its run."""
 
@@ -424,7 +476,7 @@ class Scene(NamedTuple):
     """The figure with its static parts drawn once, and what frames need to draw the rest."""
 
     surface: object
-    height: object          # p -> drawn height: the loss, or its log for a log-scaled view
+    lift: object            # loss -> drawn height: the loss, or its log for a log-scaled view
     hidden: object          # (N, 3) drawn points -> bool, True where the surface hides them
     fig: object
     ax: object              # the (first) 3D axes; every 3D panel has the same camera
@@ -441,15 +493,28 @@ def mesh_over(bounds, n):
 
 
 def heights(surface, scale, grid):
-    """The drawn height function and its values on a grid x grid mesh over the bounds."""
+    """How losses are drawn, lift(loss) -> height: the loss itself, or for a log-scaled view
+    the log of its excess over the lowest loss; and the heights on a grid x grid mesh."""
     mesh = mesh_over(surface.bounds, grid)
+    losses = surface.f(mesh)
     if scale != "log":
-        return surface.f, mesh, surface.f(mesh)
-    floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
+        return np.asarray, mesh, losses
+    floor = min(losses.min(), surface.f(surface.minima).min(initial=np.inf))
 
-    def height(p):
-        return np.log10(1 + np.maximum(surface.f(p) - floor, 0))
-    return height, mesh, height(mesh)
+    def lift(loss):
+        return np.log10(1 + np.maximum(loss - floor, 0))
+    return lift, mesh, lift(losses)
+
+
+def projector(ax):
+    """Drawn 3D points (..., 3) -> display pixels (..., 2) and depth (...) as mplot3d draws
+    them: the axes' projection matrix, then its 2D transform to pixels."""
+    proj, affine = ax.get_proj(), ax.transData.get_affine().get_matrix()
+
+    def project(points):
+        h = np.concatenate([points, np.ones_like(points[..., :1])], axis=-1) @ proj.T
+        return h[..., :2] / h[..., 3:] @ affine[:2, :2].T + affine[:2, 2], h[..., 2] / h[..., 3]
+    return project
 
 
 def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
@@ -466,17 +531,18 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
         result = guess >= 0.5
         unsure = (guess > 0) & (guess < 1)
         if unsure.any():
-            result[unsure] = hidden(points[unsure], height, bounds, zlim, proj)
+            result[unsure] = hidden(points[unsure], coarse, bounds, zlim, proj)
         return result
     return is_hidden
 
 
 def draw_surface(ax, surface, grid, cmap=SURFACE_CMAP):
-    """The surface, its floor contours, axes and minima on a 3D axes; returns its heights."""
+    """The surface, its floor contours, axes and minima on a 3D axes; returns how losses are
+    lifted to drawn heights (see heights)."""
     from matplotlib.colors import LightSource
 
     view = VIEWS.get(surface.name, View())
-    height, mesh, z = heights(surface, view.scale, grid)
+    lift, mesh, z = heights(surface, view.scale, grid)
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=grid,
                     ccount=grid, linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
@@ -494,18 +560,19 @@ def draw_surface(ax, surface, grid, cmap=SURFACE_CMAP):
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize="small")
     if len(surface.minima):
-        ax.scatter(*surface.minima.T, height(surface.minima), marker="*", s=180,
+        ax.scatter(*surface.minima.T, lift(surface.f(surface.minima)), marker="*", s=180,
                    c=MINIMUM_COLOR, edgecolors="black", linewidths=0.7, depthshade=False,
                    zorder=2)
-    return height
+    return lift
 
 
-def draw_map(ax, surface, height, grid, cmap):
+def draw_map(ax, surface, lift, grid, cmap):
     """The surface seen from above: filled contours of its drawn heights, and its minima."""
     (xmin, xmax), (ymin, ymax) = surface.bounds
     mesh = mesh_over(surface.bounds, grid)
-    ax.contourf(mesh[..., 0], mesh[..., 1], height(mesh), levels=20, cmap=cmap)
-    ax.contour(mesh[..., 0], mesh[..., 1], height(mesh), levels=20, colors="black",
+    z = lift(surface.f(mesh))
+    ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=cmap)
+    ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
     if len(surface.minima):
         ax.scatter(*surface.minima.T, marker="*", s=120, c=MINIMUM_COLOR, edgecolors="black",
@@ -549,6 +616,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.transforms import IdentityTransform
 
     width, height_px = size
     dpi = 100 * min(width / 800, height_px / 600) ** 0.5    # text scales with the picture
@@ -576,17 +644,16 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     else:
         axes = [fig.add_axes((0, 0.03, 1, top), **panel)]
     for ax in axes:
-        height = draw_surface(ax, surface, grid, cmap)
+        lift = draw_surface(ax, surface, grid, cmap)
     ax = axes[0]
     if flat_ax is not None:
-        draw_map(flat_ax, surface, height, grid, cmap)
+        draw_map(flat_ax, surface, lift, grid, cmap)
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if surface.formula != surface.name:
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
     if len(groups) == 1 and groups[0].rule:
         fig.text(0.98, 0.02, groups[0].rule, fontsize="large", ha="right")
-    text = dict(fontsize="medium", va="center", family="monospace", animated=True)
-    clock = fig.text(0.02, 0.925, "", **text)
+    clock = fig.add_artist(Line(0.02, 0.925))
     colour = groups[0].colour if len(groups) == 1 else "0.5"
     settling = any(group.run.converged.any() for group in groups)
     handles = [
@@ -606,32 +673,37 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     fig.legend(handles=[handle for handle in handles if handle is not None], loc="upper right",
                bbox_to_anchor=(0.99, 0.99), frameon=False, fontsize="small")
     dots = []
+    # Balls shrink and lose their outline as they crowd: 300 balls are 5.3 pt, 10,000 are 2.2.
+    scale = min(1.0, (300 / sum(group.run.positions.shape[1] for group in groups)) ** 0.25)
+
+    def pixels(**style):        # moving artists are 2D: frames project them (see projector)
+        return fig.add_artist(Line2D([], [], animated=True, transform=IdentityTransform(),
+                                     **style))
+
     for index, group in enumerate(groups):
-        style = dict(depthshade=False, animated=True)
         own = axes[index] if layout == "multiples" else ax
         if layout == "multiples":
             own.set_title(group.label, color=group.colour, fontsize="small")
+        ball = dict(ls="", marker="o", ms=5.3 * scale, mfc=group.colour)
         dots.append(Dots(
             ax=own,
-            trails=[own.plot([], [], [], color=group.colour, lw=1.2, animated=True, zorder=3,
-                             alpha=0.85 * (1 - age / trail))[0] for age in range(trail)],
-            balls=own.scatter([], [], [], s=28, c=group.colour, edgecolors="black",
-                              linewidths=0.6, zorder=5, **style),
-            settled=own.scatter([], [], [], s=34, c=group.colour, edgecolors="white",
-                                linewidths=1.4, zorder=5, **style),
-            behind=own.scatter([], [], [], s=28, facecolors="none", edgecolors=group.colour,
-                               linewidths=1.2, alpha=0.75, zorder=4, **style),
-            lost=own.scatter([], [], [], s=70, c=DIVERGED_COLOR, marker="X", edgecolors="black",
-                             linewidths=0.6, zorder=6, **style),
+            trails=[pixels(color=group.colour, lw=1.2 * scale,
+                           alpha=0.85 * (1 - age / trail)) for age in range(trail)],
+            balls=pixels(**ball, mec="black", mew=0.6 * scale),
+            settled=pixels(**{**ball, "ms": 5.8 * scale}, mec="white", mew=1.4 * scale),
+            behind=pixels(**{**ball, "mfc": "none"}, mec=group.colour, mew=1.2 * scale,
+                          alpha=0.75),
+            lost=pixels(ls="", marker="X", ms=8.4 * scale, mfc=DIVERGED_COLOR, mec="black",
+                        mew=0.6 * scale),
             flat=flat_ax.scatter([], [], s=18, c=group.colour, edgecolors="black",
                                  linewidths=0.4, zorder=3, animated=True)
             if flat_ax is not None else None,
-            status=fig.text(0.02, 0.885 - 0.04 * index, "",
-                            **{**text, "color": group.colour if len(groups) > 1 else None})))
+            status=fig.add_artist(Line(0.02, 0.885 - 0.04 * index,
+                                       group.colour if len(groups) > 1 else None))))
     fig.canvas.draw()
-    is_hidden = visibility(height, surface.bounds, ax.get_zlim(), ax.get_proj(),
-                           grid=min(VISIBILITY_GRID, max(32, width // 5)))   # ~ 5 px a cell
-    return Scene(surface, height, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
+    is_hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
+                           ax.get_proj(), grid=min(VISIBILITY_GRID, max(32, width // 5)))
+    return Scene(surface, lift, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
                  clock, cursor)
 
 
@@ -645,28 +717,32 @@ def draw_frame(scene, groups, k, trail=TRAIL):
         run = group.run
         diverged, first = run.diverged[k], max(0, k - trail)
         # Balls in the escape margin are shown on the edge: nothing is drawn off the surface.
-        shown = np.clip(run.positions[first:k + 1], low, high)
-        xyz = np.concatenate([shown, scene.height(shown)[..., None]], axis=-1)
-        gap = np.full_like(xyz[0], np.nan)
+        shown, loss = np.clip(run.positions[first:k + 1], low, high), run.losses[first:k + 1]
+        off = (shown != run.positions[first:k + 1]).any(axis=-1)
+        if off.any():
+            loss = np.where(off, surface.f(shown), loss)
+        xyz = np.concatenate([shown, scene.lift(loss)[..., None]], axis=-1)
+        screen, depth = projector(dots.ax)(xyz)
+        gap = np.full_like(screen[0], np.nan)
+        trailed = slice(None, None, -(-len(gap) // TRAILED))
         for age, line in enumerate(dots.trails):
             if age < k - first:
-                line.set_data_3d(np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1)
-                                 .reshape(-1, 3).T)
-            else:
-                line.set_data_3d([], [], [])
-            dots.ax.draw_artist(line)
-        on_surface = xyz[-1][~diverged]
-        behind = scene.hidden(on_surface)
-        settled = run.converged[k][~diverged]
-        # mplot3d has no public setter for a 3D scatter's points; its examples set _offsets3d.
-        dots.balls._offsets3d = tuple(on_surface[~behind & ~settled].T)
-        dots.settled._offsets3d = tuple(on_surface[~behind & settled].T)
-        dots.behind._offsets3d = tuple(on_surface[behind].T)
-        dots.lost._offsets3d = tuple(xyz[-1][diverged].T)
+                line.set_data(np.stack([screen[-2 - age], screen[-1 - age], gap], axis=1)
+                              [trailed].reshape(-1, 2).T)
+                fig.draw_artist(line)
+        order = np.argsort(-depth[-1])          # farthest first, as mplot3d draws
+        behind = np.zeros_like(diverged)
+        behind[~diverged] = scene.hidden(xyz[-1][~diverged])
+        settled = run.converged[k]
+        for artist, which in ((dots.balls, ~diverged & ~behind & ~settled),
+                              (dots.settled, ~diverged & ~behind & settled),
+                              (dots.behind, behind), (dots.lost, diverged)):
+            artist.set_data(*screen[-1][order[which[order]]].T)
         if dots.flat is not None:
-            dots.flat.set_offsets(on_surface[:, :2])
-        mean = f"{np.mean(run.losses[k][~diverged]):<9.4g}" if len(on_surface) else "-        "
-        counts = f"converged {settled.sum()}  " if run.converged.any() else ""
+            dots.flat.set_offsets(shown[-1][~diverged])
+        on_surface = ~diverged
+        mean = f"{np.mean(run.losses[k][on_surface]):<9.4g}" if on_surface.any() else "-        "
+        counts = f"converged {settled[on_surface].sum()}  " if run.converged.any() else ""
         name = f"{group.label:<{max(len(g.label) for g in groups)}}  " if len(groups) > 1 else ""
         epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} " if group.epoch_length
                  else "")
@@ -674,8 +750,7 @@ def draw_frame(scene, groups, k, trail=TRAIL):
                              f"diverged {diverged.sum()}/{len(diverged)}")
     for dots in scene.dots:         # balls after every trail, diverged crosses on top
         for artist in (dots.behind, dots.balls, dots.settled, dots.lost):
-            artist.do_3d_projection()
-            dots.ax.draw_artist(artist)
+            fig.draw_artist(artist)
         if dots.flat is not None:
             dots.flat.axes.draw_artist(dots.flat)
         fig.draw_artist(dots.status)
@@ -701,9 +776,12 @@ def turn(scene, azimuth):
         ax.view_init(elev=ax.elev, azim=azimuth)
     scene.fig.canvas.draw()
     zlim, proj = scene.ax.get_zlim(), scene.ax.get_proj()
+
+    def height(p):
+        return scene.lift(scene.surface.f(p))
     return scene._replace(
         background=scene.fig.canvas.copy_from_bbox(scene.fig.bbox),
-        hidden=lambda points: hidden(points, scene.height, scene.surface.bounds, zlim, proj))
+        hidden=lambda points: hidden(points, height, scene.surface.bounds, zlim, proj))
 
 
 def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
