@@ -255,17 +255,19 @@ def until_settled(runs):
 # --- writing a GIF ---------------------------------------------------------------------------
 
 def make_palette(frames):
-    """One palette for the whole GIF: 255 colours cut from sample frames (RGBA arrays)."""
-    sample = Image.fromarray(np.concatenate([f[..., :3] for f in frames]))
+    """One palette for the whole GIF: 255 colours cut from sample frames (RGBA arrays), every
+    other pixel of every other row of them (the same colours, a quarter of the work)."""
+    sample = Image.fromarray(np.concatenate([f[::2, ::2, :3] for f in frames]))
     return sample.quantize(255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
 class GifWriter(animation.AbstractMovieWriter):
     """A matplotlib movie writer that streams frames into a GIF with one fixed palette.
 
-    Each frame is mapped to the palette without dithering and only the rectangle that changed
+    Each frame is mapped to the palette without dithering, and only the rectangle that changed
     since the previous frame is stored, with unchanged pixels transparent, so the file holds
-    little more than the moving balls. Memory stays at one frame whatever the frame count.
+    little more than the moving balls. Only pixels that differ from the previous frame's are
+    mapped again. Memory stays at one frame whatever the frame count.
     """
 
     TRANSPARENT = 255       # palette index kept free for "unchanged since the last frame"
@@ -279,7 +281,7 @@ class GifWriter(animation.AbstractMovieWriter):
     def setup(self, fig, outfile, dpi=None):
         super().setup(fig, outfile, dpi)
         self.file = open(outfile, "wb")
-        self.previous = None        # palette indices of the last frame grabbed
+        self.previous = None        # (pixels as uint32, palette indices) of the last frame
         self.pending = None         # (indices, offset, delay) of a frame not yet written
         colours = bytes(self.palette.getpalette()[:3 * 255]).ljust(3 * 256, b"\0")
         width, height = fig.canvas.get_width_height()
@@ -287,19 +289,33 @@ class GifWriter(animation.AbstractMovieWriter):
         self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
 
     def grab_frame(self, **savefig_kwargs):
-        indices = np.asarray(canvas_image(self.fig).quantize(palette=self.palette,
-                                                             dither=Image.Dither.NONE))
+        rgba = np.asarray(self.fig.canvas.buffer_rgba())
+        pixels = rgba.view(np.uint32).ravel()
         if self.previous is None:
-            self._push(indices, (0, 0))
+            indices = self.quantize(rgba.reshape(1, -1, 4)).ravel()
+            self._push(indices.reshape(rgba.shape[:2]), (0, 0))
         else:
-            changed = indices != self.previous
-            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-            if len(rows) == 0:      # nothing moved: show the previous frame longer
+            old_pixels, indices = self.previous
+            redo = np.flatnonzero(pixels != old_pixels)
+            new = self.quantize(rgba.reshape(-1, 4)[redo][None]).ravel()
+            moved = new != indices[redo]
+            if not moved.any():     # nothing moved: show the previous frame longer
                 self.pending = self.pending._replace(delay=self.pending.delay + self.delay)
                 return
-            box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-            self._push(np.where(changed[box], indices[box], self.TRANSPARENT), (cols[0], rows[0]))
-        self.previous = indices
+            indices = indices.copy()
+            indices[redo] = new
+            rows, cols = np.divmod(redo[moved], rgba.shape[1])
+            box = np.full((np.ptp(rows) + 1, np.ptp(cols) + 1), self.TRANSPARENT, dtype=np.uint8)
+            box[rows - rows.min(), cols - cols.min()] = new[moved]
+            self._push(box, (cols.min(), rows.min()))
+        self.previous = pixels.copy(), indices
+
+    def quantize(self, rgba):
+        """Palette indices of an (H, W, 4) array of pixels, each mapped to its nearest colour."""
+        if rgba.size == 0:
+            return np.zeros(rgba.shape[:2], dtype=np.uint8)
+        image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+        return np.asarray(image.quantize(palette=self.palette, dither=Image.Dither.NONE))
 
     def _push(self, indices, offset):
         """Write the pending frame, whose delay is now final, and keep this one pending."""
@@ -389,14 +405,16 @@ def bilinear(values, bounds):
     """Interpolate a grid of values over `bounds` (rows along y) at points (..., 2)."""
     (xmin, xmax), (ymin, ymax) = bounds
     rows, cols = values.shape
+    flat = values.ravel()
 
     def at(p):
         u = np.clip((p[..., 0] - xmin) / (xmax - xmin) * (cols - 1), 0, cols - 1)
         v = np.clip((p[..., 1] - ymin) / (ymax - ymin) * (rows - 1), 0, rows - 1)
         i, j = np.minimum(v.astype(int), rows - 2), np.minimum(u.astype(int), cols - 2)
-        fv, fu = v - i, u - j
-        return ((values[i, j] * (1 - fu) + values[i, j + 1] * fu) * (1 - fv)
-                + (values[i + 1, j] * (1 - fu) + values[i + 1, j + 1] * fu) * fv)
+        fv, fu, k = v - i, u - j, i * cols + j
+        below = flat[k] + (flat[k + 1] - flat[k]) * fu
+        above = flat[k + cols] + (flat[k + cols + 1] - flat[k + cols]) * fu
+        return below + (above - below) * fv
     return at
 
 
@@ -463,6 +481,7 @@ class Dots(NamedTuple):
     """The moving artists of one group."""
 
     ax: object              # the 3D axes the group's balls roll on
+    project: object         # its projector: drawn 3D points -> pixels, depth
     trails: list            # one line per age, each holding that age's segment of every ball
     balls: object
     settled: object         # converged balls, ringed in white
@@ -523,8 +542,8 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     coarse = bilinear(height(mesh_over(bounds, 3 * grid)), bounds)   # fast heights to march
     mesh = mesh_over(bounds, grid).reshape(-1, 2)
     nodes = np.column_stack([mesh, height(mesh)])
-    seen = bilinear(hidden(nodes, coarse, bounds, zlim, proj).reshape(grid, grid).astype(float),
-                    bounds)
+    seen = hidden(nodes, coarse, bounds, zlim, proj, samples=128).reshape(grid, grid)
+    seen = bilinear(seen.astype(float), bounds)
 
     def is_hidden(points):
         guess = seen(points[:, :2])
@@ -687,6 +706,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
         ball = dict(ls="", marker="o", ms=5.3 * scale, mfc=group.colour)
         dots.append(Dots(
             ax=own,
+            project=None,       # set once the figure is drawn and its axes placed
             trails=[pixels(color=group.colour, lw=1.2 * scale,
                            alpha=0.85 * (1 - age / trail)) for age in range(trail)],
             balls=pixels(**ball, mec="black", mew=0.6 * scale),
@@ -701,6 +721,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
             status=fig.add_artist(Line(0.02, 0.885 - 0.04 * index,
                                        group.colour if len(groups) > 1 else None))))
     fig.canvas.draw()
+    dots = [d._replace(project=projector(d.ax)) for d in dots]
     is_hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
                            ax.get_proj(), grid=min(VISIBILITY_GRID, max(32, width // 5)))
     return Scene(surface, lift, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
@@ -722,7 +743,7 @@ def draw_frame(scene, groups, k, trail=TRAIL):
         if off.any():
             loss = np.where(off, surface.f(shown), loss)
         xyz = np.concatenate([shown, scene.lift(loss)[..., None]], axis=-1)
-        screen, depth = projector(dots.ax)(xyz)
+        screen, depth = dots.project(xyz)
         gap = np.full_like(screen[0], np.nan)
         trailed = slice(None, None, -(-len(gap) // TRAILED))
         for age, line in enumerate(dots.trails):
@@ -781,6 +802,7 @@ def turn(scene, azimuth):
         return scene.lift(scene.surface.f(p))
     return scene._replace(
         background=scene.fig.canvas.copy_from_bbox(scene.fig.bbox),
+        dots=[dots._replace(project=projector(dots.ax)) for dots in scene.dots],
         hidden=lambda points: hidden(points, height, scene.surface.bounds, zlim, proj))
 
 
