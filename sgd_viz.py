@@ -202,7 +202,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     than `tol` in a step is converged and stops."""
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     low, high = np.array(surface.bounds, dtype=float).T
-    margin = ESCAPE * (high - low)
+    inner, outer = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
     batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
                if batch_size and surface.samples else None)
@@ -210,6 +210,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     diverged = np.zeros(len(x), dtype=bool)
     converged = np.zeros(len(x), dtype=bool)
     positions = np.empty((len(record), *x.shape))
+    losses = np.empty((len(record), len(x)))
     lost = np.empty((len(record), len(x)), dtype=bool)
     settled = np.empty((len(record), len(x)), dtype=bool)
     loss = surface.f(x)
@@ -222,10 +223,14 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
                 if noise:
                     grad = grad + noise * noise_stream.standard_normal(x.shape)
                 x_new, state = optimizer.update(x, grad, state)
-                # NaN fails both comparisons, so `inside` is also False for non-finite numbers
-                inside = (x_new >= low - margin) & (x_new <= high + margin)
                 moving = ~(diverged | converged)
-                escaped = moving & ~(inside[:, 0] & inside[:, 1])
+                # NaN fails every comparison, so a ball with non-finite numbers is not inside.
+                if x_new.min() >= inner.max() and x_new.max() <= outer.min():
+                    escaped = np.zeros_like(moving)         # the usual case: all well inside
+                else:   # a coordinate at a time: numpy is slow to broadcast along a length-2 axis
+                    escaped = moving & ~np.logical_and.reduce([
+                        (column >= low) & (column <= high)
+                        for column, low, high in zip(x_new.T, inner, outer, strict=True)])
                 if escaped.any():       # rare: frozen on the edge, from where they left
                     x_new = x_new.copy()                    # the optimizer's array stays its own
                     finite = np.isfinite(x_new[escaped]).all(axis=1)
@@ -238,9 +243,10 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
                     converged = converged | (moving & ~escaped & (np.abs(new_loss - loss) < tol))
                     loss = new_loss
             if row < len(record) and record[row] == t:
-                positions[row], lost[row], settled[row] = x, diverged, converged
+                loss = loss if tol is not None or t == 0 else surface.f(x)
+                positions[row], losses[row], lost[row], settled[row] = x, loss, diverged, converged
                 row += 1
-    return Run(record, positions, surface.f(positions), lost, settled)
+    return Run(record, positions, losses, lost, settled)
 
 
 def until_settled(runs):
