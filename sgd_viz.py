@@ -59,7 +59,7 @@ SIZE = (800, 600)           # GIF width and height in pixels
 FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
 TRAIL = 8                   # steps of fading trail drawn behind each ball
-TRAILED = 500               # trails behind at most this many balls (an even sample): more smear
+TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 class View(NamedTuple):
     """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
 
@@ -542,21 +542,37 @@ def projector(ax):
     return project
 
 
-def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
-    """A function telling which drawn points the camera cannot see. A map of the height field's
-    visibility is marched once; balls in cells where the map changes get their own march."""
+def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID, refine=4):
+    """A function telling which drawn points the camera cannot see, looked up in a map of the
+    height field's visibility: marched on a grid x grid mesh, then again `refine` times finer in
+    the cells whose corners disagree, where the edges of hills and their shadows run. Points
+    between fine nodes that disagree get their own march."""
     coarse = bilinear(height(mesh_over(bounds, 3 * grid)), bounds)   # fast heights to march
-    mesh = mesh_over(bounds, grid).reshape(-1, 2)
-    nodes = np.column_stack([mesh, height(mesh)])
-    seen = hidden(nodes, coarse, bounds, zlim, proj, samples=128).reshape(grid, grid)
-    seen = bilinear(seen.astype(float), bounds)
+
+    def march_points(points):
+        return hidden(points, coarse, bounds, zlim, proj, samples=128)
+
+    def march(mesh):
+        points = np.concatenate([mesh, height(mesh)[..., None]], axis=-1)
+        return march_points(points.reshape(-1, 3)).reshape(mesh.shape[:-1])
+
+    rough = march(mesh_over(bounds, grid))
+    corner = rough[:-1, :-1]
+    mixed = (corner != rough[1:, :-1]) | (corner != rough[:-1, 1:]) | (corner != rough[1:, 1:])
+    n = (grid - 1) * refine + 1
+    cell = np.minimum(np.arange(n) // refine, grid - 2)             # each fine node's cell
+    nearest = (np.arange(n) + refine // 2) // refine                # and its nearest rough node
+    fine = rough[nearest[:, None], nearest]
+    redo = mixed[cell[:, None], cell]
+    fine[redo] = march(mesh_over(bounds, n)[redo])
+    seen = bilinear(fine.astype(float), bounds)
 
     def is_hidden(points):
         guess = seen(points[:, :2])
         result = guess >= 0.5
-        unsure = (guess > 0) & (guess < 1)
+        unsure = (guess > 0) & (guess < 1)          # between nodes that disagree: march
         if unsure.any():
-            result[unsure] = hidden(points[unsure], coarse, bounds, zlim, proj)
+            result[unsure] = march_points(points[unsure])
         return result
     return is_hidden
 
@@ -739,34 +755,39 @@ def draw_frame(scene, groups, k, trail=TRAIL):
     only them; the frame's pixels are then in the figure's canvas."""
     fig, surface = scene.fig, scene.surface
     low, high = np.array(surface.bounds, dtype=float).T
+
+    def drawn(run, steps, balls):
+        """Where balls are drawn, (..., 3): those in the escape margin on the bounds' edge, so
+        that nothing is drawn off the surface."""
+        at, loss = run.positions[steps, balls], run.losses[steps, balls]
+        shown = np.clip(at, low, high)
+        off = (shown != at).any(axis=-1)
+        if off.any():
+            loss = np.where(off, surface.f(shown), loss)
+        return np.concatenate([shown, scene.lift(loss)[..., None]], axis=-1)
+
     fig.canvas.restore_region(scene.background)
     for group, dots in zip(groups, scene.dots, strict=True):
         run = group.run
         diverged, first = run.diverged[k], max(0, k - trail)
-        # Balls in the escape margin are shown on the edge: nothing is drawn off the surface.
-        shown, loss = np.clip(run.positions[first:k + 1], low, high), run.losses[first:k + 1]
-        off = (shown != run.positions[first:k + 1]).any(axis=-1)
-        if off.any():
-            loss = np.where(off, surface.f(shown), loss)
-        xyz = np.concatenate([shown, scene.lift(loss)[..., None]], axis=-1)
+        trailed = slice(None, None, -(-len(diverged) // TRAILED))
+        path = dots.project(drawn(run, slice(first, k + 1), trailed))[0]
+        gap = np.full_like(path[0], np.nan)
+        for age, line in enumerate(dots.trails[:k - first]):
+            line.set_data(np.stack([path[-2 - age], path[-1 - age], gap], axis=1).reshape(-1, 2).T)
+            fig.draw_artist(line)
+        xyz = drawn(run, k, slice(None))
         screen, depth = dots.project(xyz)
-        gap = np.full_like(screen[0], np.nan)
-        trailed = slice(None, None, -(-len(gap) // TRAILED))
-        for age, line in enumerate(dots.trails):
-            if age < k - first:
-                line.set_data(np.stack([screen[-2 - age], screen[-1 - age], gap], axis=1)
-                              [trailed].reshape(-1, 2).T)
-                fig.draw_artist(line)
-        order = np.argsort(-depth[-1])          # farthest first, as mplot3d draws
+        order = np.argsort(-depth)              # farthest first, as mplot3d draws
         behind = np.zeros_like(diverged)
-        behind[~diverged] = scene.hidden(xyz[-1][~diverged])
+        behind[~diverged] = scene.hidden(xyz[~diverged])
         settled = run.converged[k]
         for artist, which in ((dots.balls, ~diverged & ~behind & ~settled),
                               (dots.settled, ~diverged & ~behind & settled),
                               (dots.behind, behind), (dots.lost, diverged)):
-            artist.set_data(*screen[-1][order[which[order]]].T)
+            artist.set_data(*screen[order[which[order]]].T)
         if dots.flat is not None:
-            dots.flat.set_offsets(shown[-1][~diverged])
+            dots.flat.set_offsets(xyz[~diverged, :2])
         on_surface = ~diverged
         mean = f"{np.mean(run.losses[k][on_surface]):<9.4g}" if on_surface.any() else "-        "
         counts = f"converged {settled[on_surface].sum()}  " if run.converged.any() else ""

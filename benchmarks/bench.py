@@ -66,7 +66,9 @@ def scenes(quick=False):
             "long": default._replace(balls=100, steps=2000),
             "balls-100": default._replace(balls=100, steps=2 if quick else 99),
             "balls-10k": default._replace(balls=10_000, steps=2 if quick else 99),
-            "simulate": default._replace(balls=100_000, steps=3 if quick else 1000)}
+            "simulate": default._replace(balls=100_000, steps=3 if quick else 1000),
+            "simulate-bowl": default._replace(surface="bowl", balls=100_000,
+                                              steps=3 if quick else 1000)}
 
 
 # --- the pipelines, each run in a child process ------------------------------------------------
@@ -251,7 +253,8 @@ def case(name, row, quick, tmp):
         surface = SURFACES[scene.surface]
         starts = sgd_viz.uniform_starts(surface, scene.balls, np.random.default_rng(0))
         start = time.perf_counter()
-        sgd_viz.simulate(surface, OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr), starts, scene.steps)
+        sgd_viz.simulate(surface, OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr), starts, scene.steps,
+                         sgd_viz.frame_steps(scene.steps, sgd_viz.FRAMES))   # as main() records
         report = {"wall": time.perf_counter() - start}
     if row in ROWS:
         with open(out, "rb") as file:
@@ -334,7 +337,7 @@ def notes(results, args):
 def scale(args, tmp, scenes_used):
     """sgd_viz's frame loop (draw_frame + GifWriter) with 10,000 vs 100 balls; simulate()."""
     small, big = (measure(name, "sgd_viz", args, tmp) for name in ("balls-100", "balls-10k"))
-    frames, sim = scenes_used["balls-10k"].steps + 1, scenes_used["simulate"]
+    frames = scenes_used["balls-10k"].steps + 1
     line = f"scale: sgd_viz frame loop (draw_frame + GifWriter) over {frames} frames: "
     if "cut" in small or "cut" in big:
         line += "cut"
@@ -342,10 +345,13 @@ def scale(args, tmp, scenes_used):
         small, big = small["loop"] / small["frames"], big["loop"] / big["frames"]
         line += (f"10,000 balls {1e3 * big:.1f} ms/frame vs 100 balls {1e3 * small:.1f} "
                  f"ms/frame = {big / small:.2f}x")
-    r = measure("simulate", "simulate", args, tmp)
-    return (line + f"\nscale: simulate {sim.balls:,} balls x {sim.steps:,} steps on "
-            f"{sim.surface}: " + (f"{r['cut']} s" if "cut" in r else
-                                  f"{r['wall']:.2f} s, peak {r['peak'] / 1e6:.0f} MB"))
+    for name in ("simulate", "simulate-bowl"):
+        sim, r = scenes_used[name], measure(name, "simulate", args, tmp)
+        line += (f"\nscale: simulate {sim.balls:,} balls x {sim.steps:,} steps on {sim.surface}, "
+                 f"recording the {sgd_viz.FRAMES} frames main() draws: "
+                 + (f"{r['cut']} s" if "cut" in r else
+                    f"{r['wall']:.2f} s, peak {r['peak'] / 1e6:.0f} MB"))
+    return line
 
 
 def machine(load):
