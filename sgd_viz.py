@@ -58,7 +58,7 @@ FRAMES = 200                # frame budget: longer runs are sampled, denser earl
 SIZE = (800, 600)           # GIF width and height in pixels
 FPS = 20                    # frames per second (GIF delays are whole 10 ms, at least 20 ms)
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
-TRAIL = 8                   # steps of fading trail drawn behind each ball
+TRAIL = 8                   # steps of trail drawn behind each ball
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 class View(NamedTuple):
     """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
@@ -488,7 +488,7 @@ class Dots(NamedTuple):
 
     ax: object              # the 3D axes the group's balls roll on
     project: object         # its projector: drawn 3D points -> pixels, depth
-    trails: list            # one line per age, each holding that age's segment of every ball
+    trail: object           # one line through the last TRAIL steps of each (trailed) ball
     balls: object
     settled: object         # converged balls, ringed in white
     behind: object          # balls hidden by the surface, drawn hollow
@@ -729,8 +729,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
         dots.append(Dots(
             ax=own,
             project=None,       # set once the figure is drawn and its axes placed
-            trails=[pixels(color=group.colour, lw=1.2 * scale,
-                           alpha=0.85 * (1 - age / trail)) for age in range(trail)],
+            trail=pixels(color=group.colour, lw=1.2 * scale, alpha=0.6),
             balls=pixels(**ball, mec="black", mew=0.6 * scale),
             settled=pixels(**{**ball, "ms": 5.8 * scale}, mec="white", mew=1.4 * scale),
             behind=pixels(**{**ball, "mfc": "none"}, mec=group.colour, mew=1.2 * scale,
@@ -772,10 +771,10 @@ def draw_frame(scene, groups, k, trail=TRAIL):
         diverged, first = run.diverged[k], max(0, k - trail)
         trailed = slice(None, None, -(-len(diverged) // TRAILED))
         path = dots.project(drawn(run, slice(first, k + 1), trailed))[0]
-        gap = np.full_like(path[0], np.nan)
-        for age, line in enumerate(dots.trails[:k - first]):
-            line.set_data(np.stack([path[-2 - age], path[-1 - age], gap], axis=1).reshape(-1, 2).T)
-            fig.draw_artist(line)
+        if k > first:       # one polyline per ball, NaN between balls
+            gap = np.full_like(path[:1], np.nan)
+            dots.trail.set_data(*np.concatenate([path, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
+            fig.draw_artist(dots.trail)
         xyz = drawn(run, k, slice(None))
         screen, depth = dots.project(xyz)
         order = np.argsort(-depth)              # farthest first, as mplot3d draws

@@ -147,19 +147,19 @@ BALLS_STYLE = dict(s=28, c=sgd_viz.BALL_COLOR, edgecolors="black", linewidths=0.
 LOST_STYLE = {**BALLS_STYLE, "s": 70, "c": sgd_viz.DIVERGED_COLOR, "marker": "X", "zorder": 6}
 
 
-def trail_style(age):
-    return dict(color=sgd_viz.BALL_COLOR, lw=1.2, alpha=0.85 * (1 - age / sgd_viz.TRAIL), zorder=3)
+TRAIL_STYLE = dict(color=sgd_viz.BALL_COLOR, lw=1.2, alpha=0.6, zorder=3)
 
 
 def frame_data(run, surface, k):
-    """Step k as sgd_viz.draw_frame shows it: one NaN-separated (3, M) trail per age, moving
-    and diverged balls as (n, 3), and a two-line status."""
+    """Step k as sgd_viz.draw_frame shows it: the trails as (3, M), one NaN-separated line
+    through the last TRAIL steps of each of up to TRAILED balls; moving and diverged balls as
+    (n, 3), and a two-line status."""
     first = max(0, k - sgd_viz.TRAIL)
     shown = np.clip(run.positions[first:k + 1], *np.array(surface.bounds, dtype=float).T)
     xyz = np.concatenate([shown, surface.f(shown)[..., None]], axis=-1)
-    gap = np.full_like(xyz[0], np.nan)
-    trails = [np.stack([xyz[-2 - age], xyz[-1 - age], gap], axis=1).reshape(-1, 3).T
-              if age < k - first else np.empty((3, 0)) for age in range(sgd_viz.TRAIL)]
+    path = xyz[:, ::-(-xyz.shape[1] // sgd_viz.TRAILED)]
+    trails = np.concatenate([path, np.full_like(path[:1], np.nan)]).transpose(1, 0, 2)
+    trails = trails.reshape(-1, 3).T if k > first else np.empty((3, 0))
     diverged = run.diverged[k]
     moving, frozen = xyz[-1][~diverged], xyz[-1][diverged]
     mean = f"{np.mean(run.losses[k][~diverged]):<9.4g}" if len(moving) else "-"
@@ -210,13 +210,12 @@ def run_matplotlib(scene, out, naive):
                   frameon=False, fontsize="small")
 
     static()
-    lines = [ax.plot([], [], [], **trail_style(age))[0] for age in range(sgd_viz.TRAIL)]
+    line = ax.plot([], [], [], **TRAIL_STYLE)[0]
     balls, lost = ax.scatter([], [], [], **BALLS_STYLE), ax.scatter([], [], [], **LOST_STYLE)
 
     def update(k):      # standard: move the artists made once
         trails, moving, frozen, text = frame_data(run, surface, k)
-        for line, segments in zip(lines, trails, strict=True):
-            line.set_data_3d(*segments)
+        line.set_data_3d(*trails)
         balls._offsets3d, lost._offsets3d = tuple(moving.T), tuple(frozen.T)
         status.set_text(text)
 
@@ -224,8 +223,7 @@ def run_matplotlib(scene, out, naive):
         trails, moving, frozen, text = frame_data(run, surface, k)
         ax.clear()
         static()
-        for age, segments in enumerate(trails):
-            ax.plot(*segments, **trail_style(age))
+        ax.plot(*trails, **TRAIL_STYLE)
         ax.scatter(*moving.T, **BALLS_STYLE)
         ax.scatter(*frozen.T, **LOST_STYLE)
         status.set_text(text)
