@@ -211,6 +211,60 @@ def test_the_camera_is_where_matplotlib_puts_it():
     np.testing.assert_allclose(eye, scene.ax._get_camera_loc(), rtol=1e-9)
 
 
+@pytest.mark.parametrize("name", ["wells", "rosenbrock"])       # linear and log heights
+def test_balls_are_projected_where_mplot3d_draws_them(name):
+    from mpl_toolkits.mplot3d import proj3d
+
+    surface = SURFACES[name]
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](), [[0.0, 0.0]], 1)
+    scene = scene_of(surface, run, (320, 240))
+    points = sgd_viz.uniform_starts(surface, 50, np.random.default_rng(2))
+    xyz = np.column_stack([points, scene.lift(surface.f(points))])
+    screen, depth = scene.dots[0].project(xyz)
+    xs, ys, zs = proj3d.proj_transform(*xyz.T, scene.ax.get_proj())
+    np.testing.assert_allclose(screen, scene.ax.transData.transform(np.column_stack([xs, ys])),
+                               rtol=1e-9)
+    np.testing.assert_allclose(depth, zs, rtol=1e-9)
+
+
+def test_status_text_is_drawn_where_matplotlib_would_draw_it():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def ink(draw):          # bounding box of the dark pixels a drawing adds to a white canvas
+        fig = Figure(figsize=(4, 1), dpi=100)
+        FigureCanvasAgg(fig).draw()
+        draw(fig)
+        dark = np.asarray(fig.canvas.buffer_rgba())[..., :3].min(axis=-1) < 128
+        rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
+        return np.array([rows[0], rows[-1], cols[0], cols[-1]])
+
+    text = "step 12/60  mean loss -1.109"
+
+    def pillow(fig):
+        line = fig.add_artist(sgd_viz.Line(0.05, 0.5, "black"))
+        line.set_text(text)
+        fig.draw_artist(line)
+
+    def matplotlib(fig):
+        fig.draw_artist(fig.text(0.05, 0.5, text, family="monospace", va="center",
+                                 color="black"))
+
+    assert np.abs(ink(pillow) - ink(matplotlib)).max() <= 2       # pixels
+
+
+def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
+    monkeypatch.setattr(sgd_viz, "TRAILED", 10)
+    surface = SURFACES["bowl"]
+    starts = sgd_viz.uniform_starts(surface, 25, np.random.default_rng(0))
+    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=0.5), starts, 12)
+    scene = scene_of(surface, run, (160, 120))
+    sgd_viz.draw_frame(scene, one_group(run), 12)
+    x, y = scene.dots[0].trail.get_data()
+    assert np.isnan(x).sum() == 9                   # balls 0, 3, ..., 24, one gap after each
+    assert len(x) == 9 * (sgd_viz.TRAIL + 2)        # TRAIL + 1 points and a gap per ball
+
+
 def test_a_point_in_a_pit_seen_from_the_side_is_hidden_and_from_above_is_not():
     # f = -exp(-r^2): a pit at the origin. From elevation 5 the rim hides its bottom.
     def f(p):
@@ -283,6 +337,8 @@ def test_converged_balls_stop_and_a_settled_run_ends():
     assert len(cut.steps) == first.max() + 1 and cut.steps[-1] == first.max()
     moving = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts, 400)   # no tol
     assert [len(cut.steps) for cut in sgd_viz.until_settled([run, moving])] == [401, 401]
+    for each in (run, moving):      # losses are kept per recorded step, with or without tol
+        np.testing.assert_array_equal(each.losses, surface.f(each.positions))
 
 
 # --- batch, mini-batch and stochastic gradient descent -----------------------------------------
