@@ -424,7 +424,7 @@ def bilinear(values, bounds):
     return at
 
 
-class Line(Artist):
+class TextLine(Artist):
     """A line of text drawn by Pillow, for the text that changes every frame. matplotlib 3.11
     renders text glyph by glyph, about 10 ms a line, a third of a frame; Pillow draws the same
     font in a tenth of that. (x, y) in figure fractions, vertically centred there."""
@@ -529,6 +529,11 @@ def heights(surface, scale, grid):
     def lift(loss):
         return np.log10(1 + np.maximum(loss - floor, 0))
     return lift, mesh, lift(losses)
+
+
+def height_of(surface, lift):
+    """p -> the drawn height of the surface at points p (..., 2)."""
+    return lambda p: lift(surface.f(p))
 
 
 def projector(ax):
@@ -649,7 +654,7 @@ def draw_curves(ax, groups, floor=None):
     return ax.axvline(0, color="0.4", lw=1, animated=True)
 
 
-def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYOUT):
+def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
     """Draw the static figure (surface, minima, axes, labels, legend, learning curves) once;
     return it with the moving artists, empty and marked animated so that only frames draw
     them. `groups` gives each group's label, colour and run."""
@@ -694,7 +699,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
     if len(groups) == 1 and groups[0].rule:
         fig.text(0.98, 0.02, groups[0].rule, fontsize="large", ha="right")
-    clock = fig.add_artist(Line(0.02, 0.925))
+    clock = fig.add_artist(TextLine(0.02, 0.925))
     colour = groups[0].colour if len(groups) == 1 else "0.5"
     settling = any(group.run.converged.any() for group in groups)
     handles = [
@@ -714,7 +719,7 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
     fig.legend(handles=[handle for handle in handles if handle is not None], loc="upper right",
                bbox_to_anchor=(0.99, 0.99), frameon=False, fontsize="small")
     dots = []
-    # Balls shrink and lose their outline as they crowd: 300 balls are 5.3 pt, 10,000 are 2.2.
+    # Balls and their outlines shrink as they crowd: 300 balls are 5.3 pt across, 10,000 2.2.
     scale = min(1.0, (300 / sum(group.run.positions.shape[1] for group in groups)) ** 0.25)
 
     def pixels(**style):        # moving artists are 2D: frames project them (see projector)
@@ -739,11 +744,11 @@ def draw_scene(surface, title, size, groups, trail=TRAIL, grid=GRID, layout=LAYO
             flat=flat_ax.scatter([], [], s=18, c=group.colour, edgecolors="black",
                                  linewidths=0.4, zorder=3, animated=True)
             if flat_ax is not None else None,
-            status=fig.add_artist(Line(0.02, 0.885 - 0.04 * index,
-                                       group.colour if len(groups) > 1 else None))))
+            status=fig.add_artist(TextLine(0.02, 0.885 - 0.04 * index,
+                                           group.colour if len(groups) > 1 else None))))
     fig.canvas.draw()
     dots = [d._replace(project=projector(d.ax)) for d in dots]
-    is_hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
+    is_hidden = visibility(height_of(surface, lift), surface.bounds, ax.get_zlim(),
                            ax.get_proj(), grid=min(VISIBILITY_GRID, max(32, width // 5)))
     return Scene(surface, lift, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
                  clock, cursor)
@@ -787,9 +792,8 @@ def draw_frame(scene, groups, k, trail=TRAIL):
             artist.set_data(*screen[order[which[order]]].T)
         if dots.flat is not None:
             dots.flat.set_offsets(xyz[~diverged, :2])
-        on_surface = ~diverged
-        mean = f"{np.mean(run.losses[k][on_surface]):<9.4g}" if on_surface.any() else "-        "
-        counts = f"converged {settled[on_surface].sum()}  " if run.converged.any() else ""
+        mean = f"{np.mean(run.losses[k][~diverged]):<9.4g}" if not diverged.all() else "-        "
+        counts = f"converged {settled.sum()}  " if run.converged.any() else ""
         name = f"{group.label:<{max(len(g.label) for g in groups)}}  " if len(groups) > 1 else ""
         epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} " if group.epoch_length
                  else "")
@@ -822,10 +826,8 @@ def turn(scene, azimuth):
     for ax in {dots.ax for dots in scene.dots}:
         ax.view_init(elev=ax.elev, azim=azimuth)
     scene.fig.canvas.draw()
-    zlim, proj = scene.ax.get_zlim(), scene.ax.get_proj()
-
-    def height(p):
-        return scene.lift(scene.surface.f(p))
+    zlim, proj, height = scene.ax.get_zlim(), scene.ax.get_proj(), height_of(scene.surface,
+                                                                             scene.lift)
     return scene._replace(
         background=scene.fig.canvas.copy_from_bbox(scene.fig.bbox),
         dots=[dots._replace(project=projector(dots.ax)) for dots in scene.dots],
@@ -843,7 +845,7 @@ def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HO
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:
-        scene = draw_scene(surface, title, size, groups, trail, layout=layout)
+        scene = draw_scene(surface, title, size, groups, layout=layout)
         start = scene.ax.azim
 
         def frame(k):

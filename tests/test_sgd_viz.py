@@ -242,7 +242,7 @@ def test_status_text_is_drawn_where_matplotlib_would_draw_it():
     text = "step 12/60  mean loss -1.109"
 
     def pillow(fig):
-        line = fig.add_artist(sgd_viz.Line(0.05, 0.5, "black"))
+        line = fig.add_artist(sgd_viz.TextLine(0.05, 0.5, "black"))
         line.set_text(text)
         fig.draw_artist(line)
 
