@@ -9,8 +9,9 @@ Rows, each drawing every step of the same run, at the same size, with the same b
             drew beforehand, untimed, into a raw file: no GIF writer can beat it
 Scenes: default (sgd_viz's constants), notebook (1 ball on bowl, lr 0.01, 1000 steps, 800x800),
 many (10,000 balls, 200 steps), long (100 balls, 2000 steps); naive runs on default and
-notebook only unless --rows names it. Then two scale measurements: sgd_viz's frame loop with
-10,000 vs 100 balls (100 frames), and simulate() alone for 100,000 balls x 1,000 steps.
+notebook only unless --rows names it. Then the scale measurements: sgd_viz's frame loop with
+10,000 vs 100 balls (100 frames), and simulate() alone for 100,000 balls x 1,000 steps on the
+default surface and on bowl, recording the FRAMES steps that main() would draw.
 
 Every run is a fresh child process: wall time excludes start-up and imports, peak memory is
 the child's own VmHWM (a child's ru_maxrss also counts the parent it was forked from). A case
@@ -18,7 +19,7 @@ is not repeated after a run over SLOW seconds; a run over --timeout is cut, and 
 shown as a lower bound.
 
     .venv/bin/python benchmarks/bench.py --quick          # under a minute, see QUICK
-    .venv/bin/python benchmarks/bench.py                  # everything, 3 runs each: ~35 min
+    .venv/bin/python benchmarks/bench.py                  # everything, 3 runs each: ~30 min
     .venv/bin/python benchmarks/bench.py --scenes default,notebook --rows sgd_viz,standard
     .venv/bin/python benchmarks/bench.py --scenes many --rows naive --repeat 1 --no-scale
 """
