@@ -60,7 +60,7 @@ def test_ctrl_c_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     old = tmp_path / "sgd.gif"
     old.write_bytes(PRECIOUS)
     process = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "sgd_viz.py"), "--steps", "400", "--frames", "400",
+        [sys.executable, os.path.join(HERE, "sgd_viz.py"), "--steps", "3000", "--frames", "3000",
          "--size", "320x240", "--balls", "50", "--quiet", "--out", str(old)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
