@@ -260,11 +260,21 @@ def until_settled(runs):
 
 # --- writing a GIF ---------------------------------------------------------------------------
 
-def make_palette(frames):
-    """One palette for the whole GIF: 255 colours cut from sample frames (RGBA arrays), every
-    other pixel of every other row of them (the same colours, a quarter of the work)."""
+def make_palette(frames, colours=()):
+    """One palette for the whole GIF: `colours` exactly (the balls' own, which are too few
+    pixels to win a colour of their own), and the rest of 255 colours cut from sample frames
+    (RGBA arrays), every other pixel of every other row of them (the same colours, a quarter
+    of the work)."""
+    from matplotlib.colors import to_rgb
+
+    exact = list(dict.fromkeys(tuple(round(255 * c) for c in to_rgb(colour))
+                               for colour in colours))
     sample = Image.fromarray(np.concatenate([f[::2, ::2, :3] for f in frames]))
-    return sample.quantize(255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    cut = sample.quantize(255 - len(exact), method=Image.Quantize.MEDIANCUT,
+                          dither=Image.Dither.NONE)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(cut.getpalette()[:3 * (255 - len(exact))] + list(itertools.chain(*exact)))
+    return palette
 
 
 class GifWriter(animation.AbstractMovieWriter):
@@ -669,6 +679,7 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
     fig = Figure(figsize=(width / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
+    bottom = 0.06                                           # and for the formula below
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
     panel = dict(projection="3d", computed_zorder=False)
@@ -676,11 +687,11 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
     if layout == "multiples":                   # one 3D panel per group, the same camera
         columns = math.ceil(math.sqrt(len(groups)))
         rows = math.ceil(len(groups) / columns)
-        cell = (top - 0.03) / rows                          # leave room for the panel titles
-        axes = [fig.add_axes((i % columns / columns, 0.03 + (rows - 1 - i // columns) * cell,
+        cell = (top + 0.03 - bottom) / rows
+        axes = [fig.add_axes((i % columns / columns, bottom + (rows - 1 - i // columns) * cell,
                               1 / columns, cell), **panel) for i in range(len(groups))]
     elif layout in ("curve", "contour"):
-        axes = [fig.add_axes((-0.04, 0.03, 0.62, top), **panel)]
+        axes = [fig.add_axes((0.0, bottom, 0.57, top + 0.03 - bottom), **panel)]
         side = fig.add_axes((0.69, 0.14, 0.29, top - 0.2))
         if layout == "curve":
             cursor = draw_curves(side, groups, surface.f(surface.minima).min(initial=np.inf)
@@ -688,7 +699,7 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
         else:
             flat_ax = side
     else:
-        axes = [fig.add_axes((0, 0.03, 1, top), **panel)]
+        axes = [fig.add_axes((0, bottom, 1, top + 0.03 - bottom), **panel)]
     for ax in axes:
         lift = draw_surface(ax, surface, grid, cmap)
     ax = axes[0]
@@ -729,7 +740,8 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
     for index, group in enumerate(groups):
         own = axes[index] if layout == "multiples" else ax
         if layout == "multiples":
-            own.set_title(group.label, color=group.colour, fontsize="small")
+            own.text2D(0.02, 0.98, group.label, transform=own.transAxes, va="top",
+                       color=group.colour, fontsize="small")
         ball = dict(ls="", marker="o", ms=5.3 * scale, mfc=group.colour)
         dots.append(Dots(
             ax=own,
@@ -865,7 +877,8 @@ def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HO
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            writer = GifWriter(fps, make_palette(samples), hold)
+            colours = [group.colour for group in groups] + [DIVERGED_COLOR, "black", "white"]
+            writer = GifWriter(fps, make_palette(samples, colours), hold)
         with writer.saving(scene.fig, tmp, scene.fig.dpi):
             for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
                 frame(k)
