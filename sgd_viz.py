@@ -730,8 +730,10 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
     fig.legend(handles=[handle for handle in handles if handle is not None], loc="upper right",
                bbox_to_anchor=(0.99, 0.99), frameon=False, fontsize="small")
     dots = []
-    # Balls and their outlines shrink as they crowd: 300 balls are 5.3 pt across, 10,000 2.2.
+    # Balls shrink as they crowd, 300 balls are 5.3 pt across and 10,000 2.2, and beyond about
+    # 5,000 they lose their outline, which would only darken the crowd.
     scale = min(1.0, (300 / sum(group.run.positions.shape[1] for group in groups)) ** 0.25)
+    outline = 0.6 * scale if scale > 0.5 else 0.0
 
     def pixels(**style):        # moving artists are 2D: frames project them (see projector)
         return fig.add_artist(Line2D([], [], animated=True, transform=IdentityTransform(),
@@ -747,7 +749,7 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
             ax=own,
             project=None,       # set once the figure is drawn and its axes placed
             trail=pixels(color=group.colour, lw=1.2 * scale, alpha=0.6),
-            balls=pixels(**ball, mec="black", mew=0.6 * scale),
+            balls=pixels(**ball, mec="black", mew=outline),
             settled=pixels(**{**ball, "ms": 5.8 * scale}, mec="white", mew=1.4 * scale),
             behind=pixels(**{**ball, "mfc": "none"}, mec=group.colour, mew=1.2 * scale,
                           alpha=0.75),
