@@ -192,18 +192,22 @@ def minibatches(samples, size, rng):
             yield order[start:start + size]
 
 
-BLOCK = 16_384              # balls a surface is evaluated on at once (see in_blocks)
+BLOCK = 16_384              # balls stepped and evaluated at once (see blocks)
+
+
+def blocks(n, block=None):
+    """Slices of at most `block` (default BLOCK) of n balls. Working a block at a time keeps
+    numpy's temporaries in the cache and in the allocator's free lists: temporaries of 100,000
+    balls are handed back to the kernel when freed and fault fresh pages in at the next step."""
+    block = block or BLOCK
+    return [slice(i, i + block) for i in range(0, n, block)]
 
 
 def in_blocks(function, x, *args, block=None):
-    """function(x, *args), `block` (default BLOCK) balls at a time when there are more. Each
-    block's temporaries then stay in the cache and in the allocator's free lists: whole arrays
-    of 100,000 balls are handed back to the kernel when freed and fault fresh pages in at the
-    next step."""
-    block = block or BLOCK
-    if len(x) <= block:
+    """function(x, *args), evaluated a block of balls at a time (see blocks)."""
+    if len(x) <= (block or BLOCK):
         return function(x, *args)
-    return np.concatenate([function(x[i:i + block], *args) for i in range(0, len(x), block)])
+    return np.concatenate([function(x[part], *args) for part in blocks(len(x), block)])
 
 
 def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEED, tol=None,
@@ -215,14 +219,17 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     come from streams that depend only on `seed`: runs with other optimizers get the same.
     A ball that leaves the bounds by more than ESCAPE of their span, or whose numbers overflow,
     is diverged: frozen on the bounds' edge. With `tol`, a ball whose loss changes by less
-    than `tol` in a step is converged and stops."""
+    than `tol` in a step is converged and stops. Each step goes over the balls a block at a
+    time (see blocks), each block with its own optimizer state; the numbers are the same."""
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     low, high = np.array(surface.bounds, dtype=float).T
     inner, outer = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
     batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
                if batch_size and surface.samples else None)
-    x = np.asarray(starts, dtype=float)
+    x = np.array(starts, dtype=float)       # simulate's own, updated in place a block at a time
+    parts = blocks(len(x))
+    states = [optimizer.init(x[part]) for part in parts]
     diverged = np.zeros(len(x), dtype=bool)
     converged = np.zeros(len(x), dtype=bool)
     positions = np.empty((len(record), *x.shape))
@@ -230,35 +237,46 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     lost = np.empty((len(record), len(x)), dtype=bool)
     settled = np.empty((len(record), len(x)), dtype=bool)
     loss = in_blocks(surface.f, x)
+
+    def advance(part, state, batch, kicks):
+        """One step of the balls in `part`, written in place; returns their optimizer state."""
+        here = x[part]                                      # a view of simulate's own array
+        grad = surface.grad(here, *batch)
+        if kicks is not None:
+            grad = grad + kicks[part]
+        x_new, state = optimizer.update(here, grad, state)
+        moving = ~(diverged[part] | converged[part])
+        # NaN fails every comparison, so a ball with non-finite numbers is not inside.
+        if x_new.min() >= inner.max() and x_new.max() <= outer.min():
+            escaped = np.zeros_like(moving)                 # the usual case: all well inside
+        else:   # a coordinate at a time (see the module docstring)
+            escaped = moving & ~np.logical_and.reduce([
+                (column >= low) & (column <= high)
+                for column, low, high in zip(x_new.T, inner, outer, strict=True)])
+        if escaped.any():       # rare: frozen on the edge, from where they left
+            finite = np.isfinite(x_new[escaped]).all(axis=1)
+            here[escaped] = np.clip(np.where(finite[:, None], x_new[escaped], here[escaped]),
+                                    low, high)
+            diverged[part] |= escaped
+            moving &= ~escaped
+        if moving.all():
+            here[...] = x_new
+        else:
+            here[moving] = x_new[moving]
+        if tol is not None:
+            new_loss = surface.f(here)
+            converged[part] |= moving & (np.abs(new_loss - loss[part]) < tol)
+            loss[part] = new_loss
+        return state
+
     row = 0
-    state = optimizer.init(x)
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
         for t in range(steps + 1):
             if t > 0:
                 batch = (next(batches),) if batches else ()
-                grad = in_blocks(surface.grad, x, *batch)
-                if noise:
-                    grad = grad + noise * noise_stream.standard_normal(x.shape)
-                x_new, state = optimizer.update(x, grad, state)
-                moving = ~(diverged | converged)
-                # NaN fails every comparison, so a ball with non-finite numbers is not inside.
-                if x_new.min() >= inner.max() and x_new.max() <= outer.min():
-                    escaped = np.zeros_like(moving)         # the usual case: all well inside
-                else:   # a coordinate at a time (see the module docstring)
-                    escaped = moving & ~np.logical_and.reduce([
-                        (column >= low) & (column <= high)
-                        for column, low, high in zip(x_new.T, inner, outer, strict=True)])
-                if escaped.any():       # rare: frozen on the edge, from where they left
-                    x_new = x_new.copy()                    # the optimizer's array stays its own
-                    finite = np.isfinite(x_new[escaped]).all(axis=1)
-                    x_new[escaped] = np.clip(np.where(finite[:, None], x_new[escaped],
-                                                      x[escaped]), low, high)
-                x = x_new if moving.all() else np.where(moving[:, None], x_new, x)
-                diverged = diverged | escaped
-                if tol is not None:
-                    new_loss = in_blocks(surface.f, x)
-                    converged = converged | (moving & ~escaped & (np.abs(new_loss - loss) < tol))
-                    loss = new_loss
+                kicks = noise * noise_stream.standard_normal(x.shape) if noise else None
+                states = [advance(part, state, batch, kicks)
+                          for part, state in zip(parts, states, strict=True)]
             if row < len(record) and record[row] == t:
                 loss = loss if tol is not None or t == 0 else in_blocks(surface.f, x)
                 positions[row], losses[row], lost[row], settled[row] = x, loss, diverged, converged

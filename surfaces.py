@@ -38,8 +38,10 @@ def _points(p):
 
 
 def _xy(p):
+    """x and y as two arrays of their own: numpy's arithmetic on a strided column (a view
+    p[..., 0]) is several times slower than on contiguous memory, and copying is cheap."""
     p = _points(p)
-    return p[..., 0], p[..., 1]
+    return p[..., 0].copy(), p[..., 1].copy()
 
 
 def _stack(gx, gy):
@@ -66,27 +68,27 @@ _WELLS = ((1.5, 1.0, 2.0, 1.0), (-2.0, 1.5, 1.6, 0.9), (-1.0, -2.0, 1.3, 0.8),
 
 
 def _well_terms(x, y):
-    """For each well: its offsets x - c_x, y - c_y, its term a exp(-|p - c|^2 / (2 s^2)), and
-    its width, one well at a time over flat arrays (the fast way for many balls)."""
+    """For each well: its offsets x - c_x, y - c_y, its Gaussian exp(-|p - c|^2 / (2 s^2)), its
+    depth a and width s, one well at a time over flat arrays (the fast way for many balls)."""
     for cx, cy, depth, width in _WELLS:
         dx, dy = x - cx, y - cy
-        yield dx, dy, depth * np.exp((dx * dx + dy * dy) * (-0.5 / width**2)), width
+        yield dx, dy, np.exp((dx * dx + dy * dy) * (-0.5 / width**2)), depth, width
 
 
 def wells(p):
     """(x^2 + y^2)/10 - sum_i a_i exp(-|p - c_i|^2 / (2 s_i^2)), four Gaussian wells."""
     x, y = _xy(p)
     f = (x * x + y * y) / 10
-    for _, _, term, _ in _well_terms(x, y):
-        f -= term
+    for _, _, gaussian, depth, _ in _well_terms(x, y):
+        f -= depth * gaussian
     return f
 
 
 def wells_grad(p):
     x, y = _xy(p)
     gx, gy = x / 5, y / 5
-    for dx, dy, term, width in _well_terms(x, y):
-        pull = term / width**2
+    for dx, dy, gaussian, depth, width in _well_terms(x, y):
+        pull = gaussian * (depth / width**2)
         gx += pull * dx
         gy += pull * dy
     return _stack(gx, gy)

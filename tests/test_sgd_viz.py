@@ -166,17 +166,21 @@ def test_frame_budget_samples_denser_early_and_ends_on_the_last_step(steps, fram
         assert gaps[: len(gaps) // 4].mean() < gaps[-len(gaps) // 4:].mean()
 
 
-@pytest.mark.parametrize("name, batch_size", [("wells", None), ("linear_regression", 10)])
-def test_many_balls_are_evaluated_in_blocks_to_the_same_numbers(name, batch_size, monkeypatch):
+@pytest.mark.parametrize("name, batch_size, optimizer, lr", [
+    ("wells", None, "adam", 0.05), ("linear_regression", 10, "adam", 0.05),
+    ("rosenbrock", None, "momentum", 0.002)])       # the last: 32 of the 50 balls diverge
+def test_many_balls_are_stepped_in_blocks_to_the_same_numbers(name, batch_size, optimizer, lr,
+                                                              monkeypatch):
     surface = SURFACES[name]
     starts = sgd_viz.uniform_starts(surface, 50, np.random.default_rng(5))
 
     def run():
-        return sgd_viz.simulate(surface, OPTIMIZERS["adam"](lr=0.05), starts, 20, noise=0.3,
+        return sgd_viz.simulate(surface, OPTIMIZERS[optimizer](lr=lr), starts, 20, noise=0.3,
                                 tol=1e-6, batch_size=batch_size)
 
     whole = run()
     monkeypatch.setattr(sgd_viz, "BLOCK", 7)
+    assert len(sgd_viz.blocks(len(starts))) == 8
     for a, b in zip(whole, run(), strict=True):
         np.testing.assert_array_equal(a, b)
 
