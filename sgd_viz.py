@@ -18,6 +18,7 @@ import argparse
 import base64
 import contextlib
 import csv
+import ctypes
 import dataclasses
 import difflib
 import functools
@@ -210,6 +211,20 @@ def in_blocks(function, x, *args, block=None):
     return np.concatenate([function(x[part], *args) for part in blocks(len(x), block)])
 
 
+def keep_freed_memory(size=32 << 20):
+    """Have glibc's malloc keep up to `size` of freed memory for the next allocations instead
+    of handing it back to the kernel, and serve arrays under `size` from it rather than from
+    fresh mmaps. simulate() allocates and frees the same temporaries for every block of balls
+    at every step; by default each round trip may fault their pages in again, which on a VM
+    costs more than the arithmetic. Without glibc it does nothing."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, TypeError):
+        return
+    mallopt(-1, size)       # M_TRIM_THRESHOLD
+    mallopt(-3, size)       # M_MMAP_THRESHOLD
+
+
 def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEED, tol=None,
              batch_size=None):
     """Step every ball `steps` times at once, keeping the steps in `record` (default: all).
@@ -221,6 +236,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     is diverged: frozen on the bounds' edge. With `tol`, a ball whose loss changes by less
     than `tol` in a step is converged and stops. Each step goes over the balls a block at a
     time (see blocks), each block with its own optimizer state; the numbers are the same."""
+    keep_freed_memory()
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     low, high = np.array(surface.bounds, dtype=float).T
     inner, outer = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
@@ -238,8 +254,9 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     settled = np.empty((len(record), len(x)), dtype=bool)
     loss = in_blocks(surface.f, x)
 
-    def advance(part, state, batch, kicks):
-        """One step of the balls in `part`, written in place; returns their optimizer state."""
+    def advance(part, state, batch, kicks, measure):
+        """One step of the balls in `part`, written in place, and with `measure` their losses;
+        returns their optimizer state."""
         here = x[part]                                      # a view of simulate's own array
         grad = surface.grad(here, *batch)
         if kicks is not None:
@@ -261,24 +278,26 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
             moving &= ~escaped
         if moving.all():
             here[...] = x_new
-        else:
-            here[moving] = x_new[moving]
-        if tol is not None:
+        else:   # a coordinate at a time (see the module docstring)
+            for column, new in zip(here.T, x_new.T, strict=True):
+                np.copyto(column, new, where=moving)
+        if measure:
             new_loss = surface.f(here)
-            converged[part] |= moving & (np.abs(new_loss - loss[part]) < tol)
+            if tol is not None:
+                converged[part] |= moving & (np.abs(new_loss - loss[part]) < tol)
             loss[part] = new_loss
         return state
 
     row = 0
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
         for t in range(steps + 1):
+            recorded = row < len(record) and record[row] == t
             if t > 0:
                 batch = (next(batches),) if batches else ()
                 kicks = noise * noise_stream.standard_normal(x.shape) if noise else None
-                states = [advance(part, state, batch, kicks)
+                states = [advance(part, state, batch, kicks, recorded or tol is not None)
                           for part, state in zip(parts, states, strict=True)]
-            if row < len(record) and record[row] == t:
-                loss = loss if tol is not None or t == 0 else in_blocks(surface.f, x)
+            if recorded:
                 positions[row], losses[row], lost[row], settled[row] = x, loss, diverged, converged
                 row += 1
     return Run(record, positions, losses, lost, settled)
