@@ -252,7 +252,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     losses = np.empty((len(record), len(x)))
     lost = np.empty((len(record), len(x)), dtype=bool)
     settled = np.empty((len(record), len(x)), dtype=bool)
-    loss = in_blocks(surface.f, x)
+    loss = np.array(in_blocks(surface.f, x), dtype=float)     # simulate's own, like x
 
     def advance(part, state, batch, kicks, measure):
         """One step of the balls in `part`, written in place, and with `measure` their losses;
