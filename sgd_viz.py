@@ -240,6 +240,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     low, high = np.array(surface.bounds, dtype=float).T
     inner, outer = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
+    safe = inner.max(), outer.min()       # a ball with both coordinates in here is inside
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
     batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
                if batch_size and surface.samples else None)
@@ -264,7 +265,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=SEE
         x_new, state = optimizer.update(here, grad, state)
         moving = ~(diverged[part] | converged[part])
         # NaN fails every comparison, so a ball with non-finite numbers is not inside.
-        if x_new.min() >= inner.max() and x_new.max() <= outer.min():
+        if x_new.min() >= safe[0] and x_new.max() <= safe[1]:
             escaped = np.zeros_like(moving)                 # the usual case: all well inside
         else:   # a coordinate at a time (see the module docstring)
             escaped = moving & ~np.logical_and.reduce([

@@ -70,8 +70,8 @@ _WELLS = ((1.5, 1.0, 2.0, 1.0), (-2.0, 1.5, 1.6, 0.9), (-1.0, -2.0, 1.3, 0.8),
 def _well_terms(x, y):
     """For each well: its offsets x - c_x, y - c_y, its Gaussian exp(-|p - c|^2 / (2 s^2)), its
     depth a and width s, one well at a time over flat arrays (the fast way for many balls).
-    The arrays are new for each well, and are worked on in place: wells_grad takes a fifth
-    less time when numpy does not allocate a temporary for every operation."""
+    The arrays are new for each well, and are worked on in place: wells_grad takes about a
+    tenth less time when numpy does not allocate a temporary for every operation."""
     for cx, cy, depth, width in _WELLS:
         dx, dy = x - cx, y - cy
         exponent = dx * dx
