@@ -82,7 +82,7 @@ VIEWS = {                   # per surface; others get View()
     "linear_regression": View(40, -60, labels=("w (slope)", "b (intercept)")),
 }
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
-VISIBILITY_GRID = 128       # resolution of the map of what the camera sees of the surface
+VISIBILITY_GRID = 256       # planes, and heights along each, of the camera's view of the surface
 GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")   # low to high: a neutral surface under coloured groups
 SURFACE_CMAP = "GnBu_r"       # colormap of the surface; the balls are drawn in BALL_COLOR
 BALL_COLOR = "#ff6b1a"
@@ -371,23 +371,6 @@ def hidden(points, height, bounds, zlim, proj, samples=256, tolerance=2e-3):
     return in_blocks(march, points, block=256)      # a block's samples: 256 x `samples`
 
 
-def bilinear(values, bounds):
-    """Interpolate a grid of values over `bounds` (rows along y) at points (..., 2)."""
-    (xmin, xmax), (ymin, ymax) = bounds
-    rows, cols = values.shape
-    flat = values.ravel()
-
-    def at(p):
-        u = np.clip((p[..., 0] - xmin) / (xmax - xmin) * (cols - 1), 0, cols - 1)
-        v = np.clip((p[..., 1] - ymin) / (ymax - ymin) * (rows - 1), 0, rows - 1)
-        i, j = np.minimum(v.astype(int), rows - 2), np.minimum(u.astype(int), cols - 2)
-        fv, fu, k = v - i, u - j, i * cols + j
-        below = flat[k] + (flat[k + 1] - flat[k]) * fu
-        above = flat[k + cols] + (flat[k + cols + 1] - flat[k + cols]) * fu
-        return below + (above - below) * fv
-    return at
-
-
 class TextLine(Artist):
     """A line of text drawn by Pillow, for the text that changes every frame. matplotlib 3.11
     renders text glyph by glyph, about 10 ms a line, a third of a frame; Pillow draws the same
@@ -513,37 +496,61 @@ def projector(ax):
     return project
 
 
-def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID, refine=4):
-    """A function telling which drawn points the camera cannot see, looked up in a map of the
-    height field's visibility: marched on a grid x grid mesh, then again `refine` times finer in
-    the cells whose corners disagree, where the edges of hills and their shadows run. Points
-    between fine nodes that disagree get their own march."""
-    coarse = bilinear(height(mesh_over(bounds, 3 * grid)), bounds)   # fast heights to march
+def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
+    """A function telling which drawn points (N, 3) on the surface the camera cannot see.
 
-    def march_points(points):
-        return hidden(points, coarse, bounds, zlim, proj, samples=128)
+    The ray from a point to the eye stays in the vertical plane through both, and the point is
+    hidden where the surface in that plane, between it and the eye, rises above the ray. So a
+    fan of `grid` vertical planes through the eye crosses the box, each with `grid` heights
+    from the eye's side, and keeps the running maximum of the slope at which the eye sees the
+    surface: a point of the surface is hidden when that maximum before it is above its own
+    slope. A drawn point is looked up at its distance on the planes either side of it; where
+    they disagree (the edge of what is hidden) or one does not reach it, its own ray is
+    marched. An orthographic camera has no eye: every point is marched."""
+    eye, _ = camera(proj)
+    if eye is None:
+        return lambda points: hidden(points, height, bounds, zlim, proj)
+    low, high = np.array(bounds, dtype=float).T
+    foot, ahead = eye[:2], np.arctan2(*((low + high) / 2 - eye[:2])[::-1])
 
-    def march(mesh):
-        points = np.concatenate([mesh, height(mesh)[..., None]], axis=-1)
-        return march_points(points.reshape(-1, 3)).reshape(mesh.shape[:-1])
+    def polar(p):       # points (..., 2) -> the angle of their plane, their distance from foot
+        d = p - foot
+        return ((np.arctan2(d[..., 1], d[..., 0]) - ahead + np.pi) % (2 * np.pi) - np.pi,
+                np.hypot(d[..., 0], d[..., 1]))
 
-    rough = march(mesh_over(bounds, grid))
-    corner = rough[:-1, :-1]
-    mixed = (corner != rough[1:, :-1]) | (corner != rough[:-1, 1:]) | (corner != rough[1:, 1:])
-    n = (grid - 1) * refine + 1
-    cell = np.minimum(np.arange(n) // refine, grid - 2)             # each fine node's cell
-    nearest = (np.arange(n) + refine // 2) // refine                # and its nearest rough node
-    fine = rough[nearest[:, None], nearest]
-    redo = mixed[cell[:, None], cell]
-    fine[redo] = march(mesh_over(bounds, n)[redo])
-    seen = bilinear(fine.astype(float), bounds)
+    def slope(distance, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (z - eye[2]) / distance
+
+    angles = polar(np.stack(np.meshgrid(*bounds), axis=-1).reshape(-1, 2))[0]
+    outside = np.any((foot < low) | (foot > high))
+    planes = np.linspace(angles.min(), angles.max(), grid) if outside else np.linspace(
+        -np.pi, np.pi, grid)
+    direction = np.stack([np.cos(planes + ahead), np.sin(planes + ahead)], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):      # where each plane crosses the box
+        ends = (np.stack([low, high])[:, None] - foot) / direction
+    enter = np.maximum(np.nanmax(np.min(ends, axis=0), axis=-1), 0)
+    step = np.maximum(np.nanmin(np.max(ends, axis=0), axis=-1) - enter, 0) / (grid - 1)
+    distance = enter[:, None] + step[:, None] * np.arange(grid)
+    surface = height(np.clip(foot + distance[..., None] * direction[:, None], low, high))
+    tolerance = 2e-3 * (zlim[1] - zlim[0])      # so that a ray grazing its own slope is seen
+    horizon = np.maximum.accumulate(slope(distance, surface - tolerance), axis=1)
 
     def is_hidden(points):
-        guess = seen(points[:, :2])
-        result = guess >= 0.5
-        unsure = (guess > 0) & (guess < 1)          # between nodes that disagree: march
+        angle, far = polar(points[:, :2])
+        left = np.clip(((angle - planes[0]) / (planes[1] - planes[0])).astype(int), 0, grid - 2)
+        votes, unsure = [], np.zeros(len(points), dtype=bool)
+        for plane in (left, left + 1):
+            with np.errstate(divide="ignore", invalid="ignore"):     # a plane through a corner
+                at = (far - enter[plane]) / step[plane]
+            unsure |= ~((at >= 0) & (at <= grid - 1))                # off this plane's ends
+            at = np.clip(np.nan_to_num(at), 0, grid - 1)
+            j = np.minimum(at.astype(int), grid - 2)            # the last height before it
+            z = surface[plane, j] + (surface[plane, j + 1] - surface[plane, j]) * (at - j)
+            votes.append(horizon[plane, j] > slope(far, z))
+        result, unsure = votes[0], unsure | (votes[0] != votes[1])
         if unsure.any():
-            result[unsure] = march_points(points[unsure])
+            result[unsure] = hidden(points[unsure], height, bounds, zlim, proj)
         return result
     return is_hidden
 
@@ -718,8 +725,7 @@ def draw_scene(surface, title, size, groups, grid=GRID, layout=LAYOUT):
                                            group.colour if len(groups) > 1 else None))))
     fig.canvas.draw()
     dots = [d._replace(project=projector(d.ax)) for d in dots]
-    is_hidden = visibility(height_of(surface, lift), surface.bounds, ax.get_zlim(),
-                           ax.get_proj(), grid=min(VISIBILITY_GRID, max(32, width // 5)))
+    is_hidden = visibility(height_of(surface, lift), surface.bounds, ax.get_zlim(), ax.get_proj())
     return Scene(surface, lift, is_hidden, fig, ax, fig.canvas.copy_from_bbox(fig.bbox), dots,
                  clock, cursor)
 

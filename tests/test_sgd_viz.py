@@ -209,15 +209,16 @@ def test_long_runs_are_sampled_to_the_frame_budget(tmp_path):
     ("six_hump_camel", 25, 120), ("rastrigin", 65, -60)])
 def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, monkeypatch):
     # The reference marches every ball's own ray against the true surface with 1000 samples;
-    # the scene uses a visibility map marched once plus a march for balls near its edges.
+    # the scene looks balls up in the horizons of a fan of planes through the eye, and marches
+    # only those where neighbouring planes disagree.
     monkeypatch.setitem(sgd_viz.VIEWS, name, sgd_viz.View(elevation, azimuth))
     surface = SURFACES[name]
     balls = sgd_viz.uniform_starts(surface, 2000, np.random.default_rng(1))
     scene = scene_of(surface, sgd_viz.simulate(surface, OPTIMIZERS["sgd"](), balls[:3], 1),
                      (320, 240))
-    points = np.column_stack([balls, surface.f(balls)])
-    exact = sgd_viz.hidden(points, surface.f, surface.bounds, scene.ax.get_zlim(),
-                           scene.ax.get_proj(), samples=1000)
+    points = np.column_stack([balls, scene.lift(surface.f(balls))])    # as drawn
+    exact = sgd_viz.hidden(points, sgd_viz.height_of(surface, scene.lift), surface.bounds,
+                           scene.ax.get_zlim(), scene.ax.get_proj(), samples=1000)
     assert 0.02 < exact.mean() < 0.98          # the view really hides some balls and not all
     assert np.mean(scene.hidden(points) == exact) >= 0.99
 
@@ -329,6 +330,30 @@ def test_a_point_in_a_pit_seen_from_the_side_is_hidden_and_from_above_is_not():
         ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(-1, 0))
         ax.view_init(elev=elevation, azim=30)
         assert sgd_viz.hidden(bottom, f, bounds, (-1, 0), ax.get_proj())[0] == expected
+
+
+def test_seen_from_straight_above_each_pits_wall_on_the_centres_side_is_hidden():
+    # The camera's foot is inside the box, so the planes fan all the way round it. Two narrow,
+    # steep pits either side of the centre: their walls that face away from the camera are
+    # steeper than its rays.
+    from matplotlib.figure import Figure
+
+    def f(p):
+        x, y = p[..., 0], p[..., 1]
+        return -np.exp(-((x - 1.2) ** 2 + y ** 2) * 400) - np.exp(-((x + 1.2) ** 2 + y ** 2) * 400)
+    bounds = ((-2, 2), (-2, 2))
+    ax = Figure().add_subplot(projection="3d")
+    ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(-1, 0))
+    ax.view_init(elev=90, azim=30)
+    eye, _ = sgd_viz.camera(ax.get_proj())
+    assert np.all(np.abs(eye[:2]) < 2)
+    xy = np.random.default_rng(0).normal([1.2, 0], 0.06, size=(2000, 2))
+    xy = np.concatenate([xy, -xy])
+    points = np.column_stack([xy, f(xy)])
+    exact = sgd_viz.hidden(points, f, bounds, (-1, 0), ax.get_proj(), samples=1000)
+    assert 0.02 < exact.mean() < 0.2
+    assert np.all(np.abs(points[exact, 0]) < 1.25)          # never the far walls
+    assert np.mean(sgd_viz.visibility(f, bounds, (-1, 0), ax.get_proj())(points) == exact) >= 0.99
 
 
 # --- looks and outputs -----------------------------------------------------------------------
