@@ -817,17 +817,15 @@ def canvas_image(fig):
 
 
 def turn(scene, azimuth):
-    """The scene seen from another azimuth: the static part is drawn again, and balls are hidden
-    by marching their own rays (a visibility map would have to be redone every frame)."""
+    """The scene seen from another azimuth: the static part and what it hides, again."""
     for ax in {dots.ax for dots in scene.dots}:
         ax.view_init(elev=ax.elev, azim=azimuth)
     scene.fig.canvas.draw()
-    zlim, proj, height = scene.ax.get_zlim(), scene.ax.get_proj(), height_of(scene.surface,
-                                                                             scene.lift)
     return scene._replace(
         background=scene.fig.canvas.copy_from_bbox(scene.fig.bbox),
         dots=[dots._replace(project=projector(dots.ax)) for dots in scene.dots],
-        hidden=lambda points: hidden(points, height, scene.surface.bounds, zlim, proj))
+        hidden=visibility(height_of(scene.surface, scene.lift), scene.surface.bounds,
+                          scene.ax.get_zlim(), scene.ax.get_proj()))
 
 
 def render(groups, surface, title, out, size=SIZE, fps=FPS, trail=TRAIL, hold=HOLD,
