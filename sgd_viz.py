@@ -534,7 +534,7 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     distance = enter[:, None] + step[:, None] * np.arange(grid)
     surface = height(np.clip(foot + distance[..., None] * direction[:, None], low, high))
     tolerance = 2e-3 * (zlim[1] - zlim[0])      # so that a ray grazing its own slope is seen
-    horizon = np.maximum.accumulate(slope(distance, surface - tolerance), axis=1)
+    horizon = np.fmax.accumulate(slope(distance, surface - tolerance), axis=1)    # past NaN
 
     def is_hidden(points):
         angle, far = polar(points[:, :2])

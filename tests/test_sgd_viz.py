@@ -356,6 +356,24 @@ def test_seen_from_straight_above_each_pits_wall_on_the_centres_side_is_hidden()
     assert np.mean(sgd_viz.visibility(f, bounds, (-1, 0), ax.get_proj())(points) == exact) >= 0.99
 
 
+def test_a_surface_undefined_near_the_camera_still_hides_what_is_behind_its_hill():
+    # NaN heights hide nothing (as in the exact march), and do not blind the planes past them.
+    from matplotlib.figure import Figure
+
+    def f(p):
+        x, y = p[..., 0], p[..., 1]
+        return np.where(x + y > 3, np.nan, np.exp(-(x ** 2 + y ** 2) * 2))
+    bounds = ((-2, 2), (-2, 2))
+    ax = Figure().add_subplot(projection="3d")
+    ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(0, 1))
+    ax.view_init(elev=15, azim=45)          # the camera is beyond the corner (2, 2)
+    xy = np.random.default_rng(0).uniform(-2, 2, size=(2000, 2))
+    points = np.column_stack([xy, f(xy)])[xy.sum(axis=1) <= 3]
+    exact = sgd_viz.hidden(points, f, bounds, (0, 1), ax.get_proj(), samples=1000)
+    assert 0.2 < exact.mean() < 0.4
+    assert np.mean(sgd_viz.visibility(f, bounds, (0, 1), ax.get_proj())(points) == exact) >= 0.99
+
+
 # --- looks and outputs -----------------------------------------------------------------------
 
 def test_dark_theme_has_a_dark_background(tmp_path):
