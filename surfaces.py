@@ -11,8 +11,19 @@ Bingham, https://www.sfu.ca/~ssurjano/optimization.html), with its standard doma
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+
+
+class View(NamedTuple):
+    """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
+
+    elevation: float = 38
+    azimuth: float = -58
+    scale: str = "linear"   # "log" shows the valleys of surfaces whose values span decades
+    floor: bool = True      # contour lines on the floor of the box (noise on egg-box surfaces)
+    labels: tuple = ("x", "y")
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,6 +37,7 @@ class Surface:
     minima: np.ndarray  # (k, 2) global minimisers inside bounds; (0, 2) if unbounded below
     formula: str  # plain text, for titles and --list
     samples: int = 0  # > 0 for a loss over a dataset: then grad(p, rows) is the mini-batch gradient
+    view: View = View()  # camera, height scale and axis labels
 
     def __post_init__(self):
         minima = np.array(self.minima, dtype=float).reshape(-1, 2)
@@ -67,37 +79,24 @@ _WELLS = ((1.5, 1.0, 2.0, 1.0), (-2.0, 1.5, 1.6, 0.9), (-1.0, -2.0, 1.3, 0.8),
           (2.0, -2.0, 1.0, 0.7))
 
 
-def _well_terms(x, y):
-    """For each well: its offsets x - c_x, y - c_y, its Gaussian exp(-|p - c|^2 / (2 s^2)), its
-    depth a and width s, one well at a time over flat arrays (the fast way for many balls).
-    The arrays are new for each well, and are worked on in place: wells_grad takes about a
-    tenth less time when numpy does not allocate a temporary for every operation."""
-    for cx, cy, depth, width in _WELLS:
-        dx, dy = x - cx, y - cy
-        exponent = dx * dx
-        exponent += dy * dy
-        exponent *= -0.5 / width**2
-        yield dx, dy, np.exp(exponent), depth, width
-
-
 def wells(p):
     """(x^2 + y^2)/10 - sum_i a_i exp(-|p - c_i|^2 / (2 s_i^2)), four Gaussian wells."""
     x, y = _xy(p)
     f = (x * x + y * y) / 10
-    for _, _, gaussian, depth, _ in _well_terms(x, y):
-        f -= depth * gaussian
+    for cx, cy, depth, width in _WELLS:
+        dx, dy = x - cx, y - cy
+        f -= depth * np.exp((dx * dx + dy * dy) * (-0.5 / width**2))
     return f
 
 
 def wells_grad(p):
     x, y = _xy(p)
     gx, gy = x / 5, y / 5
-    for dx, dy, gaussian, depth, width in _well_terms(x, y):
-        gaussian *= depth / width**2       # now the pull towards the centre, per unit offset
-        dx *= gaussian
-        dy *= gaussian
-        gx += dx
-        gy += dy
+    for cx, cy, depth, width in _WELLS:
+        dx, dy = x - cx, y - cy
+        pull = np.exp((dx * dx + dy * dy) * (-0.5 / width**2)) * (depth / width**2)
+        gx += dx * pull
+        gy += dy * pull
     return _stack(gx, gy)
 
 
@@ -327,26 +326,34 @@ SURFACES: dict[str, Surface] = {
     s.name: s
     for s in [
         Surface("bowl", bowl, bowl_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
-                "(x/4)^2 + (y/2)^2"),
+                "(x/4)^2 + (y/2)^2",
+                view=View(35, -60)),
         Surface("wells", wells, wells_grad, ((-4, 4), (-4, 4)),
                 np.array([(1.3595926615972702, 0.9079590417452389)]),
-                "(x^2 + y^2)/10 - four Gaussian wells"),
+                "(x^2 + y^2)/10 - four Gaussian wells",
+                view=View(50, -60)),
         Surface("saddle", saddle, saddle_grad, ((-2, 2), (-2, 2)), np.empty((0, 2)),
-                "x^2 - y^2"),
+                "x^2 - y^2",
+                view=View(30, -50)),
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
-                np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2"),
+                np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
+                view=View(40, -125, "log")),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
-                "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"),
+                "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+                view=View(40, -50, "log")),
         Surface("himmelblau", himmelblau, himmelblau_grad, ((-5, 5), (-5, 5)),
                 np.array([(3.0, 2.0),
                           (-2.805118086952745, 3.131312518250573),
                           (-3.779310253377747, -3.2831859912861696),
                           (3.5844283403304917, -1.8481265269644036)]),
-                "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"),
+                "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+                view=View(45, -60, "log")),
         Surface("rastrigin", rastrigin, rastrigin_grad, ((-5.12, 5.12), (-5.12, 5.12)),
-                np.array([(0.0, 0.0)]), "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)"),
+                np.array([(0.0, 0.0)]), "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
+                view=View(65, -60, floor=False)),
         Surface("ackley", ackley, ackley_grad, ((-5, 5), (-5, 5)), np.array([(0.0, 0.0)]),
-                "20 + e - 20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2)"),
+                "20 + e - 20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2)",
+                view=View(45, -60, floor=False)),
         Surface("six_hump_camel", six_hump_camel, six_hump_camel_grad, ((-3, 3), (-2, 2)),
                 np.array([(0.08984201310031806, -0.7126564030207396),
                           (-0.08984201310031806, 0.7126564030207396)]),
@@ -355,7 +362,8 @@ SURFACES: dict[str, Surface] = {
                 np.array([(-2.903534027771177, -2.903534027771177)]),
                 "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2"),
         Surface("booth", booth, booth_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 3.0)]),
-                "(x + 2y - 7)^2 + (2x + y - 5)^2"),
+                "(x + 2y - 7)^2 + (2x + y - 5)^2",
+                view=View(35, -50, "log")),
         Surface("matyas", matyas, matyas_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
                 "0.26 (x^2 + y^2) - 0.48 xy"),
         Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
@@ -363,9 +371,11 @@ SURFACES: dict[str, Surface] = {
         Surface("goldstein_price", goldstein_price, goldstein_price_grad, ((-2, 2), (-2, 2)),
                 np.array([(0.0, -1.0)]),
                 "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]"
-                " [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]"),
+                " [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
+                view=View(40, -50, "log")),
         Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
-                "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))"),
+                "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
+                view=View(45, -60, floor=False)),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),
                 np.array([(-0.5471975511965977, -1.5471975511965979)]),
@@ -373,6 +383,7 @@ SURFACES: dict[str, Surface] = {
         Surface("linear_regression", linear_regression, linear_regression_grad,
                 ((-2.5, 5.5), (-4.5, 3.5)), REGRESSION_BEST[None],
                 "1/(2m) sum_i (w x_i + b - y_i)^2, m = 100",
-                samples=len(REGRESSION_X)),
+                samples=len(REGRESSION_X),
+                view=View(40, -60, labels=("w (slope)", "b (intercept)"))),
     ]
 }

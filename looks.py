@@ -1,0 +1,84 @@
+"""How things look: one table of markers, lines and colours, read by the artists, the legend and
+the GIF palette alike, so that a look is changed in one place and always survives quantisation.
+"""
+from typing import NamedTuple
+
+GROUP = "group"             # in a style: the colour of the ball's group
+BALL_COLOR = "#ff6b1a"      # the balls of a lone group
+GROUP_COLOURS = ("#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00", "#56B4E9", "#F0E442",
+                 "#000000")     # Okabe & Ito's colour-blind-safe palette, one colour per group
+SURFACE_CMAP = "GnBu_r"     # the surface under a lone group
+GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under coloured groups
+CROWD = 300                 # balls drawn at full size; more shrink (see style)
+
+
+class Look(NamedTuple):
+    """A thing drawn: its matplotlib Line2D style at full size, and its legend entry."""
+
+    style: dict
+    legend: str = ""        # the legend's label; "" for none
+    legend_size: float = 0  # marker size in the legend, points
+
+
+LOOKS = {
+    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec="black", mew=0.6), "ball", 7),
+    "hidden": Look(dict(ls="", marker="o", ms=5.3, mfc="none", mec=GROUP, mew=1.2, alpha=0.75),
+                   "behind the hill", 7),
+    "converged": Look(dict(ls="", marker="o", ms=5.8, mfc=GROUP, mec="white", mew=1.4),
+                      "converged", 7),
+    "diverged": Look(dict(ls="", marker="X", ms=8.4, mfc="#d62728", mec="black", mew=0.6),
+                     "diverged", 8),
+    "trail": Look(dict(color=GROUP, lw=1.2, alpha=0.6)),
+    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7),
+                    "global minimum", 11),
+    "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec="black", mew=0.4)),
+    "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",
+                             mew=0.7)),
+}
+
+THEMES = {                  # matplotlib settings for each theme
+    "light": {"figure.facecolor": "white"},
+    "dark": {"figure.facecolor": "#14171c", "axes.facecolor": "#14171c",
+             "text.color": "#e6e6e6", "axes.labelcolor": "#e6e6e6", "xtick.color": "#b8b8b8",
+             "ytick.color": "#b8b8b8", "axes.edgecolor": "#6b7078", "grid.color": "#343a42",
+             **{f"axes3d.{axis}axis.panecolor": "#1c2027" for axis in "xyz"}},
+}
+
+
+def group_colours(count):
+    """The colour of each of `count` groups: the ball colour for one, else the palette's."""
+    return [BALL_COLOR] if count == 1 else list(GROUP_COLOURS[:count])
+
+
+def crowding(balls):
+    """How much balls shrink when there are many: 1 up to CROWD balls, 0.41 at 10,000."""
+    return min(1.0, (CROWD / balls) ** 0.25)
+
+
+def style(name, colour, scale=1.0):
+    """The Line2D keywords of LOOKS[name] for a group of `colour`, sizes times `scale`. A crowd
+    of balls drawn under half size loses the balls' black outlines, which only darken it."""
+    style = {key: colour if value == GROUP else value for key, value in LOOKS[name].style.items()}
+    for key in ("ms", "mew", "lw"):
+        if key in style:
+            style[key] *= scale
+    if scale <= 0.5 and name in ("ball", "map ball"):
+        style["mew"] = 0.0
+    return style
+
+
+def legend_style(name, colour):
+    """The Line2D keywords of LOOKS[name] in the legend."""
+    out = {**style(name, colour), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
+    out.pop("alpha", None)  # TEMP byte check
+    if name in ("ball", "diverged", "minimum"):
+        out["mew"] = 1.0
+    return out
+
+
+def exact_colours(colours):
+    """The colours the GIF palette must hold exactly: the groups' and every colour a look
+    names (balls and markers are too few pixels to win a palette entry of their own)."""
+    named = [value for look in LOOKS.values() for key, value in look.style.items()
+             if key in ("color", "mfc", "mec") and value not in (GROUP, "none")]
+    return list(dict.fromkeys([*colours, *named]))

@@ -1,0 +1,265 @@
+"""The panels a layout places: each draws its static part once and returns its per-frame update.
+
+A panel is a function panel(fig, rect, shown, which) -> update: it adds its axes to the figure
+at `rect` (figure fractions), draws there what does not move for the groups numbered `which`
+in `shown`, and returns update(k), which moves its artists to recorded step k and returns
+those to draw. A layout (LAYOUTS) says which panels go
+where. Moving artists are 2D, in pixels: balls are projected once per frame with the axes' own
+projection (see occlusion.projector), and drawn over the static figure restored from pixels.
+"""
+import math
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.colors import LightSource
+from matplotlib.lines import Line2D
+from matplotlib.transforms import IdentityTransform
+
+from looks import style
+from occlusion import projector
+from simulation import mesh_over
+
+GRID = 80                   # surface mesh resolution (GRID x GRID quads)
+TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
+
+
+class Shown(NamedTuple):
+    """What every panel is given."""
+
+    surface: object
+    groups: list            # simulation.Group
+    colours: list           # one per group
+    cmap: object            # colormap of the surface
+    scale: float            # ball size, see looks.crowding
+    trail: int              # steps of trail behind each ball
+    hidden: object          # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
+
+
+def heights(surface, grid=GRID):
+    """How losses are drawn, lift(loss) -> height: the loss itself, or for a log-scaled view
+    the log of its excess over the lowest loss; and the heights on a grid x grid mesh."""
+    mesh = mesh_over(surface.bounds, grid)
+    losses = surface.f(mesh)
+    if surface.view.scale != "log":
+        return np.asarray, mesh, losses
+    floor = min(losses.min(), surface.f(surface.minima).min(initial=np.inf))
+
+    def lift(loss):
+        return np.log10(1 + np.maximum(loss - floor, 0))
+    return lift, mesh, lift(losses)
+
+
+def pixels(parent, **style):
+    """A moving artist of `parent` (the figure, or axes that clip it), in display pixels."""
+    return parent.add_artist(Line2D([], [], animated=True, transform=IdentityTransform(), **style))
+
+
+def on_top(points):
+    """Which of the points (N, 2), whole pixels in drawing order, are the last drawn on their
+    pixel. Agg draws markers on whole pixels, so the ones before are covered: drawing them
+    would only darken the antialiased rim of the one on top, and cost time. Points that are
+    not finite are left out, as Agg leaves them out."""
+    x, y = points.T
+    index = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if len(index) == 0:
+        return index
+    x, y = (x[index] - x[index].min()).astype(np.intp), (y[index] - y[index].min()).astype(np.intp)
+    pixel = y * (x.max() + 1) + x
+    order = np.arange(len(pixel), dtype=np.int32)
+    last = np.full(pixel.max() + 1, -1, dtype=np.int32)
+    np.maximum.at(last, pixel, order)
+    return index[last[pixel] == order]
+
+
+def show(artist, points):
+    """Put markers at `points` (N, 2) in drawing order, only the last one on each pixel."""
+    points = np.round(points)           # where Agg draws markers anyway
+    artist.set_data(*points[on_top(points)].T)
+    return artist
+
+
+def drawn(surface, lift, run, steps, balls):
+    """Where balls are drawn, (..., 3): those in the escape margin on the bounds' edge, so that
+    nothing is drawn off the surface."""
+    low, high = np.array(surface.bounds, dtype=float).T
+    at, loss = run.positions[steps, balls], run.losses[steps, balls]
+    x, y = (np.clip(at[..., i], low[i], high[i]) for i in (0, 1))
+    off = (x != at[..., 0]) | (y != at[..., 1])
+    if off.any():
+        loss = np.where(off, surface.f(np.stack([x, y], axis=-1)), loss)
+    return np.stack([x, y, lift(loss)], axis=-1)
+
+
+def draw_surface(ax, surface, cmap):
+    """The surface, its floor contours, axes and minima on a 3D axes; returns how losses are
+    lifted to drawn heights (see heights)."""
+    view = surface.view
+    lift, mesh, z = heights(surface)
+    ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=GRID, ccount=GRID,
+                    linewidth=0, antialiased=False, zorder=1, shade=True,
+                    lightsource=LightSource(azdeg=300, altdeg=50))
+    if view.floor:
+        ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
+                   cmap=cmap, linewidths=0.8, zorder=0)
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel=view.labels[0],
+           ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
+    if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
+        floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
+        losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
+        ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
+        ax.set_zlim(z.min(), z.max())
+    ax.view_init(elev=view.elevation, azim=view.azimuth)
+    ax.tick_params(labelsize="small")
+    if len(surface.minima):
+        star = style("minimum", None)
+        ax.scatter(*surface.minima.T, lift(surface.f(surface.minima)), marker=star["marker"],
+                   s=star["ms"] ** 2, c=star["mfc"], edgecolors=star["mec"],
+                   linewidths=star["mew"], depthshade=False, zorder=2)
+    return lift
+
+
+# --- the panels ----------------------------------------------------------------------------
+
+def surface_panel(fig, rect, shown, which):
+    """The 3D surface with the balls rolling on it: trails, balls, converged balls ringed,
+    hidden balls hollow, diverged ones as crosses. A panel with only some of the groups names
+    them in its corner."""
+    surface = shown.surface
+    ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
+    lift = draw_surface(ax, surface, shown.cmap)
+    if len(which) < len(shown.groups):
+        ax.text2D(0.02, 0.98, "\n".join(shown.groups[i].label for i in which),
+                  transform=ax.transAxes, va="top", color=shown.colours[which[0]],
+                  fontsize="small")
+    artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale), zorder=2)
+                for name in ("trail", "hidden", "ball", "converged", "diverged")}
+               for i in which]
+    for group in artists:
+        group["trail"].set_zorder(1)        # every trail under every ball
+    seen = {}
+
+    def update(k):
+        if seen.get("view") != (ax.elev, ax.azim):     # first frame, or the camera turned
+            seen.update(view=(ax.elev, ax.azim), project=projector(ax), hidden=shown.hidden(ax))
+        out = []
+        for i, group in zip(which, artists, strict=True):
+            run = shown.groups[i].run
+            diverged, first = run.diverged[k], max(0, k - shown.trail)
+            trailed = slice(None, None, -(-len(diverged) // TRAILED))
+            path = seen["project"](drawn(surface, lift, run, slice(first, k + 1), trailed))[0]
+            if k > first:       # one polyline per ball, NaN between balls
+                gap = np.full_like(path[:1], np.nan)
+                group["trail"].set_data(
+                    *np.concatenate([path, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
+                out.append(group["trail"])
+            xyz = drawn(surface, lift, run, k, slice(None))
+            screen, depth = seen["project"](xyz)
+            order = np.argsort(-depth)              # farthest first, as mplot3d draws
+            behind = np.zeros_like(diverged)
+            behind[~diverged] = seen["hidden"](xyz[~diverged])
+            settled = run.converged[k]
+            for name, which_balls in (("hidden", behind),
+                                      ("ball", ~diverged & ~behind & ~settled),
+                                      ("converged", ~diverged & ~behind & settled),
+                                      ("diverged", diverged)):
+                out.append(show(group[name], screen[order[which_balls[order]]]))
+        return out
+    return update
+
+
+def map_panel(fig, rect, shown, which):
+    """The surface seen from above: filled contours of its drawn heights, its minima, and the
+    balls still on it."""
+    surface, ax = shown.surface, fig.add_axes(rect)
+    (xmin, xmax), (ymin, ymax) = surface.bounds
+    _, mesh, z = heights(surface)
+    ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=shown.cmap)
+    ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
+               linewidths=0.3, alpha=0.4)
+    if len(surface.minima):
+        star = style("map minimum", None)
+        ax.scatter(*surface.minima.T, marker=star["marker"], s=star["ms"] ** 2, c=star["mfc"],
+                   edgecolors=star["mec"], linewidths=star["mew"], zorder=4)
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=surface.view.labels[0],
+           ylabel=surface.view.labels[1],
+           aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
+    ax.tick_params(labelsize="small")
+    balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale), zorder=2)
+             for i in which]
+    low, high = np.array(surface.bounds, dtype=float).T
+
+    def update(k):
+        for i, artist in zip(which, balls, strict=True):
+            run = shown.groups[i].run
+            on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
+            show(artist, ax.transData.transform(on_surface))
+        return balls
+    return update
+
+
+def curve_panel(fig, rect, shown, which):
+    """The learning curves: the median loss of each group against step, its interquartile range
+    as a band, over the balls still on the surface, and a cursor at the frame's step. With the
+    lowest loss known, the curves show the loss above it on a log scale, where slow
+    convergence and a noise floor both read."""
+    surface, groups, ax = shown.surface, [shown.groups[i] for i in which], fig.add_axes(rect)
+    floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
+    gaps = [np.where(group.run.diverged, np.nan, group.run.losses - floor) for group in groups]
+    for i, gap in zip(which, gaps, strict=True):
+        steps = shown.groups[i].run.steps
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
+            low, median, high = np.nanpercentile(gap, [25, 50, 75], axis=1)
+        ax.fill_between(steps, low, high, color=shown.colours[i], alpha=0.2, lw=0)
+        ax.plot(steps, median, color=shown.colours[i], lw=1.6)
+    values = np.concatenate([gap[np.isfinite(gap)] for gap in gaps])
+    positive = values[values > 0]
+    if len(positive) and values.min() >= 0 and positive.max() > 100 * positive.min():
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12))
+    name = "loss" if floor == 0 else "loss - min"
+    steps = groups[0].run.steps
+    ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, steps[-1]))
+    ax.tick_params(labelsize="small")
+    ax.grid(alpha=0.3)
+    cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)
+
+    def update(k):
+        cursor.set_xdata([steps[k], steps[k]])
+        return [cursor]
+    return update
+
+
+# --- the layouts: where the panels go, in figure fractions, between `bottom` and `top` -------
+
+def alone(count, top, bottom):
+    """The surface alone, with every group."""
+    return [(surface_panel, (0, bottom, 1, top + 0.03 - bottom), range(count))]
+
+
+def beside(panel):
+    """The surface on the left, `panel` on the right, both with every group."""
+    def layout(count, top, bottom):
+        low = bottom + 0.04         # a narrow 3D box hangs its tick labels lower
+        return [(surface_panel, (0.0, low, 0.57, top + 0.03 - low), range(count)),
+                (panel, (0.69, 0.14, 0.29, top - 0.2), range(count))]
+    return layout
+
+
+def multiples(count, top, bottom):
+    """A surface per group, the same camera, in a grid."""
+    columns = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    cell = (top + 0.03 - bottom) / rows
+    return [(surface_panel, (i % columns / columns, bottom + (rows - 1 - i // columns) * cell,
+                             1 / columns, cell), [i]) for i in range(count)]
+
+
+LAYOUTS = {
+    "3d": alone,
+    "curve": beside(curve_panel),
+    "contour": beside(map_panel),
+    "multiples": multiples,
+}

@@ -1,0 +1,330 @@
+"""The validated plan: every setting, from flags, the Python API or the settings block, checked
+once, before any work, into the Plan that the simulation and the drawing follow.
+
+A setting arrives as text (a flag) or as a Python value (a keyword or a setting at the top of
+sgd_viz.py): READERS turn either into a checked value. A mistake is a PlanError: one line that
+names the flag, the value and what is allowed, which the command line prints with exit 2 and
+the Python API raises.
+"""
+import dataclasses
+import difflib
+import itertools
+import math
+import os
+import shutil
+from numbers import Integral, Real
+from typing import NamedTuple
+
+from formula import surface_from_formula
+from looks import GROUP_COLOURS, THEMES
+from optimizers import OPTIMIZERS, defaults
+from panels import LAYOUTS
+from simulation import INITS
+from surfaces import SURFACES, Surface
+
+OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
+                ".mp4": "video, needs ffmpeg", ".html": "matplotlib's JavaScript player"}
+MAX_BALLS = 1_000_000
+MAX_STEPS = 100_000
+SIZE_RANGE = (64, 4096)     # pixels, each side
+FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers honour
+MAX_SECONDS = 15 * 60       # estimated work beyond these needs force
+MAX_MEMORY = 4e9            # bytes
+
+
+class PlanError(ValueError):
+    """A setting that cannot be used, in one line naming it, its value and what is allowed."""
+
+
+class GroupPlan(NamedTuple):
+    """One group to simulate: its label, optimizer, batch size (None: all rows) and noise."""
+
+    label: str
+    optimizer: object
+    batch_size: object
+    noise: float
+
+
+class Plan(NamedTuple):
+    """A checked request: what to simulate and how to draw it."""
+
+    surface: Surface
+    groups: list            # GroupPlan
+    shared: list            # words of the title that every group shares
+    balls: int
+    steps: int
+    seed: int
+    init: str
+    start_region: object    # ((xmin, xmax), (ymin, ymax)) or None for the bounds
+    tol: object             # float or None
+    frames: int
+    size: tuple
+    fps: int
+    hold: float
+    trail: int
+    layout: str
+    color: str
+    orbit: float
+    theme: str
+    out: str
+    save_trajectories: object   # path or None
+    quiet: bool
+
+
+# --- readers: text or a Python value -> a checked value, or ValueError ------------------------
+
+def number(kind, low, high=math.inf, above=False):
+    """A reader of an int or float in [low, high] (in (low, high] with `above`)."""
+    noun = "an integer" if kind is int else "a number"
+
+    def read(given):
+        if isinstance(given, str):
+            try:
+                value = kind(given)
+            except ValueError:
+                raise ValueError(f"{given!r} is not {noun}") from None
+        elif isinstance(given, bool) or not isinstance(given, Integral if kind is int else Real):
+            raise ValueError(f"{given!r} is not {noun}")
+        else:
+            value = kind(given)
+        if not (math.isfinite(value) and (value > low if above else value >= low)
+                and value <= high):
+            upper = "" if high == math.inf else f" and <= {high:g}"
+            raise ValueError(f"{given} is out of range: needs {'>' if above else '>='} "
+                             f"{low:g}{upper}")
+        return value
+    return read
+
+
+def listed(read):
+    """A reader of one value or several: comma-separated text, or a list or tuple."""
+    def read_list(value):
+        parts = value.split(",") if isinstance(value, str) else (
+            value if isinstance(value, list | tuple) else [value])
+        if not parts:
+            raise ValueError("needs at least one value")
+        return [read(part) for part in parts]
+    return read_list
+
+
+def optional(read):
+    """A reader that lets None through."""
+    return lambda value: None if value is None else read(value)
+
+
+def name_in(registry, what, formula=False):
+    """A reader of a name in `registry`, with the closest name as a hint."""
+    def read(value):
+        if formula and isinstance(value, Surface):
+            return value
+        if isinstance(value, str) and (value in registry or formula and not value.isidentifier()):
+            return value        # a surface that is not a name is a formula, built in make_plan
+        close = difflib.get_close_matches(str(value), list(registry), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        also = " or a formula in x and y" if formula else ""
+        raise ValueError(f"unknown {what} {value!r}{hint}; choose from "
+                         f"{', '.join(registry)}{also}")
+    return read
+
+
+def box(value):
+    """XMIN,XMAX,YMIN,YMAX as text or four numbers, or ((xmin, xmax), (ymin, ymax))."""
+    try:
+        parts = value.split(",") if isinstance(value, str) else list(itertools.chain.from_iterable(
+            part if isinstance(part, list | tuple) else [part] for part in value))
+        xmin, xmax, ymin, ymax = (float(part) for part in parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not XMIN,XMAX,YMIN,YMAX, e.g. -5,5,-3,3") from None
+    if not all(map(math.isfinite, (xmin, xmax, ymin, ymax))) or xmin >= xmax or ymin >= ymax:
+        raise ValueError(f"{value} needs finite numbers with XMIN < XMAX and YMIN < YMAX")
+    return (xmin, xmax), (ymin, ymax)
+
+
+def size(value):
+    """WIDTHxHEIGHT as text, or a pair of ints."""
+    try:
+        width, height = (value.lower().partition("x")[::2] if isinstance(value, str) else value)
+        pixels = number(int, 0)(width), number(int, 0)(height)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not WIDTHxHEIGHT, e.g. 800x600") from None
+    low, high = SIZE_RANGE
+    if not all(low <= side <= high for side in pixels):
+        raise ValueError(f"{value} is out of range: each side {low} to {high} px")
+    return pixels
+
+
+def hyperparameter(text):
+    """'true' -> True, '0.8/0.99' -> (0.8, 0.99), '0.5' -> 0.5."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        values = tuple(float(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number, true/false or A/B (a pair such as "
+                         "betas=0.9/0.999)") from None
+    return values if len(values) > 1 else values[0]
+
+
+def optimizer_spec(text):
+    """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
+    name, *settings = str(text).strip().split(":")
+    hyperparameters = {}
+    for setting in settings:
+        key, equals, value = setting.partition("=")
+        if not equals:
+            raise ValueError(f"{setting!r} in {text!r} is not KEY=VALUE")
+        hyperparameters[key] = hyperparameter(value)
+    return name_in(OPTIMIZERS, "optimizer")(name), hyperparameters
+
+
+def writable(path):
+    """A path whose folder exists and may be written."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{path!r} is a folder")
+    if not os.path.isdir(folder):
+        raise ValueError(f"folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"folder {folder!r} is not writable")
+    return path
+
+
+def output_path(path):
+    kind = os.path.splitext(os.fspath(path))[1].lower()
+    if kind not in OUTPUT_KINDS:
+        raise ValueError(f"{os.fspath(path)!r} must end in {', '.join(OUTPUT_KINDS)} "
+                         f"({'; '.join(OUTPUT_KINDS.values())})")
+    if kind == ".mp4" and not shutil.which("ffmpeg"):
+        raise ValueError(f"{os.fspath(path)!r} needs ffmpeg, which is not installed; "
+                         "write a .gif instead")
+    return writable(path)
+
+
+def trajectory_path(path):
+    if not os.fspath(path).lower().endswith((".npz", ".csv")):
+        raise ValueError(f"{os.fspath(path)!r} must end in .npz or .csv")
+    return writable(path)
+
+
+def flag(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not True or False")
+    return value
+
+
+READERS = {                 # setting (a flag's name, with _ for -) -> its reader
+    "surface": name_in(SURFACES, "surface", formula=True),
+    "bounds": optional(box),
+    "optimizer": listed(optimizer_spec),
+    "lr": listed(number(float, 0, above=True)),
+    "balls": number(int, 1, MAX_BALLS),
+    "steps": number(int, 1, MAX_STEPS),
+    "init": name_in(INITS, "init"),
+    "start_region": optional(box),
+    "batch_size": optional(listed(number(int, 1, 10**9))),
+    "noise": listed(number(float, 0, 1e6)),
+    "tol": optional(number(float, 0, above=True)),
+    "seed": number(int, 0, 2**63 - 1),
+    "fps": number(int, *FPS_RANGE),
+    "frames": number(int, 2, MAX_STEPS + 1),
+    "hold": number(float, 0, 60),
+    "trail": number(int, 0, 1000),
+    "size": size,
+    "layout": name_in(LAYOUTS, "layout"),
+    "color": name_in(("group", "basin"), "colouring"),
+    "orbit": number(float, -3600, 3600),
+    "theme": name_in(THEMES, "theme"),
+    "out": output_path,
+    "save_trajectories": optional(trajectory_path),
+    "quiet": flag,
+}
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+def label(optimizer):
+    """An optimizer's name, learning rate and the hyperparameters that differ from its defaults."""
+    changed = [f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+               for key, value in optimizer.hyperparameters.items()
+               if key != "lr" and value != defaults(optimizer.name)[key]]
+    return " ".join([optimizer.name, f"lr={optimizer.hyperparameters['lr']:g}", *changed])
+
+
+def surface_of(name_or_formula, bounds=None):
+    """A registered surface, a Surface, or one built from a formula; `bounds` replaces its
+    domain."""
+    if isinstance(name_or_formula, Surface):
+        surface = name_or_formula
+    elif name_or_formula not in SURFACES:
+        return surface_from_formula(name_or_formula, bounds or ((-5, 5), (-5, 5)))
+    else:
+        surface = SURFACES[name_or_formula]
+    return surface if bounds is None else dataclasses.replace(surface, bounds=bounds)
+
+
+def groups_of(values, surface):
+    """Every combination of optimizer, learning rate, batch size and noise, as GroupPlans (a
+    repeated label is one group); and the words of the title that all groups share."""
+    batches, noises = values["batch_size"] or [None], values["noise"]
+    shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
+              *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else [])]
+    groups = {}
+    for (name, hyperparameters), lr, batch, noise in itertools.product(
+            values["optimizer"], values["lr"], batches, noises):
+        try:
+            optimizer = OPTIMIZERS[name](**{"lr": lr, **hyperparameters})
+        except ValueError as error:
+            raise PlanError(f"argument --optimizer: {error}") from None
+        if batch is not None and not batch <= surface.samples:
+            raise PlanError(
+                f"argument --batch-size: {surface.name} has no data set to batch; use "
+                "--surface linear_regression" if not surface.samples else
+                f"argument --batch-size: {batch} is more than the {surface.samples} rows of "
+                "the data set")
+        words = [label(optimizer), *([f"batch {batch}"] if len(batches) > 1 else []),
+                 *([f"noise {noise:g}"] if len(noises) > 1 else [])]
+        groups[" ".join(words)] = GroupPlan(" ".join(words), optimizer, batch, noise)
+    return list(groups.values()), shared
+
+
+def estimate(plan):
+    """Rough (seconds, bytes) a plan needs, from timings on a 2-core machine."""
+    frames = 1 if plan.out.lower().endswith(".png") else min(plan.steps + 1, plan.frames)
+    pixels = plan.size[0] * plan.size[1]
+    balls = plan.balls * len(plan.groups)                   # every group has its own
+    seconds = plan.steps * balls * 5e-8 + frames * (5e-3 + 5e-8 * pixels + 1e-6 * balls)
+    memory = frames * balls * 48 + balls * 400 + pixels * 32
+    return seconds, memory
+
+
+def make_plan(values, force=False):
+    """Check every setting in `values` (a dict by setting name, text or Python values) and
+    return the Plan; the first mistake raises a PlanError."""
+    read = {}
+    for name, reader in READERS.items():
+        try:
+            read[name] = reader(values[name])
+        except ValueError as error:
+            raise PlanError(f"argument --{name.replace('_', '-')}: {error}") from None
+    try:
+        surface = surface_of(read["surface"], read["bounds"])
+    except ValueError as error:
+        raise PlanError(f"argument --surface: {error}") from None
+    groups, shared = groups_of(read, surface)
+    if read["color"] == "basin" and len(groups) > 1:
+        raise PlanError(f"argument --color: basin colours the balls of one group; these "
+                        f"settings make {len(groups)} groups")
+    if len(groups) > len(GROUP_COLOURS):
+        raise PlanError(f"argument --optimizer: {len(groups)} groups (optimizers x learning "
+                        f"rates x batch sizes x noises); at most {len(GROUP_COLOURS)} can be "
+                        "told apart")
+    fields = {name: read[name] for name in Plan._fields if name in read}
+    plan = Plan(**{**fields, "surface": surface, "groups": groups, "shared": shared})
+    seconds, memory = estimate(plan)
+    if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not force:
+        raise PlanError(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} "
+                        f"GB ({plan.balls} balls, {plan.steps} steps, up to {plan.frames} frames "
+                        "of {}x{}); lower --balls, --steps, --frames or --size, or add --force"
+                        .format(*plan.size))
+    return plan

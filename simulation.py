@@ -1,0 +1,249 @@
+"""The simulation: every ball stepped at once, the whole run recorded before anything is drawn.
+
+Points are arrays of shape (..., 2), coordinate last, as in surfaces.py. A run is plain arrays
+(see Run); nothing here imports matplotlib, so runs can be made and tested without it. Every
+random draw comes from a numpy Generator seeded by the caller.
+"""
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from optimizers import defaults
+
+ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
+BLOCK = 16_384              # balls stepped at once (see blocks)
+BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
+
+
+class Run(NamedTuple):
+    """A simulated run, one row per recorded step; settled balls stay where they stopped."""
+
+    steps: np.ndarray       # (T,) step number of each row, starting at 0
+    positions: np.ndarray   # (T, N, 2)
+    losses: np.ndarray      # (T, N), finite
+    diverged: np.ndarray    # (T, N) bool: left the surface, frozen on the bounds' edge
+    converged: np.ndarray   # (T, N) bool: loss changed by less than the tolerance, stopped
+
+
+class Group(NamedTuple):
+    """One group of balls: its label, its run, and what the picture says about it."""
+
+    label: str
+    run: Run
+    optimizer: object = None    # the Optimizer, for the update rule shown with plain GD
+    epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
+
+
+class Balls(NamedTuple):
+    """The state of a block of balls between two steps."""
+
+    x: np.ndarray           # (n, 2) positions
+    loss: np.ndarray        # (n,) losses at x (as last measured)
+    diverged: np.ndarray    # (n,) bool
+    converged: np.ndarray   # (n,) bool
+    state: object           # the optimizer's state for these balls
+
+
+def mesh_over(bounds, n):
+    """An n x n grid of points over `bounds`, shape (n, n, 2), rows along y."""
+    (xmin, xmax), (ymin, ymax) = bounds
+    return np.stack(np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)), axis=-1)
+
+
+def uniform_starts(surface, balls, rng, region=None):
+    """Start points drawn uniformly over `region` (default: the surface's bounds): (balls, 2)."""
+    low, high = np.array(region or surface.bounds, dtype=float).T
+    return rng.uniform(low, high, size=(balls, 2))
+
+
+def starts_for(surface, balls, rng, init="uniform", region=None):
+    """Start points, shape (balls, 2), inside `region` (default: the surface's bounds):
+    uniform; normal around the region's centre (a sixth of its span as standard deviation);
+    a regular grid; all at zero; or Xavier-style, normal with standard deviation
+    sqrt(2 / (fan_in + fan_out)) = 1 for the single weight each coordinate stands for."""
+    low, high = np.array(region or surface.bounds, dtype=float).T
+    if init == "uniform":
+        return uniform_starts(surface, balls, rng, region)
+    if init == "normal":
+        points = rng.normal((low + high) / 2, (high - low) / 6, size=(balls, 2))
+    elif init == "xavier":
+        points = rng.normal(0.0, 1.0, size=(balls, 2))
+    elif init == "zeros":
+        points = np.zeros((balls, 2))
+    else:       # grid: the first `balls` nodes of the smallest square grid that holds them
+        side = math.ceil(math.sqrt(balls))
+        points = mesh_over(tuple(zip(low, high, strict=True)), side).reshape(-1, 2)[
+            np.linspace(0, side * side - 1, balls).round().astype(int)]
+    return np.clip(points, low, high)
+
+
+INITS = ("uniform", "normal", "grid", "zeros", "xavier")
+
+
+def frame_steps(steps, frames=None):
+    """The steps to show: all of them if they fit in `frames`, else a sample that is denser
+    early, where balls move fastest, and always ends on the last step."""
+    if frames is None or steps + 1 <= frames:
+        return np.arange(steps + 1)
+    quadratic = np.round(steps * np.linspace(0, 1, frames) ** 2).astype(int)
+    return np.unique(np.maximum(np.arange(frames), quadratic))
+
+
+def minibatches(samples, size, rng):
+    """Row indices of successive mini-batches: every epoch a new shuffle of all `samples` rows,
+    cut into batches of `size` (the last one smaller when `size` does not divide `samples`)."""
+    while True:
+        order = rng.permutation(samples)
+        for start in range(0, samples, size):
+            yield order[start:start + size]
+
+
+def blocks(n, block=None):
+    """Slices of at most `block` (default BLOCK) of n balls: numpy's temporaries for a block
+    stay in the cache, where those of 100,000 balls would not."""
+    block = block or BLOCK
+    return [slice(i, i + block) for i in range(0, n, block)]
+
+
+def in_blocks(function, x, *args, block=None):
+    """function(x, *args), evaluated a block of balls at a time (see blocks)."""
+    if len(x) <= (block or BLOCK):
+        return function(x, *args)
+    return np.concatenate([function(x[part], *args) for part in blocks(len(x), block)])
+
+
+def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True):
+    """One optimizer step of a block of balls, returned as new Balls. A ball that ends more
+    than ESCAPE of the span outside the bounds, or whose numbers overflow, has diverged: it is
+    frozen on the bounds' edge, from where it left. With `tol`, a ball whose loss changes by
+    less than `tol` has converged. Diverged and converged balls no longer move. Without
+    `measure` the losses are left as they were (they are only needed when recorded)."""
+    low, high = np.array(surface.bounds, dtype=float).T
+    grad = surface.grad(balls.x, *batch)
+    if kicks is not None:
+        grad = grad + kicks
+    x_new, state = optimizer.update(balls.x, grad, balls.state)
+    moving = ~(balls.diverged | balls.converged)
+    # NaN fails every comparison, so a ball with non-finite numbers is not inside.
+    inside = (x_new >= low - ESCAPE * (high - low)) & (x_new <= high + ESCAPE * (high - low))
+    escaped = moving & ~inside.all(axis=1)
+    if escaped.any():
+        finite = np.isfinite(x_new).all(axis=1, keepdims=True)
+        x_new = np.where(escaped[:, None], np.clip(np.where(finite, x_new, balls.x), low, high),
+                         x_new)
+    x = np.where((moving | escaped)[:, None], x_new, balls.x)
+    converged = balls.converged
+    loss = balls.loss
+    if measure:
+        loss = surface.f(x)
+        if tol is not None:
+            converged = converged | (moving & ~escaped & (np.abs(loss - balls.loss) < tol))
+    return Balls(x, loss, balls.diverged | escaped, converged, state)
+
+
+def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, tol=None,
+             batch_size=None):
+    """Step every ball `steps` times, keeping the steps in `record` (default: all) as a Run.
+    On a surface over a data set, `batch_size` rows drawn by `minibatches` give each step's
+    gradient (all balls see the same batch); None uses every row (batch gradient descent).
+    `noise` adds Gaussian noise of that standard deviation to every gradient. Batches and noise
+    come from streams that depend only on `seed`: runs with other optimizers get the same.
+    The balls are stepped a block at a time (see blocks), each block with its own optimizer
+    state; the numbers are the same."""
+    record = np.arange(steps + 1) if record is None else np.asarray(record)
+    noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
+    batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
+               if batch_size and surface.samples else None)
+    starts = np.array(starts, dtype=float)
+    parts = blocks(len(starts))
+    still = np.zeros(len(starts), dtype=bool)
+    block_balls = [Balls(starts[part], np.array(in_blocks(surface.f, starts[part]), dtype=float),
+                         still[part], still[part], optimizer.init(starts[part]))
+                   for part in parts]
+    positions = np.empty((len(record), *starts.shape))
+    losses = np.empty((len(record), len(starts)))
+    diverged = np.empty((len(record), len(starts)), dtype=bool)
+    converged = np.empty((len(record), len(starts)), dtype=bool)
+    row = 0
+    with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
+        for t in range(steps + 1):
+            recorded = row < len(record) and record[row] == t
+            if t > 0:
+                batch = (next(batches),) if batches else ()
+                kicks = noise * noise_stream.standard_normal(starts.shape) if noise else None
+                block_balls = [step(surface, optimizer, balls, batch,
+                                    None if kicks is None else kicks[part], tol,
+                                    recorded or tol is not None)
+                               for part, balls in zip(parts, block_balls, strict=True)]
+            if recorded:
+                for part, balls in zip(parts, block_balls, strict=True):
+                    positions[row, part], losses[row, part] = balls.x, balls.loss
+                    diverged[row, part], converged[row, part] = balls.diverged, balls.converged
+                row += 1
+    return Run(record, positions, losses, diverged, converged)
+
+
+def until_settled(runs):
+    """The runs cut after the first step where every ball of every run has converged or
+    diverged."""
+    done = np.all([(run.diverged | run.converged).all(axis=1) for run in runs], axis=0)
+    if not done.any():
+        return runs
+    return [Run(*(values[:np.argmax(done) + 1] for values in run)) for run in runs]
+
+
+def simulate_groups(plan):
+    """Every group's run, from the same starts with the same noise and batches; split by the
+    basin the balls end in when the plan colours by basin."""
+    surface = plan.surface
+    starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
+                        plan.start_region)
+    record = frame_steps(plan.steps, plan.frames)
+    runs = until_settled([simulate(surface, group.optimizer, starts, plan.steps, record,
+                                   noise=group.noise, seed=plan.seed, tol=plan.tol,
+                                   batch_size=group.batch_size)
+                          for group in plan.groups])
+    groups = [Group(group.label, run, group.optimizer,
+                    group.batch_size and -(-surface.samples // group.batch_size))
+              for group, run in zip(plan.groups, runs, strict=True)]
+    return by_basin(groups[0], surface) if plan.color == "basin" else groups
+
+
+def is_plain(optimizer):
+    """Whether an optimizer is plain gradient descent, x <- x - lr grad f(x)."""
+    return optimizer is not None and {**optimizer.hyperparameters, "lr": None} == {
+        **defaults("sgd"), "lr": None}
+
+
+def by_basin(group, surface, radius=BASIN_RADIUS, most=8):
+    """The group split by the minimum each ball ends in: balls whose ends lie within `radius`
+    (a share of the bounds' diagonal) of the lowest unclaimed end share a basin. Labels give
+    the basin's lowest point and its share of the balls; diverged balls form a group of their
+    own; the smallest basins are merged when there would be more than `most` groups."""
+    run = group.run
+    ends, lost = run.positions[-1], run.diverged[-1]
+    reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
+    basin = np.full(len(ends), -1)
+    for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
+        if basin[ball] < 0 and not lost[ball]:
+            basin[(basin < 0) & ~lost & (np.linalg.norm(ends - ends[ball], axis=1) < reach)] = ball
+    kept = sorted(set(basin[basin >= 0]), key=lambda b: -np.sum(basin == b))
+    keep = most - 1 - bool(lost.any())
+    named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
+    parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
+              basin == b) for b in named]
+    if len(named) < len(kept):
+        parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named)))
+    if lost.any():
+        parts.append(("diverged", lost))
+    return [Group(f"{name}: {mask.mean():.0%}",
+                  Run(run.steps, *(values[:, mask] for values in run[1:])),
+                  epoch_length=group.epoch_length)
+            for name, mask in parts]
+
+
+def is_global(point, surface):
+    """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
+    span = np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel()
+    return len(surface.minima) and (np.abs(surface.minima - point) < span / 100).all(axis=1).any()
