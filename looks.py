@@ -69,11 +69,7 @@ def style(name, colour, scale=1.0):
 
 def legend_style(name, colour):
     """The Line2D keywords of LOOKS[name] in the legend."""
-    out = {**style(name, colour), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
-    out.pop("alpha", None)  # TEMP byte check
-    if name in ("ball", "diverged", "minimum"):
-        out["mew"] = 1.0
-    return out
+    return {**style(name, colour), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
 
 
 def exact_colours(colours):

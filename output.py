@@ -16,6 +16,7 @@ from looks import THEMES, exact_colours, group_colours
 from scene import canvas_image, draw_frame, draw_scene, turn
 from simulation import Run
 
+
 @contextlib.contextmanager
 def atomic_output(path):
     """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds.
@@ -68,7 +69,7 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            colours = group_colours(len(groups)) + ["#d62728", "black", "white"]  # TEMP
+            colours = exact_colours(group_colours(len(groups)))
             writer = GifWriter(fps, make_palette(samples, colours), hold)
         with writer.saving(scene.fig, tmp, scene.fig.dpi):
             for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
