@@ -90,7 +90,8 @@ def number(kind, low, high=math.inf, above=False):
         if not (math.isfinite(value) and (value > low if above else value >= low)
                 and value <= high):
             upper = "" if high == math.inf else f" and <= {high:g}"
-            raise ValueError(f"{given} is out of range: needs {'>' if above else '>='} "
+            shown = repr(given) if isinstance(given, str) else given
+            raise ValueError(f"{shown} is out of range: needs {'>' if above else '>='} "
                              f"{low:g}{upper}")
         return value
     return read

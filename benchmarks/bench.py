@@ -44,9 +44,18 @@ from importlib import metadata
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import cli  # noqa: E402
+import gifwriter  # noqa: E402
+import output  # noqa: E402
+import scene as scene_module  # noqa: E402  (bench.py's `scene` is a Scene below)
 import sgd_viz  # noqa: E402
+from looks import BALL_COLOR, LOOKS, SURFACE_CMAP  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
+from panels import GRID, TRAILED  # noqa: E402
+from simulation import frame_steps, simulate, uniform_starts  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
+
+DIVERGED_COLOR = LOOKS["diverged"].style["mfc"]
 
 ROWS = ("sgd_viz", "standard", "naive", "floor")
 SCENES = ("default", "notebook", "many", "long")
@@ -75,7 +84,7 @@ def scenes(quick=False):
 
 # --- the pipelines, each run in a child process ------------------------------------------------
 
-class Probe(sgd_viz.GifWriter):
+class Probe(gifwriter.GifWriter):
     """sgd_viz's GifWriter, also counting frames and timing the frame loop; with `record` set it
     saves the raw frames and its own arguments instead of encoding them, for the floor row."""
 
@@ -108,33 +117,44 @@ class Probe(sgd_viz.GifWriter):
 
 
 def run_sgd_viz(scene, out):
-    options = sgd_viz.build_parser()._option_string_actions
+    options = cli.build_parser(sgd_viz.settings(), sgd_viz.PRESETS)._option_string_actions
     argv = ["--surface", scene.surface, "--lr", str(scene.lr), "--balls", str(scene.balls),
             "--steps", str(scene.steps), "--size", "{}x{}".format(*scene.size), "--out", out,
             "--quiet"]
     argv += ["--frames", str(scene.steps + 1)] if "--frames" in options else []   # every step
     argv += ["--force"] if "--force" in options else []
-    sgd_viz.GifWriter = Probe
+    output.GifWriter = Probe        # render() calls the GifWriter it imported
     spent = {}
-    for name in ("draw_scene", "visibility"):
-        setattr(sgd_viz, name, timed(getattr(sgd_viz, name), spent))
+    # render() calls output's draw_scene; scene.hidden_by_view calls scene's visibility, at the
+    # first frame drawn (one of the palette samples), not inside draw_scene
+    output.draw_scene = timed(output.draw_scene, spent)
+    scene_module.visibility = timed(scene_module.visibility, spent)
     start = time.perf_counter()
     if sgd_viz.main(argv) != 0:
         raise SystemExit(f"sgd_viz.main({argv}) failed")
     return {"wall": time.perf_counter() - start, "frames": Probe.frames, "loop": Probe.loop,
-            "static": spent["draw_scene"] - spent["visibility"]}
+            "static": spent["draw_scene"] - spent.get("visibility in draw_scene", 0)}
 
 
 def timed(function, spent):
-    """`function`, adding the seconds it takes to spent[its name]."""
+    """`function`, adding the seconds it takes to spent[its name], and to spent["NAME in
+    OUTER"] when it runs inside another timed function OUTER."""
     @functools.wraps(function)
     def call(*args, **kwargs):
+        outer = list(timed.running)
+        timed.running.append(function.__name__)
         start = time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
-            spent[function.__name__] = spent.get(function.__name__, 0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            timed.running.pop()
+            for key in [function.__name__, *(f"{function.__name__} in {o}" for o in outer)]:
+                spent[key] = spent.get(key, 0) + elapsed
     return call
+
+
+timed.running = []      # the names of the timed functions running, outermost first
 
 
 def encode_floor(prefix, out):
@@ -148,7 +168,7 @@ def encode_floor(prefix, out):
     FigureCanvasAgg(fig).draw()
     pixels = np.asarray(fig.canvas.buffer_rgba())      # where GifWriter reads each frame
     assert pixels.shape == (height, width, 4)
-    writer, elapsed = sgd_viz.GifWriter(*args, **kwargs), 0.0
+    writer, elapsed = gifwriter.GifWriter(*args, **kwargs), 0.0
     calls = [lambda: writer.setup(fig, out)] + [writer.grab_frame] * frames + [writer.finish]
     with open(prefix + ".rgba", "rb") as raw:
         for k, call in enumerate(calls):
@@ -160,22 +180,22 @@ def encode_floor(prefix, out):
     return {"wall": elapsed, "frames": frames}
 
 
-BALLS_STYLE = dict(s=28, c=sgd_viz.BALL_COLOR, edgecolors="black", linewidths=0.6,
+BALLS_STYLE = dict(s=28, c=BALL_COLOR, edgecolors="black", linewidths=0.6,
                    depthshade=False, zorder=5)
-LOST_STYLE = {**BALLS_STYLE, "s": 70, "c": sgd_viz.DIVERGED_COLOR, "marker": "X", "zorder": 6}
+LOST_STYLE = {**BALLS_STYLE, "s": 70, "c": DIVERGED_COLOR, "marker": "X", "zorder": 6}
 
 
-TRAIL_STYLE = dict(color=sgd_viz.BALL_COLOR, lw=1.2, alpha=0.6, zorder=3)
+TRAIL_STYLE = dict(color=BALL_COLOR, lw=1.2, alpha=0.6, zorder=3)
 
 
 def frame_data(run, surface, k):
-    """Step k as sgd_viz.draw_frame shows it: the trails as (3, M), one NaN-separated line
+    """Step k as scene.draw_frame shows it: the trails as (3, M), one NaN-separated line
     through the last TRAIL steps of each of up to TRAILED balls; moving and diverged balls as
     (n, 3), and a two-line status."""
     first = max(0, k - sgd_viz.TRAIL)
     shown = np.clip(run.positions[first:k + 1], *np.array(surface.bounds, dtype=float).T)
     xyz = np.concatenate([shown, surface.f(shown)[..., None]], axis=-1)
-    path = xyz[:, ::-(-xyz.shape[1] // sgd_viz.TRAILED)]
+    path = xyz[:, ::-(-xyz.shape[1] // TRAILED)]
     trails = np.concatenate([path, np.full_like(path[:1], np.nan)]).transpose(1, 0, 2)
     trails = trails.reshape(-1, 3).T if k > first else np.empty((3, 0))
     diverged = run.diverged[k]
@@ -197,28 +217,28 @@ def run_matplotlib(scene, out, naive):
 
     start = time.perf_counter()
     surface, optimizer = SURFACES[scene.surface], OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr)
-    starts = sgd_viz.uniform_starts(surface, scene.balls, np.random.default_rng(sgd_viz.SEED))
-    run = sgd_viz.simulate(surface, optimizer, starts, scene.steps)
+    starts = uniform_starts(surface, scene.balls, np.random.default_rng(sgd_viz.SEED))
+    run = simulate(surface, optimizer, starts, scene.steps)
     width, height = scene.size
     dpi = 100 * min(width / 800, height / 600) ** 0.5      # as sgd_viz: same pixels, same text
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0.03, 1, 0.8), projection="3d", computed_zorder=False)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, sgd_viz.GRID),
-                                np.linspace(ymin, ymax, sgd_viz.GRID)), axis=-1)
+    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, GRID),
+                                np.linspace(ymin, ymax, GRID)), axis=-1)
     z = surface.f(mesh)
-    view = getattr(sgd_viz, "VIEWS", {}).get(scene.surface, (38, -58))[:2]
+    view = surface.view[:2]                                 # elevation, azimuth
     fig.text(0.02, 0.96, f"{surface.name}    {optimizer.name} lr={scene.lr:g}",
              fontsize="large", va="center")
     status = fig.text(0.02, 0.88, "", fontsize="medium", va="center", family="monospace")
     legend = [Line2D([], [], ls="", marker=marker, ms=7, mfc=colour, mec="black", label=text)
-              for marker, colour, text in (("o", sgd_viz.BALL_COLOR, "ball"),
-                                           ("X", sgd_viz.DIVERGED_COLOR, "diverged"))]
+              for marker, colour, text in (("o", BALL_COLOR, "ball"),
+                                           ("X", DIVERGED_COLOR, "diverged"))]
 
     def static():
-        ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=sgd_viz.SURFACE_CMAP,
-                        rcount=sgd_viz.GRID, ccount=sgd_viz.GRID, linewidth=0,
+        ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=SURFACE_CMAP,
+                        rcount=GRID, ccount=GRID, linewidth=0,
                         antialiased=False, zorder=1)
         ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel="x",
                ylabel="y", zlabel="loss")
@@ -267,10 +287,10 @@ def case(name, row, quick, tmp):
         report = run_matplotlib(scene, out, naive=row == "naive")
     else:
         surface = SURFACES[scene.surface]
-        starts = sgd_viz.uniform_starts(surface, scene.balls, np.random.default_rng(0))
+        starts = uniform_starts(surface, scene.balls, np.random.default_rng(0))
         start = time.perf_counter()
-        sgd_viz.simulate(surface, OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr), starts, scene.steps,
-                         sgd_viz.frame_steps(scene.steps, sgd_viz.FRAMES))   # as main() records
+        simulate(surface, OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr), starts, scene.steps,
+                 frame_steps(scene.steps, sgd_viz.FRAMES))   # as main() records
         report = {"wall": time.perf_counter() - start}
     if row in ROWS:
         with open(out, "rb") as file:

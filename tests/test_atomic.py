@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import output
 import sgd_viz
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +35,7 @@ def test_a_failure_mid_render_keeps_the_old_file(tmp_path, monkeypatch, capsys):
     old = tmp_path / "old.gif"
     old.write_bytes(PRECIOUS)
     calls = []
-    real_draw = sgd_viz.draw_frame
+    real_draw = output.draw_frame
 
     def failing_draw(*args, **kwargs):
         calls.append(1)
@@ -42,7 +43,7 @@ def test_a_failure_mid_render_keeps_the_old_file(tmp_path, monkeypatch, capsys):
             raise OSError(28, "No space left on device")
         return real_draw(*args, **kwargs)
 
-    monkeypatch.setattr(sgd_viz, "draw_frame", failing_draw)
+    monkeypatch.setattr(output, "draw_frame", failing_draw)
     assert sgd_viz.main([*TINY, "--out", str(old)]) == 1
     assert "No space left" in capsys.readouterr().err
     assert old.read_bytes() == PRECIOUS

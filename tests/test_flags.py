@@ -1,5 +1,6 @@
 """Flags: every bad value is one line on stderr naming the flag, exit status 2, no traceback."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -7,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cli
 import sgd_viz
+import simulation
+from optimizers import OPTIMIZERS
+from plan import OUTPUT_KINDS, PlanError, make_plan, surface_of
+from surfaces import SURFACES
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -84,11 +90,9 @@ BAD = [
 
 @pytest.mark.parametrize("args, words", BAD, ids=[" ".join(a)[:40] for a, _ in BAD])
 def test_bad_input_is_one_line_and_exit_2(args, words, capsys):
-    if "clip.mp4" in args and sgd_viz.animation.FFMpegWriter.isAvailable():
+    if "clip.mp4" in args and shutil.which("ffmpeg"):
         pytest.skip("ffmpeg is installed here, so .mp4 is valid")
-    with pytest.raises(SystemExit) as exit_:
-        sgd_viz.main(args)
-    assert exit_.value.code == 2
+    assert sgd_viz.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     for word in words:
@@ -98,9 +102,8 @@ def test_bad_input_is_one_line_and_exit_2(args, words, capsys):
 def test_unwritable_folder_is_refused(tmp_path, monkeypatch, capsys):
     # Root may write anywhere, so the permission check itself is what we can exercise here.
     monkeypatch.setattr(os, "access", lambda path, mode: False)
-    with pytest.raises(SystemExit) as exit_:
-        sgd_viz.main(["--out", str(tmp_path / "x.gif")])
-    assert exit_.value.code == 2 and "not writable" in capsys.readouterr().err
+    assert sgd_viz.main(["--out", str(tmp_path / "x.gif")]) == 2
+    assert "not writable" in capsys.readouterr().err
 
 
 def test_error_from_a_real_process_has_no_traceback_and_keeps_the_file(tmp_path):
@@ -117,7 +120,7 @@ def test_an_internal_error_is_one_line_unless_debug(tmp_path, monkeypatch, capsy
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(sgd_viz, "simulate", broken)
+    monkeypatch.setattr(simulation, "simulate", broken)
     args = ["--out", str(tmp_path / "x.gif"), "--quiet"]
     assert sgd_viz.main(args) == 1
     err = capsys.readouterr().err
@@ -143,17 +146,21 @@ values = st.one_of(
 def test_fuzzed_flags_parse_or_exit_2(pairs):
     argv = [part for flag, value in pairs for part in (flag, value)]
     try:
-        args = sgd_viz.build_parser().parse_args(argv)
+        checked = make_plan(cli.parse(argv, sgd_viz.settings(), sgd_viz.PRESETS))
     except SystemExit as exit_:
         assert exit_.code == 2
         return
-    assert all(lr > 0 for lr in args.lr) and args.balls >= 1 and args.fps >= 1
-    assert args.out.lower().endswith(tuple(sgd_viz.OUTPUT_KINDS))
+    except PlanError as error:
+        assert "\n" not in str(error)
+        return
+    assert all(group.optimizer.hyperparameters["lr"] > 0 for group in checked.groups)
+    assert checked.balls >= 1 and checked.fps >= 1
+    assert checked.out.lower().endswith(tuple(OUTPUT_KINDS))
 
 
 @settings(max_examples=15, deadline=None)
-@given(surface=st.sampled_from(list(sgd_viz.SURFACES)),
-       optimizer=st.sampled_from(list(sgd_viz.OPTIMIZERS)),
+@given(surface=st.sampled_from(list(SURFACES)),
+       optimizer=st.sampled_from(list(OPTIMIZERS)),
        lr=st.floats(1e-12, 1e12), balls=st.integers(1, 40), steps=st.integers(1, 8),
        seed=st.integers(0, 2**63 - 1))
 def test_fuzzed_valid_flags_render_and_write_only_the_output(tmp_path_factory, surface,
@@ -172,11 +179,11 @@ def test_a_formula_surface_renders_on_its_bounds(tmp_path):
     argv = ["--surface", "x**2 + 3*y**2", "--bounds=-2,2,-1,1", "--balls", "20", "--steps",
             "5", "--size", "160x120", "--quiet", "--out", str(out)]
     assert sgd_viz.main(argv) == 0
-    surface = sgd_viz.surface_of("x**2 + 3*y**2", ((-2, 2), (-1, 1)))
+    surface = surface_of("x**2 + 3*y**2", ((-2, 2), (-1, 1)))
     assert surface.bounds == ((-2, 2), (-1, 1))
     assert os.listdir(tmp_path) == ["formula.gif"]
 
 
 def test_bounds_replace_a_named_surface_domain():
-    surface = sgd_viz.surface_of("bowl", ((-1, 1), (-2, 2)))
+    surface = surface_of("bowl", ((-1, 1), (-2, 2)))
     assert surface.bounds == ((-1, 1), (-2, 2)) and surface.f([3.0, 2.0]) == 9 / 16 + 1

@@ -3,8 +3,9 @@ The suite runs with warnings as errors, so any RuntimeWarning here fails the tes
 import numpy as np
 import pytest
 
-import sgd_viz
 from optimizers import OPTIMIZERS
+from scene import draw_frame, draw_scene
+from simulation import ESCAPE, Group, simulate, uniform_starts
 from surfaces import SURFACES
 
 LEARNING_RATES = [1e-12, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e12]
@@ -15,7 +16,7 @@ def edge_starts(surface):
     (xmin, xmax), (ymin, ymax) = surface.bounds
     xs, ys = [xmin, (xmin + xmax) / 2, xmax], [ymin, (ymin + ymax) / 2, ymax]
     grid = np.array([(x, y) for x in xs for y in ys])
-    return np.concatenate([grid, sgd_viz.uniform_starts(surface, 20, np.random.default_rng(0))])
+    return np.concatenate([grid, uniform_starts(surface, 20, np.random.default_rng(0))])
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
@@ -24,9 +25,9 @@ def test_any_learning_rate_gives_finite_frozen_runs(name, optimizer):
     surface = SURFACES[name]
     low, high = np.array(surface.bounds, dtype=float).T
     for lr in LEARNING_RATES:
-        run = sgd_viz.simulate(surface, OPTIMIZERS[optimizer](lr=lr), edge_starts(surface), 30)
+        run = simulate(surface, OPTIMIZERS[optimizer](lr=lr), edge_starts(surface), 30)
         assert np.isfinite(run.positions).all() and np.isfinite(run.losses).all(), lr
-        margin = sgd_viz.ESCAPE * (high - low)
+        margin = ESCAPE * (high - low)
         assert ((run.positions >= low - margin) & (run.positions <= high + margin)).all()
         frozen = run.positions[-1][run.diverged[-1]]
         assert ((frozen >= low) & (frozen <= high)).all()
@@ -38,14 +39,14 @@ def test_any_learning_rate_gives_finite_frozen_runs(name, optimizer):
 @pytest.mark.parametrize("name", ["rosenbrock", "goldstein_price", "bowl", "saddle"])
 def test_diverged_balls_do_not_move_the_axes(name):
     surface = SURFACES[name]
-    run = sgd_viz.simulate(surface, OPTIMIZERS["sgd"](lr=1e6), edge_starts(surface), 5)
+    run = simulate(surface, OPTIMIZERS["sgd"](lr=1e6), edge_starts(surface), 5)
     assert run.diverged[-1].mean() > 0.9     # all but a start exactly at a minimum
-    groups = [sgd_viz.Group("sgd lr=1e6", sgd_viz.BALL_COLOR, run)]
-    scene = sgd_viz.draw_scene(surface, "", (160, 120), groups)
-    limits = scene.ax.get_xlim(), scene.ax.get_ylim(), scene.ax.get_zlim()
+    scene = draw_scene(surface, "", (160, 120), [Group("sgd lr=1e6", run)])
+    ax = scene.axes[0]
+    limits = ax.get_xlim(), ax.get_ylim(), ax.get_zlim()
     for k in range(len(run.steps)):
-        sgd_viz.draw_frame(scene, groups, k)
-    assert (scene.ax.get_xlim(), scene.ax.get_ylim(), scene.ax.get_zlim()) == limits
-    assert scene.ax.get_xlim() == surface.bounds[0] and scene.ax.get_ylim() == surface.bounds[1]
+        draw_frame(scene, k)
+    assert (ax.get_xlim(), ax.get_ylim(), ax.get_zlim()) == limits
+    assert ax.get_xlim() == surface.bounds[0] and ax.get_ylim() == surface.bounds[1]
     pixels = np.asarray(scene.fig.canvas.buffer_rgba())
     assert pixels[..., 3].min() == 255         # an opaque, fully drawn frame

@@ -1,0 +1,223 @@
+"""Drawing: occlusion against an exact ray march, projection against mplot3d, panels, pixels."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import looks
+import occlusion
+import panels
+from optimizers import OPTIMIZERS
+from panels import heights, on_top
+from scene import TextLine, draw_frame, draw_scene, hidden_by_view
+from simulation import Group, simulate, uniform_starts
+from surfaces import SURFACES, View
+
+
+def one_group(run):
+    return [Group("sgd lr=0.1", run)]
+
+
+def scene_of(surface, run, size, title=""):
+    return draw_scene(surface, title, size, one_group(run))
+
+
+def test_balls_are_drawn_over_the_surface():
+    surface = SURFACES["wells"]
+    starts = uniform_starts(surface, 40, np.random.default_rng(0))
+    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 2)
+    scene = scene_of(surface, run, (400, 300))
+    empty = np.array(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    draw_frame(scene, 0)
+    pixels = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    ball = np.array([int(looks.BALL_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
+    def ball_pixels(image):
+        return (np.abs(image - ball).sum(axis=-1) < 40).sum()
+
+    assert ball_pixels(pixels) - ball_pixels(empty) > 40 * 5    # several pixels for each ball
+
+
+@pytest.mark.parametrize("name, elevation, azimuth", [
+    ("wells", 50, -60), ("wells", 15, -60), ("himmelblau", 30, -60), ("rosenbrock", 40, -125),
+    ("six_hump_camel", 25, 120), ("rastrigin", 65, -60)])
+def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, monkeypatch):
+    # The reference marches every ball's own ray against the true surface with 1000 samples;
+    # the scene looks balls up in the horizons of a fan of planes through the eye, and marches
+    # only those where neighbouring planes disagree.
+    surface = dataclasses.replace(SURFACES[name], view=View(elevation, azimuth))
+    balls = uniform_starts(surface, 2000, np.random.default_rng(1))
+    scene = scene_of(surface, simulate(surface, OPTIMIZERS["sgd"](), balls[:3], 1),
+                     (320, 240))
+    lift, ax = heights(surface)[0], scene.axes[0]
+    points = np.column_stack([balls, lift(surface.f(balls))])    # as drawn
+    exact = occlusion.hidden(points, lambda p: lift(surface.f(p)), surface.bounds,
+                             ax.get_zlim(), ax.get_proj(), samples=1000)
+    assert 0.02 < exact.mean() < 0.98          # the view really hides some balls and not all
+    assert np.mean(hidden_by_view(surface)(ax)(points) == exact) >= 0.99
+
+
+def test_the_camera_is_where_matplotlib_puts_it():
+    run = simulate(SURFACES["wells"], OPTIMIZERS["sgd"](), [[0.0, 0.0]], 1)
+    scene = scene_of(SURFACES["wells"], run, (320, 240))
+    eye, towards = occlusion.camera(scene.axes[0].get_proj())
+    assert towards is None
+    np.testing.assert_allclose(eye, scene.axes[0]._get_camera_loc(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["wells", "rosenbrock"])       # linear and log heights
+def test_balls_are_projected_where_mplot3d_draws_them(name):
+    from mpl_toolkits.mplot3d import proj3d
+
+    surface = SURFACES[name]
+    run = simulate(surface, OPTIMIZERS["sgd"](), [[0.0, 0.0]], 1)
+    scene = scene_of(surface, run, (320, 240))
+    points = uniform_starts(surface, 50, np.random.default_rng(2))
+    ax = scene.axes[0]
+    xyz = np.column_stack([points, heights(surface)[0](surface.f(points))])
+    screen, depth = occlusion.projector(ax)(xyz)
+    xs, ys, zs = proj3d.proj_transform(*xyz.T, ax.get_proj())
+    np.testing.assert_allclose(screen, ax.transData.transform(np.column_stack([xs, ys])),
+                               rtol=1e-9)
+    np.testing.assert_allclose(depth, zs, rtol=1e-9)
+
+
+def test_status_text_is_drawn_where_matplotlib_would_draw_it():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def ink(draw):          # bounding box of the dark pixels a drawing adds to a white canvas
+        fig = Figure(figsize=(4, 1), dpi=100)
+        FigureCanvasAgg(fig).draw()
+        draw(fig)
+        dark = np.asarray(fig.canvas.buffer_rgba())[..., :3].min(axis=-1) < 128
+        rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
+        return np.array([rows[0], rows[-1], cols[0], cols[-1]])
+
+    text = "step 12/60  mean loss -1.109"
+
+    def pillow(fig):
+        line = fig.add_artist(TextLine(0.05, 0.5, "black"))
+        line.set_text(text)
+        fig.draw_artist(line)
+
+    def matplotlib(fig):
+        fig.draw_artist(fig.text(0.05, 0.5, text, family="monospace", va="center",
+                                 color="black"))
+
+    assert np.abs(ink(pillow) - ink(matplotlib)).max() <= 2       # pixels
+
+
+def test_on_top_keeps_the_last_point_on_each_pixel_in_drawing_order():
+    rng = np.random.default_rng(3)
+    points = rng.integers(0, 6, size=(300, 2)).astype(float)
+    points[[5, 77]] = np.nan
+    last = {tuple(p): i for i, p in enumerate(points) if np.isfinite(p).all()}
+    np.testing.assert_array_equal(on_top(points), sorted(last.values()))
+    assert len(on_top(np.full((3, 2), np.nan))) == 0
+
+
+def test_markers_drawn_on_whole_pixels_and_only_once_cover_the_same_pixels():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import IdentityTransform
+
+    def image(points):
+        fig = Figure(figsize=(1.6, 1.2), dpi=100)
+        FigureCanvasAgg(fig).draw()
+        fig.draw_artist(fig.add_artist(Line2D(*points.T, ls="", marker="o", ms=3, mfc="C1",
+                                              mec="black", mew=0.6,
+                                              transform=IdentityTransform())))
+        return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+    rng = np.random.default_rng(4)
+    points = rng.normal([80, 60], 6, size=(2000, 2))        # crowded: most pixels repeat
+    whole = np.round(points)
+    np.testing.assert_array_equal(image(whole), image(points))      # Agg rounds them anyway
+    kept = whole[on_top(whole)]
+    assert len(kept) < len(whole) / 2
+    covered = (image(whole) < 255).any(axis=-1)
+    np.testing.assert_array_equal((image(kept) < 255).any(axis=-1), covered)
+
+
+def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
+    monkeypatch.setattr(panels, "TRAILED", 10)
+    surface = SURFACES["bowl"]
+    starts = uniform_starts(surface, 25, np.random.default_rng(0))
+    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.5), starts, 12)
+    scene = scene_of(surface, run, (160, 120))
+    trail = scene.updates[0](12)[0]             # the 3D panel's trail comes first
+    x, y = trail.get_data()
+    assert np.isnan(x).sum() == 9                   # balls 0, 3, ..., 24, one gap after each
+    assert len(x) == 9 * (8 + 2)                    # 8 steps of trail: 9 points and a gap
+
+
+def test_a_point_in_a_pit_seen_from_the_side_is_hidden_and_from_above_is_not():
+    # f = -exp(-r^2): a pit at the origin. From elevation 5 the rim hides its bottom.
+    def f(p):
+        return -np.exp(-(p[..., 0] ** 2 + p[..., 1] ** 2) * 4)
+    bounds = ((-2, 2), (-2, 2))
+    bottom = np.array([[0.0, 0.0, -1.0]])
+    for elevation, expected in [(5, True), (89, False)]:
+        from matplotlib.figure import Figure
+        ax = Figure().add_subplot(projection="3d")
+        ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(-1, 0))
+        ax.view_init(elev=elevation, azim=30)
+        assert occlusion.hidden(bottom, f, bounds, (-1, 0), ax.get_proj())[0] == expected
+
+
+def test_seen_from_straight_above_each_pits_wall_on_the_centres_side_is_hidden():
+    # The camera's foot is inside the box, so the planes fan all the way round it. Two narrow,
+    # steep pits either side of the centre: their walls that face away from the camera are
+    # steeper than its rays.
+    from matplotlib.figure import Figure
+
+    def f(p):
+        x, y = p[..., 0], p[..., 1]
+        return -np.exp(-((x - 1.2) ** 2 + y ** 2) * 400) - np.exp(-((x + 1.2) ** 2 + y ** 2) * 400)
+    bounds = ((-2, 2), (-2, 2))
+    ax = Figure().add_subplot(projection="3d")
+    ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(-1, 0))
+    ax.view_init(elev=90, azim=30)
+    eye, _ = occlusion.camera(ax.get_proj())
+    assert np.all(np.abs(eye[:2]) < 2)
+    xy = np.random.default_rng(0).normal([1.2, 0], 0.06, size=(2000, 2))
+    xy = np.concatenate([xy, -xy])
+    points = np.column_stack([xy, f(xy)])
+    exact = occlusion.hidden(points, f, bounds, (-1, 0), ax.get_proj(), samples=1000)
+    assert 0.02 < exact.mean() < 0.2
+    assert np.all(np.abs(points[exact, 0]) < 1.25)          # never the far walls
+    assert np.mean(occlusion.visibility(f, bounds, (-1, 0), ax.get_proj())(points) == exact) >= 0.99
+
+
+def test_a_surface_undefined_near_the_camera_still_hides_what_is_behind_its_hill():
+    # NaN heights hide nothing (as in the exact march), and do not blind the planes past them.
+    from matplotlib.figure import Figure
+
+    def f(p):
+        x, y = p[..., 0], p[..., 1]
+        return np.where(x + y > 3, np.nan, np.exp(-(x ** 2 + y ** 2) * 2))
+    bounds = ((-2, 2), (-2, 2))
+    ax = Figure().add_subplot(projection="3d")
+    ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(0, 1))
+    ax.view_init(elev=15, azim=45)          # the camera is beyond the corner (2, 2)
+    xy = np.random.default_rng(0).uniform(-2, 2, size=(2000, 2))
+    points = np.column_stack([xy, f(xy)])[xy.sum(axis=1) <= 3]
+    exact = occlusion.hidden(points, f, bounds, (0, 1), ax.get_proj(), samples=1000)
+    assert 0.2 < exact.mean() < 0.4
+    assert np.mean(occlusion.visibility(f, bounds, (0, 1), ax.get_proj())(points) == exact) >= 0.99
+
+
+def test_the_contour_panel_shows_each_ball_at_its_position():
+    surface = SURFACES["himmelblau"]
+    starts = uniform_starts(surface, 40, np.random.default_rng(6))
+    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.01), starts, 3)
+    scene = draw_scene(surface, "", (400, 300), one_group(run), layout="contour")
+    [flat] = scene.updates[1](3)                # the map panel's balls
+    shown = flat.axes.transData.inverted().transform(np.column_stack(flat.get_data()))
+    expected = run.positions[3]
+    near = np.abs(shown[:, None, :] - expected[None, :, :]).max(axis=-1)
+    pixel = max(np.ptp(flat.axes.get_xlim()) / flat.axes.bbox.width,    # data units a pixel
+                np.ptp(flat.axes.get_ylim()) / flat.axes.bbox.height)
+    assert (near.min(axis=1) <= pixel).all()            # every marker is on a ball
+    assert (near.min(axis=0) <= 1.5 * pixel).all()      # every ball is under a marker's pixel
