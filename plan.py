@@ -90,7 +90,7 @@ def number(kind, low, high=math.inf, above=False):
         if not (math.isfinite(value) and (value > low if above else value >= low)
                 and value <= high):
             upper = "" if high == math.inf else f" and <= {high:g}"
-            shown = repr(given) if isinstance(given, str) else given
+            shown = given if str(given).isprintable() else repr(given)
             raise ValueError(f"{shown} is out of range: needs {'>' if above else '>='} "
                              f"{low:g}{upper}")
         return value

@@ -236,3 +236,45 @@ def test_plain_gradient_descent_shows_its_update_rule(optimizer, shown):
     groups = simulate_groups(plan_of(["--optimizer", optimizer, "--balls", "2", "--steps", "1"]))
     fig = draw_scene(SURFACES["bowl"], "", (160, 120), groups).fig
     assert (PLAIN_RULE in [text.get_text() for text in fig.texts]) == shown
+
+
+# --- the settings block and the Python API share the plan's checks ---------------------------
+
+def groups_of_settings(monkeypatch, tmp_path, **settings):
+    seen = {}
+    monkeypatch.setattr(output, "render", lambda groups, *args, **kwargs: seen.update(
+        groups=groups, title=args[1]))
+    for name, value in settings.items():
+        monkeypatch.setattr(sgd_viz, name, value)
+    out = tmp_path / "s.gif"
+    out.write_bytes(b"GIF89a")          # render is replaced: main only reports its size
+    assert sgd_viz.main(["--balls", "5", "--steps", "2", "--quiet", "--out", str(out)]) == 0
+    return seen
+
+
+def test_settings_are_python_values_as_a_user_writes_them(tmp_path, monkeypatch):
+    seen = groups_of_settings(monkeypatch, tmp_path, LEARNING_RATE=[0.05, 0.5])
+    assert [group.label for group in seen["groups"]] == ["sgd lr=0.05", "sgd lr=0.5"]
+    seen = groups_of_settings(monkeypatch, tmp_path, LEARNING_RATE=0.1,
+                              SURFACE="linear_regression", BATCH_SIZE=10)
+    assert seen["groups"][0].epoch_length == 10 and "batch size 10" in seen["title"]
+    seen = groups_of_settings(monkeypatch, tmp_path, BATCH_SIZE=None, SURFACE="bowl",
+                              BOUNDS=((-6, 6), (-3, 3)), OPTIMIZER=["sgd", "adam"])
+    assert len(seen["groups"]) == 2
+    assert (np.abs(seen["groups"][0].run.positions[0]) <= [6, 3]).all()
+
+
+def test_a_bad_setting_is_one_line_naming_its_flag(monkeypatch, capsys):
+    monkeypatch.setattr(sgd_viz, "LEARNING_RATE", -1)
+    assert sgd_viz.main(["--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--lr" in err and "-1" in err and "> 0" in err
+
+
+def test_the_python_api_raises_the_command_lines_message(capsys):
+    with pytest.raises(ValueError) as error:
+        sgd_viz.animate(lr=[0.1, -2])
+    assert sgd_viz.main(["--lr", "0.1,-2"]) == 2
+    assert capsys.readouterr().err == f"sgd_viz.py: error: {error.value}\n"
+    with pytest.raises(TypeError, match="'ball'.*'balls'"):
+        sgd_viz.animate(ball=5)

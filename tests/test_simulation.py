@@ -1,4 +1,5 @@
 """The simulation, without matplotlib: closed forms, seeded streams, blocks and basins."""
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,8 @@ from surfaces import SURFACES
 
 def test_the_simulation_imports_without_matplotlib():
     code = "import sys, simulation; assert not any(m.startswith('matplotlib') for m in sys.modules)"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=surfaces.__file__.rsplit("/", 1)[0])
+    folder = os.path.dirname(os.path.abspath(surfaces.__file__))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=folder)
 
 
 def test_plain_gradient_descent_on_bowl_matches_closed_form():
