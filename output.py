@@ -10,6 +10,7 @@ import tempfile
 
 import numpy as np
 from matplotlib import animation, rc_context
+from tqdm import tqdm
 
 from gifwriter import GifWriter, make_palette
 from looks import THEMES, exact_colours, group_colours
@@ -44,8 +45,6 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
     """Draw the groups' runs into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png
     poster of the last step, the camera turning by `orbit` degrees over the animation. The old
     file is replaced only when the new one is complete."""
-    from tqdm import tqdm
-
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:

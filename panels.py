@@ -133,11 +133,9 @@ def surface_panel(fig, rect, shown, which):
         ax.text2D(0.02, 0.98, "\n".join(shown.groups[i].label for i in which),
                   transform=ax.transAxes, va="top", color=shown.colours[which[0]],
                   fontsize="small")
-    artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale), zorder=2)
+    artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i in which]
-    for group in artists:
-        group["trail"].set_zorder(1)        # every trail under every ball
     seen = {}
 
     def update(k):
@@ -186,8 +184,7 @@ def map_panel(fig, rect, shown, which):
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize="small")
-    balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale), zorder=2)
-             for i in which]
+    balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale)) for i in which]
     low, high = np.array(surface.bounds, dtype=float).T
 
     def update(k):

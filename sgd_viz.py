@@ -16,10 +16,16 @@ vectorised), then drawn frame by frame into an animated GIF.
 Change the settings below, or pass flags, which override them. A setting takes the values its
 flag takes, as text or as Python values: LEARNING_RATE = [0.05, 0.5] makes two groups.
 """
+import difflib
 import os
 import sys
 
+from matplotlib.animation import FuncAnimation
+
 import cli
+import output
+import scene
+import simulation
 from plan import PlanError, make_plan
 
 # --- the scene -----------------------------------------------------------------------------
@@ -80,16 +86,13 @@ def settings():
 
 def work(plan):
     """Simulate the plan, then write its trajectories (if asked) and its picture; the groups."""
-    from output import render, save_trajectories
-    from scene import title
-    from simulation import simulate_groups
-
-    groups = simulate_groups(plan)
+    groups = simulation.simulate_groups(plan)
     if plan.save_trajectories:
-        save_trajectories(groups, plan.save_trajectories)
-    render(groups, plan.surface, title(plan.surface, groups, plan.shared), plan.out,
-           size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold, orbit=plan.orbit,
-           theme=plan.theme, layout=plan.layout, progress=not plan.quiet and sys.stderr.isatty())
+        output.save_trajectories(groups, plan.save_trajectories)
+    output.render(groups, plan.surface, scene.title(plan.surface, groups, plan.shared), plan.out,
+                  size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
+                  orbit=plan.orbit, theme=plan.theme, layout=plan.layout,
+                  progress=not plan.quiet and sys.stderr.isatty())
     return groups
 
 
@@ -137,13 +140,6 @@ def animate(**options):
     then ``HTML(anim.to_jshtml())``. Options are the settings above by their flag's name, as
     Python values or as text; a bad value raises a ValueError with the command line's message.
     FuncAnimation redraws the whole figure every frame: simple, and slower than main()."""
-    import difflib
-
-    from matplotlib.animation import FuncAnimation
-
-    from scene import draw_frame, draw_scene, title
-    from simulation import simulate_groups
-
     values = {**settings(), "quiet": True}
     for name in options:
         if name not in values and name != "preset":
@@ -153,14 +149,14 @@ def animate(**options):
     if "preset" in options:
         values = {**values, **cli.parse(["--preset", options.pop("preset")], settings(), PRESETS)}
     plan = make_plan({**values, **options})
-    groups = simulate_groups(plan)
-    scene = draw_scene(plan.surface, title(plan.surface, groups, plan.shared), plan.size, groups,
-                       plan.layout, plan.trail)
-    for artist in scene.fig.findobj(lambda artist: artist.get_animated()):
+    groups = simulation.simulate_groups(plan)
+    drawn = scene.draw_scene(plan.surface, scene.title(plan.surface, groups, plan.shared),
+                             plan.size, groups, plan.layout, plan.trail)
+    for artist in drawn.fig.findobj(lambda artist: artist.get_animated()):
         artist.set_animated(False)      # the animation redraws the whole figure every frame
-    animation = FuncAnimation(scene.fig, lambda k: draw_frame(scene, k),
+    animation = FuncAnimation(drawn.fig, lambda k: scene.draw_frame(drawn, k),
                               frames=len(groups[0].run.steps), interval=1000 / plan.fps)
-    return scene.fig, animation
+    return drawn.fig, animation
 
 
 if __name__ == "__main__":
