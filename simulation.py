@@ -113,28 +113,35 @@ def in_blocks(function, x, *args, block=None):
     return np.concatenate([function(x[part], *args) for part in blocks(len(x), block)])
 
 
-def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True):
-    """One optimizer step of a block of balls, returned as new Balls. A ball that ends more
-    than ESCAPE of the span outside the bounds, or whose numbers overflow, has diverged: it is
-    frozen on the bounds' edge, from where it left. With `tol`, a ball whose loss changes by
-    less than `tol` has converged. Diverged and converged balls no longer move. Without
-    `measure` the losses are left as they were (they are only needed when recorded)."""
+def outside(surface, x):
+    """Which balls (n, 2) are more than ESCAPE of the span outside the bounds, or not finite."""
     low, high = np.array(surface.bounds, dtype=float).T
+    low, high = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
+    # NaN fails every comparison, so a ball with non-finite numbers is not inside.
+    if x.min() >= low.max() and x.max() <= high.min():
+        return np.zeros(len(x), dtype=bool)         # the usual case: all well inside
+    return ~np.logical_and.reduce([(x[:, i] >= low[i]) & (x[:, i] <= high[i]) for i in (0, 1)])
+
+
+def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True):
+    """One optimizer step of a block of balls, returned as new Balls. A ball that ends outside
+    the escape margin (see outside), or whose numbers overflow, has diverged: it is frozen on
+    the bounds' edge, from where it left. With `tol`, a ball whose loss changes by less than
+    `tol` has converged. Diverged and converged balls no longer move. Without `measure` the
+    losses are left as they were (they are only needed when recorded)."""
     grad = surface.grad(balls.x, *batch)
     if kicks is not None:
         grad = grad + kicks
-    x_new, state = optimizer.update(balls.x, grad, balls.state)
+    x, state = optimizer.update(balls.x, grad, balls.state)
     moving = ~(balls.diverged | balls.converged)
-    # NaN fails every comparison, so a ball with non-finite numbers is not inside.
-    inside = (x_new >= low - ESCAPE * (high - low)) & (x_new <= high + ESCAPE * (high - low))
-    escaped = moving & ~inside.all(axis=1)
+    escaped = moving & outside(surface, x)
     if escaped.any():
-        finite = np.isfinite(x_new).all(axis=1, keepdims=True)
-        x_new = np.where(escaped[:, None], np.clip(np.where(finite, x_new, balls.x), low, high),
-                         x_new)
-    x = np.where((moving | escaped)[:, None], x_new, balls.x)
-    converged = balls.converged
-    loss = balls.loss
+        low, high = np.array(surface.bounds, dtype=float).T
+        finite = np.isfinite(x).all(axis=1, keepdims=True)
+        x = np.where(escaped[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
+    if not moving.all():
+        x = np.where((moving | escaped)[:, None], x, balls.x)
+    loss, converged = balls.loss, balls.converged
     if measure:
         loss = surface.f(x)
         if tol is not None:
