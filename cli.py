@@ -82,9 +82,8 @@ def build_parser(defaults, presets, usage=""):
     add(picture, "--trail", "steps of trail drawn behind each ball (default DEFAULT)",
         metavar="STEPS")
     add(picture, "--size", "picture size in pixels (default DEFAULT)", metavar="WxH")
-    add(picture, "--layout", f"{', '.join(LAYOUTS)} (default DEFAULT): the surface alone; with "
-        "the learning curves beside it; with a map of the surface seen from above; a 3D "
-        "panel per group, the same camera")
+    add(picture, "--layout", "; ".join(f"{name}: {text}" for name, (text, _) in LAYOUTS.items())
+        + " (default DEFAULT)")
     add(picture, "--color", "group: a colour per group; basin: a colour per minimum the balls "
         "end in, with each basin's share (one group only; * marks a global minimum) "
         "(default DEFAULT)")

@@ -254,9 +254,9 @@ def multiples(count, top, bottom):
                              1 / columns, cell), [i]) for i in range(count)]
 
 
-LAYOUTS = {
-    "3d": alone,
-    "curve": beside(curve_panel),
-    "contour": beside(map_panel),
-    "multiples": multiples,
+LAYOUTS = {                 # name: (what it shows, for --help; where its panels go)
+    "3d": ("the surface alone", alone),
+    "curve": ("with the learning curves beside it", beside(curve_panel)),
+    "contour": ("with a map of the surface seen from above", beside(map_panel)),
+    "multiples": ("a 3D panel per group, the same camera", multiples),
 }

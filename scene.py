@@ -149,7 +149,7 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface))
     updates = [panel(fig, rect, shown, list(which))
-               for panel, rect, which in LAYOUTS[layout](len(groups), top, bottom)]
+               for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if surface.formula != surface.name:
         fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
