@@ -5,8 +5,9 @@ For each command below, the two checkouts run alternately (before, after, then a
 its working directory and its GIF written into a temporary directory. Wall time is the whole
 process, start-up and imports included, timed by this script. Peak memory is the maximum
 resident set size that /usr/bin/time -v reports (left out when it is missing). Bytecode caches
-go to a temporary PYTHONPYCACHEPREFIX, so neither checkout gets files written into it, and one
-untimed run of each checkout first fills them (and matplotlib's font cache).
+go to a temporary PYTHONPYCACHEPREFIX (written even if PYTHONDONTWRITEBYTECODE is set), so
+neither checkout gets files written into it, and one untimed run of each checkout first fills
+them (and matplotlib's font cache): the timings are of warm starts, as a user's second run.
 
     .venv/bin/python benchmarks/before_after.py --before /tmp/before [--after .] [--repeat 5]
 """
@@ -69,6 +70,7 @@ def main(argv=None):
             parser.error(f"--{side}: no sgd_viz.py in {checkout}")
     load, tmp = os.getloadavg()[0], tempfile.mkdtemp(prefix="sgd_viz-before-after-")
     env = {**os.environ, "PYTHONPYCACHEPREFIX": os.path.join(tmp, "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)    # else every run compiles matplotlib afresh
     try:
         for side, checkout in sides.items():       # warm up: bytecode and font caches
             run(checkout, [], os.path.join(tmp, f"warm-{side}.gif"), env)
