@@ -122,8 +122,9 @@ def parse(argv, defaults, presets, usage=""):
 
 
 def list_registries(presets):
-    lines = ["surfaces:"]
-    lines += [f"  {name:18} {surface.formula}" for name, surface in SURFACES.items()]
+    lines = ["surfaces (with the learning rate of their lesson for plain gradient descent):"]
+    lines += [f"  {name:18} lr {format(surface.lesson.lr or 'auto', '<7')} {surface.formula}"
+              for name, surface in SURFACES.items()]
     lines += ["optimizers:"]
     for name, factory in OPTIMIZERS.items():
         settings = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())

@@ -15,6 +15,7 @@ import shutil
 from numbers import Integral, Real
 from typing import NamedTuple
 
+from curvature import auto_rate
 from formula import surface_from_formula
 from looks import GROUP_COLOURS, THEMES
 from optimizers import OPTIMIZERS, defaults
@@ -37,12 +38,14 @@ class PlanError(ValueError):
 
 
 class GroupPlan(NamedTuple):
-    """One group to simulate: its label, optimizer, batch size (None: all rows) and noise."""
+    """One group to simulate: its label, optimizer, batch size (None: all rows) and noise, and
+    where its learning rate comes from when it was not given."""
 
     label: str
     optimizer: object
     batch_size: object
     noise: float
+    rate: str = ""          # e.g. "the surface's own", or the rule of --lr auto
 
 
 class Plan(NamedTuple):
@@ -166,6 +169,11 @@ def hyperparameter(text):
     return values if len(values) > 1 else values[0]
 
 
+def rate(value):
+    """A learning rate > 0, or "auto" (see curvature.py)."""
+    return "auto" if value == "auto" else number(float, 0, above=True)(value)
+
+
 def optimizer_spec(text):
     """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
     name, *settings = str(text).strip().split(":")
@@ -218,7 +226,7 @@ READERS = {                 # setting (a flag's name, with _ for -) -> its reade
     "surface": name_in(SURFACES, "surface", formula=True),
     "bounds": optional(box),
     "optimizer": listed(optimizer_spec),
-    "lr": listed(number(float, 0, above=True)),
+    "lr": optional(listed(rate)),
     "balls": number(int, 1, MAX_BALLS),
     "steps": number(int, 1, MAX_STEPS),
     "init": name_in(INITS, "init"),
@@ -264,7 +272,21 @@ def surface_of(name_or_formula, bounds=None):
     return surface if bounds is None else dataclasses.replace(surface, bounds=bounds)
 
 
-def groups_of(values, surface):
+def learning_rate(surface, name, hyperparameters, lr, region):
+    """The learning rate a group runs and where it comes from: NAME:lr=..., else `lr`; with
+    no rate given, the surface's own for plain gradient descent, else auto; "auto" from the
+    curvature (see curvature.py)."""
+    if "lr" in hyperparameters:
+        return hyperparameters["lr"], ""
+    if lr is None and name == "sgd" and not hyperparameters and surface.lesson.lr:
+        return surface.lesson.lr, f"the learning rate of {surface.name}'s lesson"
+    if lr is None or lr == "auto":
+        rate, why = auto_rate(surface, name, hyperparameters, region)
+        return float(f"{rate:.3g}"), f"auto: {why}"
+    return lr, ""
+
+
+def groups_of(values, surface, region):
     """Every combination of optimizer, learning rate, batch size and noise, as GroupPlans (a
     repeated label is one group); and the words of the title that all groups share."""
     batches, noises = values["batch_size"] or [None], values["noise"]
@@ -272,9 +294,10 @@ def groups_of(values, surface):
               *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else [])]
     groups = {}
     for (name, hyperparameters), lr, batch, noise in itertools.product(
-            values["optimizer"], values["lr"], batches, noises):
+            values["optimizer"], values["lr"] or [None], batches, noises):
+        lr, why = learning_rate(surface, name, hyperparameters, lr, region)
         try:
-            optimizer = OPTIMIZERS[name](**{"lr": lr, **hyperparameters})
+            optimizer = OPTIMIZERS[name](**{**hyperparameters, "lr": lr})
         except ValueError as error:
             raise PlanError(f"argument --optimizer: {error}") from None
         if batch is not None and not batch <= surface.samples:
@@ -285,7 +308,7 @@ def groups_of(values, surface):
                 "the data set")
         words = [label(optimizer), *([f"batch {batch}"] if len(batches) > 1 else []),
                  *([f"noise {noise:g}"] if len(noises) > 1 else [])]
-        groups[" ".join(words)] = GroupPlan(" ".join(words), optimizer, batch, noise)
+        groups[" ".join(words)] = GroupPlan(" ".join(words), optimizer, batch, noise, why)
     return list(groups.values()), shared
 
 
@@ -312,7 +335,14 @@ def make_plan(values, force=False):
         surface = surface_of(read["surface"], read["bounds"])
     except ValueError as error:
         raise PlanError(f"argument --surface: {error}") from None
-    groups, shared = groups_of(read, surface)
+    if read["start_region"] is None and read["bounds"] is None:
+        read["start_region"] = surface.lesson.start
+    if read["start_region"] is not None and not all(
+            low <= start_low < start_high <= high for (low, high), (start_low, start_high)
+            in zip(surface.bounds, read["start_region"], strict=True)):
+        raise PlanError(f"argument --start-region: {read['start_region']} is not inside the "
+                        f"bounds {surface.bounds}")
+    groups, shared = groups_of(read, surface, read["start_region"])
     if read["color"] == "basin" and len(groups) > 1:
         raise PlanError(f"argument --color: basin colours the balls of one group; these "
                         f"settings make {len(groups)} groups")

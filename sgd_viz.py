@@ -5,7 +5,8 @@ descent that is x <- x - lr * grad f(x). The whole run is simulated first (all b
 vectorised), then drawn frame by frame into an animated GIF.
 
     python sgd_viz.py                                         # regenerate sgd.gif
-    python sgd_viz.py --surface himmelblau --lr 0.01          # four minima, four crowds
+    python sgd_viz.py --surface himmelblau                     # four minima, four crowds
+    python sgd_viz.py --surface rastrigin --lr auto           # a rate from the curvature
     python sgd_viz.py --surface rosenbrock --optimizer adam --lr 0.05
     python sgd_viz.py --surface bowl --lr 4.5                 # too large: the balls fly off
     python sgd_viz.py --balls 50 --steps 60 --size 640x480 --out small.gif
@@ -23,6 +24,7 @@ import sys
 from matplotlib.animation import FuncAnimation
 
 import cli
+import curvature
 import output
 import scene
 import simulation
@@ -32,7 +34,8 @@ from plan import PlanError, make_plan
 SURFACE = "wells"           # loss surface, see --list; or a formula in x and y
 BOUNDS = None               # ((xmin, xmax), (ymin, ymax)); None: the surface's own
 OPTIMIZER = "sgd"           # update rule, see --list; a list makes groups
-LEARNING_RATE = 0.1         # step size lr in x <- x - lr * grad f(x); a list makes groups
+LEARNING_RATE = None        # step size lr in x <- x - lr * grad f(x); a list makes groups;
+                            # None: the surface's own (--list), "auto": from its curvature
 BALLS = 300                 # number of balls, dropped at random over the start region
 STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavier
@@ -131,7 +134,29 @@ def main(argv=None):
     balls = sum(group.run.positions.shape[1] for group in groups)
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
           f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
+    for group in plan.groups:
+        if group.rate.startswith("auto"):
+            print(f"{group.label}: {group.rate}")
+    for line in diverging(plan, groups):
+        print(f"{prog}: note: {line}", file=sys.stderr)
     return 0
+
+
+def diverging(plan, groups):
+    """A line for each group where more than half the balls diverged, with a rate to try: the
+    one --lr auto would choose, or a tenth of this one if that is not smaller."""
+    if plan.color == "basin":
+        return
+    for group_plan, group in zip(plan.groups, groups, strict=True):
+        lost, lr = group.run.diverged[-1], group_plan.optimizer.hyperparameters["lr"]
+        if lost.mean() > 0.5:
+            hyperparameters = {key: value for key, value in group_plan.optimizer.hyperparameters
+                               .items() if key != "lr"}
+            auto, _ = curvature.auto_rate(plan.surface, group_plan.optimizer.name,
+                                          hyperparameters, plan.start_region)
+            suggestion = float(f"{auto:.2g}") if auto < lr else float(f"{lr / 10:.2g}")
+            yield (f"{lost.sum()} of {len(lost)} balls of {group.label} diverged; a learning "
+                   f"rate of {suggestion:g} would keep them (try --lr {suggestion:g})")
 
 
 def animate(**options):

@@ -26,6 +26,14 @@ class View(NamedTuple):
     labels: tuple = ("x", "y")
 
 
+class Lesson(NamedTuple):
+    """What a surface teaches with by default: plain gradient descent's learning rate (None:
+    from the curvature, see curvature.py) and where the balls start (None: the bounds)."""
+
+    lr: float | None = None
+    start: tuple | None = None      # ((xmin, xmax), (ymin, ymax))
+
+
 @dataclass(frozen=True, eq=False)
 class Surface:
     """A named loss surface: f, its gradient, the domain to draw and its global minimisers."""
@@ -38,6 +46,7 @@ class Surface:
     formula: str  # plain text, for titles and --list
     samples: int = 0  # > 0 for a loss over a dataset: then grad(p, rows) is the mini-batch gradient
     view: View = View()  # camera, height scale and axis labels
+    lesson: Lesson = Lesson()  # default learning rate and start region
 
     def __post_init__(self):
         minima = np.array(self.minima, dtype=float).reshape(-1, 2)
@@ -327,63 +336,80 @@ SURFACES: dict[str, Surface] = {
     for s in [
         Surface("bowl", bowl, bowl_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
                 "(x/4)^2 + (y/2)^2",
-                view=View(35, -60)),
+                view=View(35, -60),
+                lesson=Lesson(0.5)),
         Surface("wells", wells, wells_grad, ((-4, 4), (-4, 4)),
                 np.array([(1.3595926615972702, 0.9079590417452389)]),
                 "(x^2 + y^2)/10 - four Gaussian wells",
-                view=View(50, -60)),
+                view=View(50, -60),
+                lesson=Lesson(0.1)),
         Surface("saddle", saddle, saddle_grad, ((-2, 2), (-2, 2)), np.empty((0, 2)),
                 "x^2 - y^2",
-                view=View(30, -50)),
+                view=View(30, -50),
+                lesson=Lesson(0.05)),
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
-                view=View(40, -125, "log")),
+                view=View(40, -125, "log"),
+                lesson=Lesson(0.001)),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
                 "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
-                view=View(40, -50, "log")),
+                view=View(40, -50, "log"),
+                lesson=Lesson(5e-5)),
         Surface("himmelblau", himmelblau, himmelblau_grad, ((-5, 5), (-5, 5)),
                 np.array([(3.0, 2.0),
                           (-2.805118086952745, 3.131312518250573),
                           (-3.779310253377747, -3.2831859912861696),
                           (3.5844283403304917, -1.8481265269644036)]),
                 "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-                view=View(45, -60, "log")),
+                view=View(45, -60, "log"),
+                lesson=Lesson(0.01)),
         Surface("rastrigin", rastrigin, rastrigin_grad, ((-5.12, 5.12), (-5.12, 5.12)),
                 np.array([(0.0, 0.0)]), "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
-                view=View(65, -60, floor=False)),
+                view=View(65, -60, floor=False),
+                lesson=Lesson(0.002)),
         Surface("ackley", ackley, ackley_grad, ((-5, 5), (-5, 5)), np.array([(0.0, 0.0)]),
                 "20 + e - 20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2)",
-                view=View(45, -60, floor=False)),
+                view=View(45, -60, floor=False),
+                lesson=Lesson(0.1)),
         Surface("six_hump_camel", six_hump_camel, six_hump_camel_grad, ((-3, 3), (-2, 2)),
                 np.array([(0.08984201310031806, -0.7126564030207396),
                           (-0.08984201310031806, 0.7126564030207396)]),
-                "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2"),
+                "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2",
+                lesson=Lesson(0.01)),
         Surface("styblinski_tang", styblinski_tang, styblinski_tang_grad, ((-5, 5), (-5, 5)),
                 np.array([(-2.903534027771177, -2.903534027771177)]),
-                "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2"),
+                "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2",
+                lesson=Lesson(0.005)),
         Surface("booth", booth, booth_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 3.0)]),
                 "(x + 2y - 7)^2 + (2x + y - 5)^2",
-                view=View(35, -50, "log")),
+                view=View(35, -50, "log"),
+                lesson=Lesson(0.05)),
         Surface("matyas", matyas, matyas_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
-                "0.26 (x^2 + y^2) - 0.48 xy"),
+                "0.26 (x^2 + y^2) - 0.48 xy",
+                lesson=Lesson(0.5)),
         Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
-                np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2"),
+                np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
+                lesson=Lesson(0.001)),
         Surface("goldstein_price", goldstein_price, goldstein_price_grad, ((-2, 2), (-2, 2)),
                 np.array([(0.0, -1.0)]),
                 "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]"
                 " [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
-                view=View(40, -50, "log")),
+                view=View(40, -50, "log"),
+                lesson=Lesson(2e-6)),
         Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
-                view=View(45, -60, floor=False)),
+                view=View(45, -60, floor=False),
+                lesson=Lesson(0.02, start=((-2, 4), (-2, 4)))),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),
                 np.array([(-0.5471975511965977, -1.5471975511965979)]),
-                "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1"),
+                "sin(x + y) + (x - y)^2 - 1.5x + 2.5y + 1",
+                lesson=Lesson(0.1)),
         Surface("linear_regression", linear_regression, linear_regression_grad,
                 ((-2.5, 5.5), (-4.5, 3.5)), REGRESSION_BEST[None],
                 "1/(2m) sum_i (w x_i + b - y_i)^2, m = 100",
                 samples=len(REGRESSION_X),
-                view=View(40, -60, labels=("w (slope)", "b (intercept)"))),
+                view=View(40, -60, labels=("w (slope)", "b (intercept)")),
+                lesson=Lesson(0.1)),
     ]
 }

@@ -186,8 +186,8 @@ def test_explicit_flags_override_a_preset(tmp_path, monkeypatch):
 
 def test_trajectories_are_saved_as_npz_and_csv(tmp_path):
     npz, table = tmp_path / "t.npz", tmp_path / "t.csv"
-    common = ["--optimizer", "sgd,adam", "--balls", "4", "--steps", "3", "--size", "160x120",
-              "--quiet", "--out", str(tmp_path / "t.gif")]
+    common = ["--optimizer", "sgd,adam", "--lr", "0.1", "--balls", "4", "--steps", "3",
+              "--size", "160x120", "--quiet", "--out", str(tmp_path / "t.gif")]
     assert sgd_viz.main([*common, "--save-trajectories", str(npz)]) == 0
     assert sgd_viz.main([*common, "--save-trajectories", str(table)]) == 0
     data = np.load(npz)
