@@ -35,10 +35,11 @@ class GifWriter(animation.AbstractMovieWriter):
 
     TRANSPARENT = 255       # palette index kept free for "unchanged since the last frame"
 
-    def __init__(self, fps, palette, hold=0.0):
+    def __init__(self, fps, palette, hold=0.0, first=0.0):
         super().__init__(fps=fps)
         self.delay = max(2, round(100 / fps))                   # GIF delays are centiseconds
-        self.hold = round(100 * hold)
+        self.hold = round(100 * hold)                           # added to the last frame's
+        self.first = max(self.delay, round(100 * first))        # the first frame's
         self.palette = palette
 
     def setup(self, fig, outfile, dpi=None):
@@ -57,6 +58,7 @@ class GifWriter(animation.AbstractMovieWriter):
         if self.previous is None:
             indices = self.quantize(rgba.reshape(1, -1, 4)).ravel()
             self._push(indices.reshape(rgba.shape[:2]), (0, 0))
+            self.pending = self.pending._replace(delay=self.first)
         else:
             old_pixels, indices = self.previous
             redo = np.flatnonzero(pixels != old_pixels)

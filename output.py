@@ -41,10 +41,11 @@ def atomic_output(path):
 
 
 def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1.5, orbit=0,
-           theme="light", layout="3d", progress=False):
+           theme="light", layout="3d", progress=False, first=1.0):
     """Draw the groups' runs into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png
-    poster of the last step, the camera turning by `orbit` degrees over the animation. The old
-    file is replaced only when the new one is complete."""
+    poster of the last step, the camera turning by `orbit` degrees over the animation; a GIF
+    shows its first frame for `first` seconds, so that the starts can be seen, and its last
+    for `hold` more. The old file is replaced only when the new one is complete."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(out)[1].lower()
     with rc_context(THEMES[theme]), atomic_output(out) as tmp:
@@ -69,7 +70,7 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
             colours = exact_colours(group_colours(len(groups)))
-            writer = GifWriter(fps, make_palette(samples, colours), hold)
+            writer = GifWriter(fps, make_palette(samples, colours), hold, first)
         with writer.saving(scene.fig, tmp, scene.fig.dpi):
             for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
                 frame(k)

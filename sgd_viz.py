@@ -143,10 +143,11 @@ def main(argv=None):
 
 
 def diverging(plan, groups):
-    """A line for each group where more than half the balls diverged, with a rate to try: the
-    one --lr auto would choose, or a tenth of this one if that is not smaller."""
-    if plan.color == "basin":
-        return
+    """A line for each group where more than half the balls diverged on a surface with a
+    minimum, with a rate to try: the one --lr auto would choose, or a tenth of this one if
+    that is not smaller."""
+    if plan.color == "basin" or not len(plan.surface.minima):
+        return      # basins regroup the balls; without a minimum, leaving is the lesson
     for group_plan, group in zip(plan.groups, groups, strict=True):
         lost, lr = group.run.diverged[-1], group_plan.optimizer.hyperparameters["lr"]
         if lost.mean() > 0.5:

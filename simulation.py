@@ -14,6 +14,7 @@ from optimizers import defaults
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
 BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
+STILL = 1e-3                # a ball that moves less than this share of the span has settled
 
 
 class Run(NamedTuple):
@@ -191,10 +192,13 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, 
     return Run(record, positions, losses, diverged, converged)
 
 
-def until_settled(runs):
-    """The runs cut after the first step where every ball of every run has converged or
-    diverged."""
-    done = np.all([(run.diverged | run.converged).all(axis=1) for run in runs], axis=0)
+def until_settled(runs, still=0.0):
+    """The runs cut after the first recorded step from which every ball of every run stays
+    within `still` of where it ends: converged and diverged balls stop, and others that no
+    longer move visibly should not make the animation repeat still frames."""
+    near = [(np.abs(run.positions - run.positions[-1]) <= still).all(axis=(1, 2))
+            if still else (run.diverged | run.converged).all(axis=1) for run in runs]
+    done = np.logical_and.accumulate(np.all(near, axis=0)[::-1])[::-1]
     if not done.any():
         return runs
     return [Run(*(values[:np.argmax(done) + 1] for values in run)) for run in runs]
@@ -207,10 +211,11 @@ def simulate_groups(plan):
     starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
                         plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
+    still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
     runs = until_settled([simulate(surface, group.optimizer, starts, plan.steps, record,
                                    noise=group.noise, seed=plan.seed, tol=plan.tol,
                                    batch_size=group.batch_size)
-                          for group in plan.groups])
+                          for group in plan.groups], still)
     groups = [Group(group.label, run, group.optimizer,
                     group.batch_size and -(-surface.samples // group.batch_size))
               for group, run in zip(plan.groups, runs, strict=True)]

@@ -366,7 +366,7 @@ SURFACES: dict[str, Surface] = {
         Surface("rastrigin", rastrigin, rastrigin_grad, ((-5.12, 5.12), (-5.12, 5.12)),
                 np.array([(0.0, 0.0)]), "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
                 view=View(65, -60, floor=False),
-                lesson=Lesson(0.002)),
+                lesson=Lesson(0.001)),
         Surface("ackley", ackley, ackley_grad, ((-5, 5), (-5, 5)), np.array([(0.0, 0.0)]),
                 "20 + e - 20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2)",
                 view=View(45, -60, floor=False),

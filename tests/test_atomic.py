@@ -62,7 +62,7 @@ def test_ctrl_c_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     old.write_bytes(PRECIOUS)
     process = subprocess.Popen(
         [sys.executable, os.path.join(HERE, "sgd_viz.py"), "--steps", "3000", "--frames", "3000",
-         "--size", "320x240", "--balls", "50", "--quiet", "--out", str(old)],
+         "--noise", "1", "--size", "320x240", "--balls", "50", "--quiet", "--out", str(old)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     # Wait until the render is really writing its temporary file, then interrupt it.
