@@ -21,6 +21,7 @@ def make_palette(frames, colours=()):
                           dither=Image.Dither.NONE)
     palette = Image.new("P", (1, 1))
     palette.putpalette(cut.getpalette()[:3 * (255 - len(exact))] + list(itertools.chain(*exact)))
+    palette.info["exact"] = len(exact)      # the last entries, which GifWriter maps exactly
     return palette
 
 
@@ -41,6 +42,11 @@ class GifWriter(animation.AbstractMovieWriter):
         self.hold = round(100 * hold)                           # added to the last frame's
         self.first = max(self.delay, round(100 * first))        # the first frame's
         self.palette = palette
+        exact = palette.info.get("exact", 0)
+        colours = np.array(palette.getpalette()[:3 * 255], dtype=np.uint32).reshape(-1, 3)
+        keys = _keys(colours[255 - exact:])
+        self.exact_keys, self.exact_indices = np.unique(keys, return_index=True)
+        self.exact_indices = (self.exact_indices + 255 - exact).astype(np.uint8)
 
     def setup(self, fig, outfile, dpi=None):
         super().setup(fig, outfile, dpi)
@@ -80,7 +86,14 @@ class GifWriter(animation.AbstractMovieWriter):
         if rgba.size == 0:
             return np.zeros(rgba.shape[:2], dtype=np.uint8)
         image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
-        return np.asarray(image.quantize(palette=self.palette, dither=Image.Dither.NONE))
+        indices = np.array(image.quantize(palette=self.palette, dither=Image.Dither.NONE))
+        # Pillow looks colours up in a cache of 6-bit cells, so a colour in the palette may
+        # come out as a near one in its cell (white as 252 grey): map the exact ones exactly.
+        keys = _keys(rgba[..., :3])
+        at = np.minimum(np.searchsorted(self.exact_keys, keys), len(self.exact_keys) - 1)
+        hit = self.exact_keys[at] == keys if len(self.exact_keys) else np.zeros_like(keys, bool)
+        indices[hit] = self.exact_indices[at[hit]]
+        return indices
 
     def _push(self, indices, offset):
         """Write the pending frame, whose delay is now final, and keep this one pending."""
@@ -100,6 +113,12 @@ class GifWriter(animation.AbstractMovieWriter):
             self._write(*self.pending._replace(delay=self.pending.delay + self.hold))
         self.file.write(b";")
         self.file.close()
+
+
+def _keys(rgb):
+    """Colours (..., 3) as one integer each."""
+    rgb = np.asarray(rgb, dtype=np.uint32)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
 
 
 class _Pending(NamedTuple):

@@ -14,7 +14,7 @@ CROWD = 300                 # balls drawn at full size; more shrink (see style)
 
 class Look(NamedTuple):
     """A thing drawn: its matplotlib Line2D style at full size (zorder: what is drawn over
-    what), and its legend entry."""
+    what; the minimum's star under the balls, which it outreaches), and its legend entry."""
 
     style: dict
     legend: str = ""        # the legend's label; "" for none
@@ -24,15 +24,17 @@ class Look(NamedTuple):
 LOOKS = {
     "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec="black", mew=0.6, zorder=2),
                  "ball", 7),
-    "hidden": Look(dict(ls="", marker="o", ms=5.3, mfc="none", mec=GROUP, mew=1.2, alpha=0.75,
+    "hidden": Look(dict(ls="", marker="o", ms=5.3, mfc="none", mec=GROUP, mew=0.9, alpha=0.4,
                         zorder=2), "behind the hill", 7),
     "converged": Look(dict(ls="", marker="o", ms=5.8, mfc=GROUP, mec="white", mew=1.4,
                            zorder=2), "converged", 7),
     "diverged": Look(dict(ls="", marker="X", ms=8.4, mfc="#d62728", mec="black", mew=0.6,
                           zorder=2), "diverged", 8),
     "trail": Look(dict(color=GROUP, lw=1.2, alpha=0.6, zorder=1)),
-    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7),
-                    "global minimum", 11),
+    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7,
+                         zorder=1.5), "global minimum", 11),
+    "hidden minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="none", mec="#b8860b",
+                                mew=1.0, alpha=0.6, zorder=1.5), "global minimum, hidden", 11),
     "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec="black", mew=0.4,
                           zorder=2)),
     "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",

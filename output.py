@@ -69,7 +69,8 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            colours = exact_colours(group_colours(len(groups)))
+            colours = exact_colours([*group_colours(len(groups)),
+                                     THEMES[theme].get("figure.facecolor", "white")])
             writer = GifWriter(fps, make_palette(samples, colours), hold, first)
         with writer.saving(scene.fig, tmp, scene.fig.dpi):
             for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):

@@ -79,15 +79,16 @@ def show(artist, points):
     return artist
 
 
-def drawn(surface, lift, run, steps, balls):
+def drawn(surface, lift, run, steps, balls, off=None):
     """Where balls are drawn, (..., 3): those in the escape margin on the bounds' edge, so that
-    nothing is drawn off the surface."""
+    nothing is drawn off the surface; or, with `off` = NaN, nowhere (a trail ends there)."""
     low, high = np.array(surface.bounds, dtype=float).T
     at, loss = run.positions[steps, balls], run.losses[steps, balls]
     x, y = (np.clip(at[..., i], low[i], high[i]) for i in (0, 1))
-    off = (x != at[..., 0]) | (y != at[..., 1])
-    if off.any():
-        loss = np.where(off, surface.f(np.stack([x, y], axis=-1)), loss)
+    outside = (x != at[..., 0]) | (y != at[..., 1])
+    if outside.any():
+        loss = np.where(outside, surface.f(np.stack([x, y], axis=-1)) if off is None else off,
+                        loss)
     return np.stack([x, y, lift(loss)], axis=-1)
 
 
@@ -112,11 +113,6 @@ def draw_surface(ax, surface, cmap):
         ax.set_zlim(z.min(), z.max())
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize="small")
-    if len(surface.minima):
-        star = style("minimum", None)
-        ax.scatter(*surface.minima.T, lift(surface.f(surface.minima)), marker=star["marker"],
-                   s=star["ms"] ** 2, c=star["mfc"], edgecolors=star["mec"],
-                   linewidths=star["mew"], depthshade=False, zorder=2)
     return lift
 
 
@@ -136,17 +132,23 @@ def surface_panel(fig, rect, shown, which):
     artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i in which]
+    minima = np.column_stack([surface.minima, lift(surface.f(surface.minima))])
+    stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
     seen = {}
 
     def update(k):
         if seen.get("view") != (ax.elev, ax.azim):     # first frame, or the camera turned
             seen.update(view=(ax.elev, ax.azim), project=projector(ax), hidden=shown.hidden(ax))
-        out = []
+            behind, screen = seen["hidden"](minima), seen["project"](minima)[0]
+            for name, which_stars in (("minimum", ~behind), ("hidden minimum", behind)):
+                stars[name].set_data(*screen[which_stars].T)
+        out = list(stars.values()) if len(minima) else []
         for i, group in zip(which, artists, strict=True):
             run = shown.groups[i].run
             diverged, first = run.diverged[k], max(0, k - shown.trail)
             trailed = slice(None, None, -(-len(diverged) // TRAILED))
-            path = seen["project"](drawn(surface, lift, run, slice(first, k + 1), trailed))[0]
+            path = seen["project"](drawn(surface, lift, run, slice(first, k + 1), trailed,
+                                         off=np.nan))[0]
             if k > first:       # one polyline per ball, NaN between balls
                 gap = np.full_like(path[:1], np.nan)
                 group["trail"].set_data(

@@ -146,7 +146,7 @@ def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
     starts = uniform_starts(surface, 25, np.random.default_rng(0))
     run = simulate(surface, OPTIMIZERS["sgd"](lr=0.5), starts, 12)
     scene = scene_of(surface, run, (160, 120))
-    trail = scene.updates[0](12)[0]             # the 3D panel's trail comes first
+    [trail] = [artist for artist in scene.updates[0](12) if artist.get_linestyle() != "None"]
     x, y = trail.get_data()
     assert np.isnan(x).sum() == 9                   # balls 0, 3, ..., 24, one gap after each
     assert len(x) == 9 * (8 + 2)                    # 8 steps of trail: 9 points and a gap
@@ -221,3 +221,16 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
                 np.ptp(flat.axes.get_ylim()) / flat.axes.bbox.height)
     assert (near.min(axis=1) <= pixel).all()            # every marker is on a ball
     assert (near.min(axis=0) <= 1.5 * pixel).all()      # every ball is under a marker's pixel
+
+
+@pytest.mark.parametrize("name", [name for name, s in SURFACES.items() if len(s.minima)])
+def test_the_default_camera_shows_every_global_minimum(name):
+    surface = SURFACES[name]
+    scene = scene_of(surface, simulate(surface, OPTIMIZERS["sgd"](), surface.minima, 1),
+                     (320, 240))
+    lift = heights(surface)[0]
+    span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
+    around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
+                             for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
+    points = np.column_stack([around, lift(surface.f(around))])
+    assert not hidden_by_view(surface)(scene.axes[0])(points).any()

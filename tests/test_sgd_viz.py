@@ -1,6 +1,7 @@
 """The entry script end to end: the GIF against its own frames, outputs, groups, presets."""
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image, ImageSequence
 
 import cli
@@ -36,7 +37,8 @@ def tiny_gif(tmp_path_factory):
 
 
 def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
-    # Delta frames and transparency must composite back to what the canvas showed.
+    # Delta frames and transparency must composite back to what the canvas showed: the colours
+    # of the looks table and the background exactly, the others as Pillow maps them.
     plan = plan_of([*TINY, "--out", str(tiny_gif)])
     groups = simulate_groups(plan)
     starts = uniform_starts(plan.surface, 12, np.random.default_rng(sgd_viz.SEED))
@@ -44,14 +46,19 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
     with Image.open(tiny_gif) as im:
         palette = Image.new("P", (1, 1))
         palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
+    exact = [tuple(round(255 * c) for c in to_rgb(colour))
+             for colour in looks.exact_colours([looks.BALL_COLOR, "white"])]
     scene = draw_scene(plan.surface, title(plan.surface, groups), (160, 120), groups)
     decoded = frames_of(tiny_gif)
     assert len(decoded) == 7
     for k, (pixels, _) in enumerate(decoded):
         draw_frame(scene, k)
-        canvas = Image.fromarray(np.asarray(scene.fig.canvas.buffer_rgba())[..., :3])
-        expected = canvas.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB")
-        assert np.array_equal(pixels, np.asarray(expected)), f"frame {k}"
+        rgb = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3]
+        expected = np.array(Image.fromarray(rgb).quantize(
+            palette=palette, dither=Image.Dither.NONE).convert("RGB"))
+        kept = (rgb[..., None, :] == np.array(exact)).all(axis=-1).any(axis=-1)
+        expected[kept] = rgb[kept]
+        assert kept.any() and np.array_equal(pixels, expected), f"frame {k}"
 
 
 def test_gif_timing_and_loop(tiny_gif):
@@ -289,3 +296,13 @@ def test_an_animation_ends_once_every_ball_has_settled(tmp_path):
     span = np.ptp(np.array(SURFACES["booth"].bounds, dtype=float), axis=1).max()
     moved = np.abs(run.positions[-2] - run.positions[-1]).max()
     assert 0 < moved and np.abs(run.positions[-1] - SURFACES["booth"].minima).max() < 1e-3 * span
+
+
+def test_every_colour_of_the_looks_comes_out_exactly(tmp_path):
+    out = tmp_path / "exact.gif"        # wells at 400x300: its minimum star shows from the start
+    assert sgd_viz.main(["--balls", "40", "--steps", "3", "--size", "400x300", "--quiet",
+                         "--out", str(out)]) == 0
+    first = frames_of(out)[0][0].reshape(-1, 3)
+    for colour in ("white", looks.BALL_COLOR, looks.LOOKS["minimum"].style["mfc"]):
+        rgb = [round(255 * c) for c in to_rgb(colour)]
+        assert (first == rgb).all(axis=1).sum() >= 10, colour
