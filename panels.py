@@ -18,7 +18,8 @@ from matplotlib.transforms import IdentityTransform
 
 from looks import style
 from occlusion import projector
-from simulation import mesh_over
+from simulation import crowds, mesh_over
+from textline import TextLine
 
 GRID = 80                   # surface mesh resolution (GRID x GRID quads)
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
@@ -134,6 +135,8 @@ def surface_panel(fig, rect, shown, which):
                for i in which]
     minima = np.column_stack([surface.minima, lift(surface.f(surface.minima))])
     stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
+    tally = tallies(fig, shown, which, lift)
+    last = len(shown.groups[which[0]].run.steps) - 1
     seen = {}
 
     def update(k):
@@ -165,8 +168,37 @@ def surface_panel(fig, rect, shown, which):
                                       ("converged", ~diverged & ~behind & settled),
                                       ("diverged", diverged)):
                 out.append(show(group[name], screen[order[which_balls[order]]]))
-        return out
+        return out + (tally(seen["project"]) if k == last else [])
     return update
+
+
+def tallies(fig, shown, which, lift):
+    """Labels of how many balls of each group end in each crowd (see simulation.crowds), as a
+    share of the group, beside the crowd; returns project -> the labels placed for the last
+    frame, a label left out where it would cover another."""
+    labels = []
+    for slot, i in enumerate(which):
+        run = shown.groups[i].run
+        where, counts = crowds(run, shown.surface)
+        xyz = np.column_stack([where, lift(shown.surface.f(where))])
+        for point, count in zip(xyz, counts, strict=True):
+            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size="small", halo="white"))
+            label.set_text(f"{count / run.positions.shape[1]:.0%}")
+            labels.append((point, slot, label))
+
+    def place(project):
+        placed, boxes = [], []
+        for point, slot, label in labels:
+            (x, y), width, height = project(point)[0], *label.size(fig.dpi)
+            x, y = x + 0.6 * height, y + (0.6 + slot) * height     # up and right of the crowd
+            box = (x, y - height / 2, x + width, y + height / 2)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in boxes):
+                label.xy = fig.transFigure.inverted().transform((x, y))
+                placed.append(label)
+                boxes.append(box)
+        return placed
+    return place
 
 
 def map_panel(fig, rect, shown, which):

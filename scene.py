@@ -1,21 +1,19 @@
 """The figure: panels placed by the layout, titles, legend and status lines; drawn once as a
 static background, then frame by frame only what moves."""
-import functools
-import math
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap, to_rgba
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from occlusion import visibility
 from panels import LAYOUTS, Shown, heights
-from simulation import is_plain
+from simulation import at_global_minimum, is_plain
+from textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 
@@ -27,54 +25,6 @@ class Scene(NamedTuple):
     background: object      # pixels of the static figure, restored before every frame
     updates: list           # k -> the moving artists of step k, set and ready to draw
     axes: list              # the 3D axes, which turn together
-
-
-class TextLine(Artist):
-    """A line of text drawn by Pillow, for the text that changes every frame: matplotlib lays
-    text out glyph by glyph, several times slower. (x, y) in figure fractions, vertically
-    centred there."""
-
-    def __init__(self, x, y, colour=None, family="monospace", size="medium"):
-        from matplotlib import rcParams
-        from matplotlib.font_manager import FontProperties
-
-        super().__init__()
-        self.xy, self.text = (x, y), ""
-        self.colour = colour if colour is not None else rcParams["text.color"]
-        self.font = FontProperties(family=family, size=size)
-        self.set_animated(True)
-        self.set_zorder(3)
-
-    def set_text(self, text):
-        self.text = text
-
-    def get_text(self):
-        return self.text
-
-    def draw(self, renderer):
-        if not self.text:
-            return
-        font = pillow_font(self.font, renderer.dpi)
-        ascent, descent = font.getmetrics()
-        mask = Image.new("L", (math.ceil(font.getlength(self.text)), ascent + descent))
-        ImageDraw.Draw(mask).text((0, 0), self.text, fill=255, font=font)
-        red, green, blue, alpha = to_rgba(self.colour)
-        rgba = np.empty((mask.height, mask.width, 4), dtype=np.uint8)
-        rgba[..., :3] = np.round(255 * np.array([red, green, blue]))
-        rgba[..., 3] = np.asarray(mask) * alpha
-        x, y = self.figure.transFigure.transform(self.xy)
-        # draw_image takes the image's bottom row first, at (x, y) pixels from the bottom left
-        renderer.draw_image(renderer.new_gc(), round(x), round(y - mask.height / 2), rgba[::-1])
-
-
-@functools.cache
-def pillow_font(font, dpi):
-    """The Pillow font for matplotlib FontProperties at `dpi`, laid out without raqm so that
-    every machine draws the same pixels."""
-    from matplotlib.font_manager import findfont
-
-    return ImageFont.truetype(findfont(font), font.get_size_in_points() * dpi / 72,
-                              layout_engine=ImageFont.Layout.BASIC)
 
 
 def hidden_by_view(surface):
@@ -106,9 +56,9 @@ def legend(fig, surface, groups, colours):
                fontsize="small")
 
 
-def status(fig, groups, colours):
-    """The clock line and a status line per group (mean loss, converged and diverged counts);
-    returns their per-frame update."""
+def status(fig, surface, groups, colours):
+    """The clock line and a status line per group (mean loss, converged and diverged counts,
+    the share at a global minimum); returns their per-frame update."""
     clock = fig.add_artist(TextLine(0.02, 0.925))
     lines = [fig.add_artist(TextLine(0.02, 0.885 - 0.04 * index,
                                      colour if len(groups) > 1 else None))
@@ -126,8 +76,10 @@ def status(fig, groups, colours):
             name = f"{group.label:<{width}}  " if len(groups) > 1 else ""
             epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} "
                      if group.epoch_length else "")
+            found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
+                     if len(surface.minima) else "")
             line.set_text(f"{name}{epoch}mean loss {mean}  {counts}"
-                          f"diverged {diverged.sum()}/{len(diverged)}")
+                          f"diverged {diverged.sum()}/{len(diverged)}{found}")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
     return update
@@ -156,7 +108,7 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     if len(groups) == 1 and is_plain(groups[0].optimizer):
         fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
     legend(fig, surface, groups, colours)
-    updates.append(status(fig, groups, colours))
+    updates.append(status(fig, surface, groups, colours))
     fig.canvas.draw()
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])

@@ -228,19 +228,35 @@ def is_plain(optimizer):
         **defaults("sgd"), "lr": None}
 
 
-def by_basin(group, surface, radius=BASIN_RADIUS, most=8):
-    """The group split by the minimum each ball ends in: balls whose ends lie within `radius`
-    (a share of the bounds' diagonal) of the lowest unclaimed end share a basin. Labels give
-    the basin's lowest point and its share of the balls; diverged balls form a group of their
-    own; the smallest basins are merged when there would be more than `most` groups."""
-    run = group.run
+def basins(run, surface, radius=BASIN_RADIUS):
+    """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
+    balls), largest basin first in the returned list of basins: balls whose ends lie within
+    `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
     ends, lost = run.positions[-1], run.diverged[-1]
     reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
     basin = np.full(len(ends), -1)
     for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
         if basin[ball] < 0 and not lost[ball]:
             basin[(basin < 0) & ~lost & (np.linalg.norm(ends - ends[ball], axis=1) < reach)] = ball
-    kept = sorted(set(basin[basin >= 0]), key=lambda b: -np.sum(basin == b))
+    return basin, sorted(set(basin[basin >= 0].tolist()), key=lambda b: -np.sum(basin == b))
+
+
+def crowds(run, surface, share=0.03):
+    """Where the balls that stay on the surface crowd at the end, with at least `share` of
+    them: (k, 2) lowest point of each basin and (k,) how many balls end there."""
+    basin, kept = basins(run, surface)
+    counts = np.array([np.sum(basin == b) for b in kept], dtype=int)
+    big = counts >= max(2, share * len(basin))
+    return run.positions[-1][np.array(kept, dtype=int)[big]].reshape(-1, 2), counts[big]
+
+
+def by_basin(group, surface, most=8):
+    """The group split by the basin each ball ends in (see basins). Labels give the basin's
+    lowest point and its share of the balls; diverged balls form a group of their own; the
+    smallest basins are merged when there would be more than `most` groups."""
+    run = group.run
+    ends, lost = run.positions[-1], run.diverged[-1]
+    basin, kept = basins(run, surface)
     keep = most - 1 - bool(lost.any())
     named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
     parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
@@ -255,7 +271,13 @@ def by_basin(group, surface, radius=BASIN_RADIUS, most=8):
             for name, mask in parts]
 
 
+def at_global_minimum(points, surface):
+    """Which points (N, 2) lie within a hundredth of the bounds' span of a listed global
+    minimum."""
+    span = np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel()
+    return (np.abs(points[:, None, :] - surface.minima) < span / 100).all(axis=-1).any(axis=-1)
+
+
 def is_global(point, surface):
     """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
-    span = np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel()
-    return len(surface.minima) and (np.abs(surface.minima - point) < span / 100).all(axis=1).any()
+    return bool(at_global_minimum(np.reshape(point, (1, 2)), surface)[0])

@@ -3,15 +3,17 @@ import dataclasses
 
 import numpy as np
 import pytest
+from matplotlib.lines import Line2D
 
 import looks
 import occlusion
 import panels
 from optimizers import OPTIMIZERS
 from panels import heights, on_top
-from scene import TextLine, draw_frame, draw_scene, hidden_by_view
-from simulation import Group, simulate, uniform_starts
+from scene import draw_frame, draw_scene, hidden_by_view
+from simulation import Group, at_global_minimum, simulate, uniform_starts
 from surfaces import SURFACES, View
+from textline import TextLine
 
 
 def one_group(run):
@@ -146,7 +148,8 @@ def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
     starts = uniform_starts(surface, 25, np.random.default_rng(0))
     run = simulate(surface, OPTIMIZERS["sgd"](lr=0.5), starts, 12)
     scene = scene_of(surface, run, (160, 120))
-    [trail] = [artist for artist in scene.updates[0](12) if artist.get_linestyle() != "None"]
+    [trail] = [artist for artist in scene.updates[0](12)
+               if isinstance(artist, Line2D) and artist.get_linestyle() != "None"]
     x, y = trail.get_data()
     assert np.isnan(x).sum() == 9                   # balls 0, 3, ..., 24, one gap after each
     assert len(x) == 9 * (8 + 2)                    # 8 steps of trail: 9 points and a gap
@@ -234,3 +237,17 @@ def test_the_default_camera_shows_every_global_minimum(name):
                              for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
     points = np.column_stack([around, lift(surface.f(around))])
     assert not hidden_by_view(surface)(scene.axes[0])(points).any()
+
+
+def test_the_last_frame_tallies_where_the_balls_end():
+    # wells: plain GD from uniform starts ends in its four wells, the global one the largest
+    surface = SURFACES["wells"]
+    starts = uniform_starts(surface, 300, np.random.default_rng(0))
+    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 60)
+    scene = scene_of(surface, run, (800, 600))
+    labels = [artist for artist in scene.updates[0](60) if isinstance(artist, TextLine)]
+    shares = sorted(int(label.get_text().rstrip("%")) for label in labels)
+    assert len(shares) == 4 and 95 <= sum(shares) <= 105
+    global_share = at_global_minimum(run.positions[-1], surface).mean()
+    assert abs(shares[-1] / 100 - global_share) < 0.01
+    assert not [a for a in scene.updates[0](30) if isinstance(a, TextLine)]   # only at the end

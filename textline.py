@@ -1,0 +1,68 @@
+"""A line of text drawn by Pillow: the text that changes from frame to frame."""
+import functools
+import math
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.colors import to_rgba
+from PIL import Image, ImageDraw, ImageFont
+
+
+class TextLine(Artist):
+    """A line of text drawn by Pillow, for the text that changes every frame: matplotlib lays
+    text out glyph by glyph, several times slower. (x, y) in figure fractions, vertically
+    centred there; with a `halo` colour, the text is outlined in it, to read on any ground."""
+
+    def __init__(self, x, y, colour=None, family="monospace", size="medium", halo=None):
+        from matplotlib import rcParams
+        from matplotlib.font_manager import FontProperties
+
+        super().__init__()
+        self.xy, self.text = (x, y), ""
+        self.colour = colour if colour is not None else rcParams["text.color"]
+        self.font = FontProperties(family=family, size=size)
+        self.halo = halo
+        self.set_animated(True)
+        self.set_zorder(3)
+
+    def set_text(self, text):
+        self.text = text
+
+    def get_text(self):
+        return self.text
+
+    def size(self, dpi):
+        """(width, height) of the text in pixels at `dpi`."""
+        font = pillow_font(self.font, dpi)
+        return font.getlength(self.text), sum(font.getmetrics())
+
+    def draw(self, renderer):
+        if not self.text:
+            return
+        font = pillow_font(self.font, renderer.dpi)
+        ascent, descent = font.getmetrics()
+        border = 2 if self.halo is not None else 0
+        size = (math.ceil(font.getlength(self.text)) + 2 * border, ascent + descent + 2 * border)
+        layers = [(self.halo, border), (self.colour, 0)] if border else [(self.colour, 0)]
+        x, y = self.figure.transFigure.transform(self.xy)
+        for colour, stroke in layers:
+            mask = Image.new("L", size)
+            ImageDraw.Draw(mask).text((border, border), self.text, fill=255, font=font,
+                                      stroke_width=stroke, stroke_fill=255)
+            red, green, blue, alpha = to_rgba(colour)
+            rgba = np.empty((mask.height, mask.width, 4), dtype=np.uint8)
+            rgba[..., :3] = np.round(255 * np.array([red, green, blue]))
+            rgba[..., 3] = np.asarray(mask) * alpha
+            # draw_image takes the image's bottom row first, at (x, y) pixels from bottom left
+            renderer.draw_image(renderer.new_gc(), round(x) - border,
+                                round(y - mask.height / 2), rgba[::-1])
+
+
+@functools.cache
+def pillow_font(font, dpi):
+    """The Pillow font for matplotlib FontProperties at `dpi`, laid out without raqm so that
+    every machine draws the same pixels."""
+    from matplotlib.font_manager import findfont
+
+    return ImageFont.truetype(findfont(font), font.get_size_in_points() * dpi / 72,
+                              layout_engine=ImageFont.Layout.BASIC)
