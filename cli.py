@@ -69,6 +69,9 @@ def build_parser(defaults, presets, usage=""):
     add(scene, "--noise", "add Gaussian noise of this standard deviation to every gradient, "
         "the same draws for every group (default DEFAULT); a list makes groups",
         metavar="SIGMA")
+    add(scene, "--anneal", "the noise falls linearly to 0 over the run, as in simulated "
+        "annealing: balls shaken out of shallow wells settle in deep ones (default DEFAULT)",
+        action="store_true")
     add(scene, "--tol", "a ball whose loss changes by less than EPS in a step has converged "
         "and stops; the GIF ends once every ball has settled (default: off)", metavar="EPS")
     add(scene, "--seed", "random seed of every draw: same seed, same bytes (default DEFAULT)")

@@ -60,6 +60,7 @@ class Plan(NamedTuple):
     init: str
     start_region: object    # ((xmin, xmax), (ymin, ymax)) or None for the bounds
     tol: object             # float or None
+    anneal: bool            # noise falls to 0 over the run
     frames: int
     size: tuple
     fps: int
@@ -234,6 +235,7 @@ READERS = {                 # setting (a flag's name, with _ for -) -> its reade
     "batch_size": optional(listed(number(int, 1, 10**9))),
     "noise": listed(number(float, 0, 1e6)),
     "tol": optional(number(float, 0, above=True)),
+    "anneal": flag,
     "seed": number(int, 0, 2**63 - 1),
     "fps": number(int, *FPS_RANGE),
     "frames": number(int, 2, MAX_STEPS + 1),
@@ -291,7 +293,8 @@ def groups_of(values, surface, region):
     repeated label is one group); and the words of the title that all groups share."""
     batches, noises = values["batch_size"] or [None], values["noise"]
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
-              *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else [])]
+              *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else []),
+              *(["noise annealed"] if values["anneal"] and any(noises) else [])]
     groups = {}
     for (name, hyperparameters), lr, batch, noise in itertools.product(
             values["optimizer"], values["lr"] or [None], batches, noises):

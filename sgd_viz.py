@@ -42,6 +42,7 @@ INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavi
 START_REGION = None         # where balls start, like BOUNDS; None: the bounds
 BATCH_SIZE = None           # rows per gradient on linear_regression (None: all of them)
 NOISE = 0.0                 # standard deviation of Gaussian noise added to every gradient
+ANNEAL = False              # the noise falls linearly to 0 over the run
 TOL = None                  # converged when the loss changes by less than this (None: never)
 SEED = 0                    # seed of every random draw: same seed, same GIF, byte for byte
 
@@ -69,9 +70,9 @@ PRESETS = {
     "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression",
                     "--surface linear_regression --lr 0.1 --batch-size 100,10,1 "
                     "--layout curve --balls 60 --steps 100"),
-    "local-minima": ("balls trapped in the wells they start above; noise shakes some free",
-                     "--surface wells --lr 0.1 --noise 0,1.2 --layout curve --balls 150 "
-                     "--steps 100"),
+    "local-minima": ("balls trapped in the wells they start above; annealed noise shakes many "
+                     "into the deepest", "--surface wells --lr 0.1 --noise 0,3 --anneal "
+                     "--layout curve --balls 150 --steps 150"),
     "saddle": ("on a saddle's ridge plain GD stalls; momentum and noise escape",
                "--surface saddle --optimizer sgd,momentum --lr 0.02 --noise 0,0.05 --init grid "
                "--start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 40 --steps 120"),
@@ -82,9 +83,10 @@ def settings():
     """The settings above, by the name of the flag that overrides each (with _ for -)."""
     return dict(surface=SURFACE, bounds=BOUNDS, optimizer=OPTIMIZER, lr=LEARNING_RATE,
                 balls=BALLS, steps=STEPS, init=INIT, start_region=START_REGION,
-                batch_size=BATCH_SIZE, noise=NOISE, tol=TOL, seed=SEED, size=SIZE, fps=FPS,
-                frames=FRAMES, hold=HOLD, trail=TRAIL, layout=LAYOUT, color=COLOR, orbit=ORBIT,
-                theme=THEME, out=OUT, save_trajectories=SAVE_TRAJECTORIES)
+                batch_size=BATCH_SIZE, noise=NOISE, anneal=ANNEAL, tol=TOL, seed=SEED,
+                size=SIZE, fps=FPS, frames=FRAMES, hold=HOLD, trail=TRAIL, layout=LAYOUT,
+                color=COLOR, orbit=ORBIT, theme=THEME, out=OUT,
+                save_trajectories=SAVE_TRAJECTORIES)
 
 
 def work(plan):

@@ -151,11 +151,12 @@ def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True
 
 
 def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, tol=None,
-             batch_size=None):
+             batch_size=None, anneal=False):
     """Step every ball `steps` times, keeping the steps in `record` (default: all) as a Run.
     On a surface over a data set, `batch_size` rows drawn by `minibatches` give each step's
     gradient (all balls see the same batch); None uses every row (batch gradient descent).
-    `noise` adds Gaussian noise of that standard deviation to every gradient. Batches and noise
+    `noise` adds Gaussian noise of that standard deviation to every gradient, or with `anneal`
+    noise that falls linearly from it at the first step to 0 at the last. Batches and noise
     come from streams that depend only on `seed`: runs with other optimizers get the same.
     The balls are stepped a block at a time (see blocks), each block with its own optimizer
     state; the numbers are the same."""
@@ -179,7 +180,8 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, 
             recorded = row < len(record) and record[row] == t
             if t > 0:
                 batch = (next(batches),) if batches else ()
-                kicks = noise * noise_stream.standard_normal(starts.shape) if noise else None
+                sigma = noise * (1 - (t - 1) / steps) if anneal else noise
+                kicks = sigma * noise_stream.standard_normal(starts.shape) if noise else None
                 block_balls = [step(surface, optimizer, balls, batch,
                                     None if kicks is None else kicks[part], tol,
                                     recorded or tol is not None)
@@ -214,7 +216,7 @@ def simulate_groups(plan):
     still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
     runs = until_settled([simulate(surface, group.optimizer, starts, plan.steps, record,
                                    noise=group.noise, seed=plan.seed, tol=plan.tol,
-                                   batch_size=group.batch_size)
+                                   batch_size=group.batch_size, anneal=plan.anneal)
                           for group in plan.groups], still)
     groups = [Group(group.label, run, group.optimizer,
                     group.batch_size and -(-surface.samples // group.batch_size))

@@ -12,7 +12,7 @@ import sgd_viz
 from optimizers import OPTIMIZERS
 from panels import LAYOUTS
 from scene import PLAIN_RULE, draw_frame, draw_scene, title
-from simulation import simulate_groups, uniform_starts
+from simulation import at_global_minimum, simulate_groups, uniform_starts
 from surfaces import SURFACES
 
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
@@ -183,6 +183,10 @@ def test_preset_lessons_show_in_the_numbers(tmp_path, monkeypatch):
     plain = saddle[0].run
     assert plain.losses[-1].max() < 1e-3 and not plain.diverged[-1].any()     # stalls
     assert all(group.run.losses[-1].mean() < -0.1 for group in saddle[1:])     # escape
+    plain, noisy = groups_of(["--preset", "local-minima"], tmp_path, monkeypatch)["groups"]
+    wells = SURFACES["wells"]
+    found = [at_global_minimum(group.run.positions[-1], wells).mean() for group in (plain, noisy)]
+    assert found[1] >= found[0] + 0.10          # annealed noise: 10 points more in the deepest
 
 
 def test_explicit_flags_override_a_preset(tmp_path, monkeypatch):
