@@ -130,9 +130,13 @@ def surface_panel(fig, rect, shown, which):
         ax.text2D(0.02, 0.98, "\n".join(shown.groups[i].label for i in which),
                   transform=ax.transAxes, va="top", color=shown.colours[which[0]],
                   fontsize="small")
-    artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale))
+    # Groups start from the same points: each later group's balls are smaller, so that every
+    # group shows around the next, as rings of a target.
+    shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
+    artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale * (
+                    size if name in ("hidden", "ball", "converged") else 1)))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
-               for i in which]
+               for i, size in zip(which, shrink, strict=True)]
     minima = np.column_stack([surface.minima, lift(surface.f(surface.minima))])
     stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
     tally = tallies(fig, shown, which, lift)
