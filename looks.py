@@ -5,8 +5,9 @@ from typing import NamedTuple
 
 GROUP = "group"             # in a style: the colour of the ball's group
 BALL_COLOR = "#ff6b1a"      # the balls of a lone group
-GROUP_COLOURS = ("#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00", "#56B4E9", "#F0E442",
-                 "#000000")     # Okabe & Ito's colour-blind-safe palette, one colour per group
+GROUP_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
+                 "#F0E442")     # Okabe & Ito's colour-blind-safe palette, one colour per group,
+                                # ordered so that the first six are far apart at 640 px
 SURFACE_CMAP = "GnBu_r"     # the surface under a lone group
 GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under coloured groups
 CROWD = 300                 # balls drawn at full size; more shrink (see style)

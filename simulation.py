@@ -243,7 +243,7 @@ def basins(run, surface, radius=BASIN_RADIUS):
     return basin, sorted(set(basin[basin >= 0].tolist()), key=lambda b: -np.sum(basin == b))
 
 
-def crowds(run, surface, share=0.03):
+def crowds(run, surface, share=0.1):
     """Where the balls that stay on the surface crowd at the end, with at least `share` of
     them: (k, 2) lowest point of each basin and (k,) how many balls end there."""
     basin, kept = basins(run, surface)
