@@ -375,6 +375,7 @@ SURFACES: dict[str, Surface] = {
                 np.array([(0.08984201310031806, -0.7126564030207396),
                           (-0.08984201310031806, 0.7126564030207396)]),
                 "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2",
+                view=View(53, -28, "log"),
                 lesson=Lesson(0.01)),
         Surface("styblinski_tang", styblinski_tang, styblinski_tang_grad, ((-5, 5), (-5, 5)),
                 np.array([(-2.903534027771177, -2.903534027771177)]),
@@ -391,7 +392,8 @@ SURFACES: dict[str, Surface] = {
                 lesson=Lesson(0.5)),
         Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
                 np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
-                lesson=Lesson(0.001)),
+                view=View(38, -58, "log"),
+                lesson=Lesson(0.003)),
         Surface("goldstein_price", goldstein_price, goldstein_price_grad, ((-2, 2), (-2, 2)),
                 np.array([(0.0, -1.0)]),
                 "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]"
