@@ -12,6 +12,7 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.colors import LightSource
 from matplotlib.lines import Line2D
 from matplotlib.transforms import IdentityTransform
@@ -186,7 +187,8 @@ def tallies(fig, shown, which, lift):
         where, counts = crowds(run, shown.surface)
         xyz = np.column_stack([where, lift(shown.surface.f(where))])
         for point, count in zip(xyz, counts, strict=True):
-            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size="small", halo="white"))
+            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size="small",
+                                            halo=rcParams["figure.facecolor"]))
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
 

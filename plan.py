@@ -45,7 +45,7 @@ class GroupPlan(NamedTuple):
     optimizer: object
     batch_size: object
     noise: float
-    rate: str = ""          # e.g. "the surface's own", or the rule of --lr auto
+    rate: str = ""          # how --lr auto chose its rate, "" for a rate given or the lesson's
 
 
 class Plan(NamedTuple):
@@ -275,13 +275,13 @@ def surface_of(name_or_formula, bounds=None):
 
 
 def learning_rate(surface, name, hyperparameters, lr, region):
-    """The learning rate a group runs and where it comes from: NAME:lr=..., else `lr`; with
-    no rate given, the surface's own for plain gradient descent, else auto; "auto" from the
+    """The learning rate a group runs, and how auto chose it: NAME:lr=..., else `lr`; with no
+    rate given, the surface's own for plain gradient descent, else auto; "auto" from the
     curvature (see curvature.py)."""
     if "lr" in hyperparameters:
         return hyperparameters["lr"], ""
     if lr is None and name == "sgd" and not hyperparameters and surface.lesson.lr:
-        return surface.lesson.lr, f"the learning rate of {surface.name}'s lesson"
+        return surface.lesson.lr, ""
     if lr is None or lr == "auto":
         rate, why = auto_rate(surface, name, hyperparameters, region)
         return float(f"{rate:.3g}"), f"auto: {why}"

@@ -137,7 +137,7 @@ def main(argv=None):
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
           f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
     for group in plan.groups:
-        if group.rate.startswith("auto"):
+        if group.rate:
             print(f"{group.label}: {group.rate}")
     for line in diverging(plan, groups):
         print(f"{prog}: note: {line}", file=sys.stderr)
