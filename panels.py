@@ -22,7 +22,6 @@ from occlusion import projector
 from simulation import crowds, mesh_over
 from textline import TextLine
 
-GRID = 80                   # surface mesh resolution (GRID x GRID quads)
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 
 
@@ -38,10 +37,10 @@ class Shown(NamedTuple):
     hidden: object          # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
 
 
-def heights(surface, grid=GRID):
+def heights(surface):
     """How losses are drawn, lift(loss) -> height: the loss itself, or for a log-scaled view
-    the log of its excess over the lowest loss; and the heights on a grid x grid mesh."""
-    mesh = mesh_over(surface.bounds, grid)
+    the log of its excess over the lowest loss; and the heights on the view's mesh."""
+    mesh = mesh_over(surface.bounds, surface.view.grid)
     losses = surface.f(mesh)
     if surface.view.scale != "log":
         return np.asarray, mesh, losses
@@ -99,7 +98,7 @@ def draw_surface(ax, surface, cmap):
     lifted to drawn heights (see heights)."""
     view = surface.view
     lift, mesh, z = heights(surface)
-    ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=GRID, ccount=GRID,
+    ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=len(z), ccount=len(z),
                     linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
     if view.floor:

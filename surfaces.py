@@ -24,6 +24,7 @@ class View(NamedTuple):
     scale: str = "linear"   # "log" shows the valleys of surfaces whose values span decades
     floor: bool = True      # contour lines on the floor of the box (noise on egg-box surfaces)
     labels: tuple = ("x", "y")
+    grid: int = 80          # mesh points a side: several per ripple, or the mesh aliases
 
 
 class Lesson(NamedTuple):
@@ -402,7 +403,7 @@ SURFACES: dict[str, Surface] = {
                 lesson=Lesson(2e-6)),
         Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
-                view=View(45, -60, floor=False),
+                view=View(45, -60, floor=False, grid=320),
                 lesson=Lesson(0.02, start=((-2, 4), (-2, 4)))),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),

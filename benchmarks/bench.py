@@ -51,7 +51,7 @@ import scene as scene_module  # noqa: E402  (bench.py's `scene` is a Scene below
 import sgd_viz  # noqa: E402
 from looks import BALL_COLOR, LOOKS, SURFACE_CMAP  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
-from panels import GRID, TRAILED  # noqa: E402
+from panels import TRAILED  # noqa: E402
 from simulation import frame_steps, simulate, uniform_starts  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
@@ -225,8 +225,9 @@ def run_matplotlib(scene, out, naive):
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0.03, 1, 0.8), projection="3d", computed_zorder=False)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, GRID),
-                                np.linspace(ymin, ymax, GRID)), axis=-1)
+    grid = surface.view.grid
+    mesh = np.stack(np.meshgrid(np.linspace(xmin, xmax, grid),
+                                np.linspace(ymin, ymax, grid)), axis=-1)
     z = surface.f(mesh)
     view = surface.view[:2]                                 # elevation, azimuth
     fig.text(0.02, 0.96, f"{surface.name}    {optimizer.name} lr={scene.lr:g}",
@@ -238,7 +239,7 @@ def run_matplotlib(scene, out, naive):
 
     def static():
         ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=SURFACE_CMAP,
-                        rcount=GRID, ccount=GRID, linewidth=0,
+                        rcount=grid, ccount=grid, linewidth=0,
                         antialiased=False, zorder=1)
         ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel="x",
                ylabel="y", zlabel="loss")
