@@ -35,7 +35,7 @@ LOOKS = {
     "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7,
                          zorder=1.5), "global minimum", 11),
     "hidden minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="none", mec="#b8860b",
-                                mew=1.0, alpha=0.6, zorder=1.5), "global minimum, hidden", 11),
+                                mew=1.0, alpha=0.6, zorder=1.5)),
     "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec="black", mew=0.4,
                           zorder=2)),
     "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",

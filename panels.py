@@ -35,6 +35,7 @@ class Shown(NamedTuple):
     scale: float            # ball size, see looks.crowding
     trail: int              # steps of trail behind each ball
     hidden: object          # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
+    heights: tuple          # (lift, mesh, drawn heights on the mesh), see heights
 
 
 def heights(surface):
@@ -93,11 +94,11 @@ def drawn(surface, lift, run, steps, balls, off=None):
     return np.stack([x, y, lift(loss)], axis=-1)
 
 
-def draw_surface(ax, surface, cmap):
-    """The surface, its floor contours, axes and minima on a 3D axes; returns how losses are
-    lifted to drawn heights (see heights)."""
+def draw_surface(ax, shown):
+    """The surface, its floor contours and axes on a 3D axes."""
+    surface, cmap = shown.surface, shown.cmap
     view = surface.view
-    lift, mesh, z = heights(surface)
+    _, mesh, z = shown.heights
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=len(z), ccount=len(z),
                     linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
@@ -114,7 +115,6 @@ def draw_surface(ax, surface, cmap):
         ax.set_zlim(z.min(), z.max())
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize="small")
-    return lift
 
 
 # --- the panels ----------------------------------------------------------------------------
@@ -125,7 +125,8 @@ def surface_panel(fig, rect, shown, which):
     them in its corner."""
     surface = shown.surface
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
-    lift = draw_surface(ax, surface, shown.cmap)
+    draw_surface(ax, shown)
+    lift = shown.heights[0]
     if len(which) < len(shown.groups):
         ax.text2D(0.02, 0.98, "\n".join(shown.groups[i].label for i in which),
                   transform=ax.transAxes, va="top", color=shown.colours[which[0]],
@@ -211,7 +212,7 @@ def map_panel(fig, rect, shown, which):
     balls still on it."""
     surface, ax = shown.surface, fig.add_axes(rect)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    _, mesh, z = heights(surface)
+    _, mesh, z = shown.heights
     ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=shown.cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)

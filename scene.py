@@ -27,10 +27,11 @@ class Scene(NamedTuple):
     axes: list              # the 3D axes, which turn together
 
 
-def hidden_by_view(surface):
+def hidden_by_view(surface, lift):
     """3D axes -> the function telling which drawn points its camera cannot see (see
-    occlusion.visibility), computed once per camera position and shared by the panels."""
-    lift, last = heights(surface)[0], {}
+    occlusion.visibility), for heights drawn by `lift`, computed once per camera position and
+    shared by the panels."""
+    last = {}
 
     def hidden(ax):
         view = ax.elev, ax.azim, ax.get_zlim()
@@ -97,9 +98,10 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     colours = group_colours(len(groups))
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
+    drawn = heights(surface)
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
-                  hidden_by_view(surface))
+                  hidden_by_view(surface, drawn[0]), drawn)
     updates = [panel(fig, rect, shown, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")

@@ -199,7 +199,7 @@ def until_settled(runs, still=0.0):
     within `still` of where it ends: converged and diverged balls stop, and others that no
     longer move visibly should not make the animation repeat still frames."""
     near = [(np.abs(run.positions - run.positions[-1]) <= still).all(axis=(1, 2))
-            if still else (run.diverged | run.converged).all(axis=1) for run in runs]
+            for run in runs]
     done = np.logical_and.accumulate(np.all(near, axis=0)[::-1])[::-1]
     if not done.any():
         return runs

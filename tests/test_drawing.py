@@ -55,7 +55,7 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     exact = occlusion.hidden(points, lambda p: lift(surface.f(p)), surface.bounds,
                              ax.get_zlim(), ax.get_proj(), samples=1000)
     assert 0.02 < exact.mean() < 0.98          # the view really hides some balls and not all
-    assert np.mean(hidden_by_view(surface)(ax)(points) == exact) >= 0.99
+    assert np.mean(hidden_by_view(surface, lift)(ax)(points) == exact) >= 0.99
 
 
 def test_the_camera_is_where_matplotlib_puts_it():
@@ -236,7 +236,7 @@ def test_the_default_camera_shows_every_global_minimum(name):
     around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
                              for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
     points = np.column_stack([around, lift(surface.f(around))])
-    assert not hidden_by_view(surface)(scene.axes[0])(points).any()
+    assert not hidden_by_view(surface, lift)(scene.axes[0])(points).any()
 
 
 def test_the_last_frame_tallies_where_the_balls_end():
