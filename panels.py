@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib import rcParams
 from matplotlib.colors import LightSource
 from matplotlib.lines import Line2D
-from matplotlib.transforms import IdentityTransform
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from looks import style
 from occlusion import projector
@@ -117,6 +117,29 @@ def draw_surface(ax, shown):
     ax.tick_params(labelsize="small")
 
 
+def axis_texts(ax, renderer):
+    """The window extents of an axes' drawn tick labels, axis labels and texts."""
+    axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
+    return ([box for axis in axes for _, box in drawn_ticks(axis, renderer)]
+            + [text.get_window_extent(renderer) for text in
+               [*(axis.label for axis in axes), *ax.texts] if text.get_text()])
+
+
+def drawn_ticks(axis, renderer):
+    """(tick, the window extent of its label) of an axis's major ticks that are drawn, in
+    order along the axis."""
+    low, high = sorted(axis.get_view_interval())
+    return [(tick, tick.label1.get_window_extent(renderer)) for tick in axis.get_major_ticks()
+            if low <= tick.get_loc() <= high and tick.label1.get_visible()
+            and tick.label1.get_text()]
+
+
+def overlap(a, b, gap=1):
+    """Whether two boxes overlap by more than `gap` pixels."""
+    return (a.x0 < b.x1 - gap and b.x0 < a.x1 - gap and a.y0 < b.y1 - gap
+            and b.y0 < a.y1 - gap)
+
+
 # --- the panels ----------------------------------------------------------------------------
 
 def surface_panel(fig, rect, shown, which):
@@ -128,9 +151,9 @@ def surface_panel(fig, rect, shown, which):
     draw_surface(ax, shown)
     lift = shown.heights[0]
     if len(which) < len(shown.groups):
-        ax.text2D(0.02, 0.98, "\n".join(shown.groups[i].label for i in which),
-                  transform=ax.transAxes, va="top", color=shown.colours[which[0]],
-                  fontsize="small")
+        ax.text2D(0.5, 1, "\n".join(shown.groups[i].label for i in which),
+                  transform=ax.transAxes, ha="center", va="top",
+                  color=shown.colours[which[0]], fontsize="small")
     # Groups start from the same points: each later group's balls are smaller, so that every
     # group shows around the next, as rings of a target.
     shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
@@ -193,13 +216,16 @@ def tallies(fig, shown, which, lift):
             labels.append((point, slot, label))
 
     def place(project):
-        placed, boxes = [], []
+        renderer = fig.canvas.get_renderer()
+        placed = []
+        boxes = [box for ax in fig.axes for box in axis_texts(ax, renderer)]
+        boxes += [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
+        boxes += [legend.get_window_extent(renderer) for legend in fig.legends]
         for point, slot, label in labels:
             (x, y), width, height = project(point)[0], *label.size(fig.dpi)
             x, y = x + 0.6 * height, y + (0.6 + slot) * height     # up and right of the crowd
-            box = (x, y - height / 2, x + width, y + height / 2)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in boxes):
+            box = Bbox([[x, y - height / 2], [x + width, y + height / 2]])
+            if fig.bbox.contains(box.x1, box.y1) and not any(overlap(box, b) for b in boxes):
                 label.xy = fig.transFigure.inverted().transform((x, y))
                 placed.append(label)
                 boxes.append(box)

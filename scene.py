@@ -1,5 +1,6 @@
 """The figure: panels placed by the layout, titles, legend and status lines; drawn once as a
 static background, then frame by frame only what moves."""
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -11,7 +12,7 @@ from PIL import Image
 
 from looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from occlusion import visibility
-from panels import LAYOUTS, Shown, heights
+from panels import LAYOUTS, Shown, axis_texts, drawn_ticks, heights, overlap
 from simulation import at_global_minimum, is_plain
 from textline import TextLine
 
@@ -44,17 +45,17 @@ def hidden_by_view(surface, lift):
 
 
 def legend(fig, surface, groups, colours):
-    """The legend: each group's colour when there are several, then what each mark means."""
-    colour = colours[0] if len(groups) == 1 else "0.5"
+    """The legend of what each mark means: in a column at the top right for one group, in a row
+    there for several, whose colours their status lines show by name."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
              *(["minimum"] if len(surface.minima) else [])]
-    handles = [*(Line2D([], [], **{**legend_style("ball", colour), "label": group.label})
-                 for group, colour in zip(groups, colours, strict=True) if len(groups) > 1),
-               *(Line2D([], [], **legend_style(mark, colour)) for mark in marks)]
-    fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.99), frameon=False,
-               fontsize="small")
+    colour = colours[0] if len(groups) == 1 else "0.5"
+    fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
+               loc="upper right", bbox_to_anchor=(0.99, 0.99 if len(groups) == 1 else 1.0),
+               ncols=1 if len(groups) == 1 else len(marks), frameon=False, fontsize="small",
+               columnspacing=1.0, handletextpad=0.3)
 
 
 def status(fig, surface, groups, colours):
@@ -90,11 +91,11 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
     updates that draw each frame's moving artists over it."""
     width, height = size
-    dpi = 100 * min(width / 800, height / 600) ** 0.5      # text scales with the picture
-    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig = Figure(figsize=(width / 100, height / 100), dpi=scale(size) * 100)
+    fig.set_size_inches(width / fig.dpi, height / fig.dpi)
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
-    bottom = 0.06                                           # and for the formula below
+    bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
     colours = group_colours(len(groups))
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
@@ -105,15 +106,103 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     updates = [panel(fig, rect, shown, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
-    if surface.formula != surface.name:
-        fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75)
     if len(groups) == 1 and is_plain(groups[0].optimizer):
         fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
     legend(fig, surface, groups, colours)
     updates.append(status(fig, surface, groups, colours))
-    fig.canvas.draw()
+    declutter(fig)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
+
+
+def scale(size):
+    """How much larger than at 800x600 the text and the balls are drawn: in proportion to the
+    picture above that size, so that a slide looks like the picture made larger; less than in
+    proportion below it, so that text still reads in a small picture."""
+    ratio = min(size[0] / 800, size[1] / 600)
+    return ratio if ratio > 1 else ratio ** 0.5
+
+
+def formula(fig, surface):
+    """Write the surface's formula at the bottom left, wrapped to the room beside the update
+    rule; returns its number of lines (0 for a surface without a formula of its own)."""
+    if surface.formula == surface.name:
+        return 0
+    text = fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75,
+                    va="bottom", linespacing=1.1)
+    room = 0.72 * fig.bbox.width    # the rest is the update rule's
+    words = text.get_text().split(" ")
+    lines = [words[0]]
+    for word in words[1:]:
+        text.set_text(f"{lines[-1]} {word}")
+        if text.get_window_extent(fig.canvas.get_renderer()).width > room:
+            lines.append(word)
+        else:
+            lines[-1] = text.get_text()
+    text.set_text("\n".join(lines))
+    return len(lines)
+
+
+def declutter(fig):
+    """Draw the figure, then mend what collides, until nothing does: where an axis's tick labels
+    overlap, keep every other tick; where two axes' tick labels meet at a corner, drop the
+    first axis's; where an axis label overlaps tick labels, move it out; where a 3D panel's
+    text leaves the figure or meets text outside the panel, draw its box smaller."""
+    renderer, zoom = fig.canvas.get_renderer(), {}
+    drawings = [artist for ax in fig.axes for artist in [*ax.collections, *ax.images]
+                if artist.get_visible()]
+    for artist in drawings:     # text does not move with them, and they take long to draw
+        artist.set_visible(False)
+    for _ in range(12):
+        fig.canvas.draw()
+        changed = False
+        outside = [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
+        outside += [legend.get_window_extent(renderer) for legend in fig.legends]
+        texts = {ax: axis_texts(ax, renderer) for ax in fig.axes}
+        for ax in fig.axes:
+            axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
+            ticks = {axis: drawn_ticks(axis, renderer) for axis in axes}
+            for axis, shown in ticks.items():
+                if len(shown) > 1 and any(overlap(a, b) for (_, a), (_, b) in
+                                          zip(shown, shown[1:], strict=False)):
+                    keep(axis, shown[::2])
+                    changed = True
+            for one, other in itertools.combinations(axes, 2):
+                met = [(tick, box) for tick, box in ticks[one]
+                       if any(overlap(box, other_box) for _, other_box in ticks[other])]
+                if met:
+                    keep(one, [shown for shown in ticks[one] if shown not in met])
+                    changed = True
+            boxes = [box for shown in ticks.values() for _, box in shown]
+            for axis in axes:
+                label = axis.label.get_window_extent(renderer)
+                if axis.label.get_text() and any(overlap(label, box) for box in boxes):
+                    axis.labelpad += 4
+                    changed = True
+            others = outside + [box for other in fig.axes if other is not ax
+                                for box in texts[other]]
+            if ax.name == "3d" and zoom.get(ax, 1) > 0.6 and any(not inside(box, fig.bbox) or any(
+                    overlap(box, other) for other in others) for box in texts[ax]):
+                zoom[ax] = 0.93 * zoom.get(ax, 1)
+                ax.set_box_aspect(None, zoom=zoom[ax])
+                changed = True
+        if not changed:
+            break
+    for artist in drawings:
+        artist.set_visible(True)
+    fig.canvas.draw()
+
+
+def keep(axis, shown):
+    """Keep only these ticks (and their labels as drawn) of an axis."""
+    axis.set_ticks([tick.get_loc() for tick, _ in shown],
+                   [tick.label1.get_text() for tick, _ in shown])
+
+
+def inside(box, bounds):
+    """Whether a box is inside the bounds, give or take a pixel."""
+    return (box.x0 >= bounds.x0 - 1 and box.y0 >= bounds.y0 - 1 and box.x1 <= bounds.x1 + 1
+            and box.y1 <= bounds.y1 + 1)
 
 
 def draw_frame(scene, k):

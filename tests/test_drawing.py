@@ -230,7 +230,7 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
 def test_the_default_camera_shows_every_global_minimum(name):
     surface = SURFACES[name]
     scene = scene_of(surface, simulate(surface, OPTIMIZERS["sgd"](), surface.minima, 1),
-                     (320, 240))
+                     (640, 480))
     lift = heights(surface)[0]
     span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
     around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd

@@ -1,0 +1,83 @@
+"""No text collides: the texts a scene draws (titles, labels, tick labels, legend, status lines,
+tallies) overlap neither each other nor the figure's edge, in every layout and at the sizes a
+picture is made for (a README, a page, a slide)."""
+import itertools
+from unittest import mock
+
+import numpy as np
+import pytest
+from matplotlib.text import Text
+
+from optimizers import OPTIMIZERS
+from scene import draw_scene, title
+from simulation import Group, simulate, starts_for
+from surfaces import SURFACES
+from textline import TextLine
+
+SIZES = [(640, 480), (800, 600), (1920, 1080)]
+
+
+def drawn_texts(scene, frames):
+    """(text, (x0, y0, x1, y1) in pixels) of every text drawn in the frames: matplotlib's texts
+    that drawing the figure actually draws, and the frames' Pillow lines."""
+    fig, drawn = scene.fig, []
+    original = Text.draw
+
+    def draw(text, renderer):
+        if text.get_visible() and text.get_text().strip():
+            drawn.append(text)
+        return original(text, renderer)
+
+    with mock.patch.object(Text, "draw", draw):
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    static = [(text.get_text(), tuple(text.get_window_extent(renderer).extents))
+              for text in drawn]
+    for k in frames:
+        lines = []
+        for update in scene.updates:
+            for artist in update(k):
+                if isinstance(artist, TextLine) and artist.text:
+                    width, height = artist.size(fig.dpi)
+                    x, y = fig.transFigure.transform(artist.xy)
+                    lines.append((artist.text, (x, y - height / 2, x + width, y + height / 2)))
+        yield static + lines
+
+
+def collisions(scene, frames):
+    """Pairs of texts drawn in one of the frames that overlap by more than a pixel, and texts
+    past the figure's edge."""
+    width, height = scene.fig.canvas.get_width_height()
+    found = set()
+    for boxes in drawn_texts(scene, frames):
+        found.update((one, other) for (one, a), (other, b) in itertools.combinations(boxes, 2)
+                     if a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1
+                     and b[1] < a[3] - 1)
+        found.update((text, "edge") for text, (x0, y0, x1, y1) in boxes
+                     if x0 < -1 or y0 < -1 or x1 > width + 1 or y1 > height + 1)
+    return sorted(found)
+
+
+def scene_of(name, layout, size, count):
+    surface = SURFACES[name]
+    groups = []
+    for lr in [3e-4, 1e-3, 3e-3, 1e-2, 3e-2][:count]:
+        optimizer = OPTIMIZERS["momentum"](lr=lr)
+        starts = starts_for(surface, 20, np.random.default_rng(0), region=surface.lesson.start)
+        groups.append(Group(f"momentum lr={lr:g}", simulate(surface, optimizer, starts, 4),
+                            optimizer))
+    return draw_scene(surface, title(surface, groups), size, groups, layout), groups
+
+
+# Every layout at every size, on the surfaces with the longest formulas and tick labels, the
+# steepest cameras and the most crowds; benchmarks/text_collisions.py checks every surface.
+CASES = [(name, layout, size) for name, (layout, size) in zip(
+    itertools.cycle(["goldstein_price", "levi", "ackley", "himmelblau", "rosenbrock", "wells"]),
+    itertools.product(["3d", "curve", "contour", "multiples"], SIZES), strict=False)]
+
+
+@pytest.mark.parametrize("name, layout, size", CASES)
+def test_no_text_collides(name, layout, size):
+    count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 4}[layout]
+    scene, groups = scene_of(name, layout, size, count)
+    assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []
