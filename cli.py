@@ -84,6 +84,8 @@ def build_parser(defaults, presets, usage=""):
         "DEFAULT)", metavar="SECONDS")
     add(picture, "--trail", "steps of trail drawn behind each ball (default DEFAULT)",
         metavar="STEPS")
+    add(picture, "--hero", "N balls of each group drawn large over the faint crowd, with their "
+        "whole path and arrows of each step and of its momentum (default DEFAULT)", metavar="N")
     add(picture, "--size", "picture size in pixels (default DEFAULT)", metavar="WxH")
     add(picture, "--layout", "; ".join(f"{name}: {text}" for name, (text, _) in LAYOUTS.items())
         + " (default DEFAULT)")

@@ -157,10 +157,11 @@ def surface_panel(fig, rect, shown, which):
     # Groups start from the same points: each later group's balls are smaller, so that every
     # group shows around the next, as rings of a target.
     shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
-    artists = [{name: pixels(fig, **style(name, shown.colours[i], shown.scale * (
-                    size if name in ("hidden", "ball", "converged") else 1)))
+    artists = [{name: pixels(fig, **faint(shown.groups[i], style(name, shown.colours[i],
+                    shown.scale * (size if name in ("hidden", "ball", "converged") else 1))))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i, size in zip(which, shrink, strict=True)]
+    heroes = [hero(fig, shown, i, lift) for i in which if shown.groups[i].heroes is not None]
     minima = np.column_stack([surface.minima, lift(surface.f(surface.minima))])
     stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
     tally = tallies(fig, shown, which, lift)
@@ -196,8 +197,67 @@ def surface_panel(fig, rect, shown, which):
                                       ("converged", ~diverged & ~behind & settled),
                                       ("diverged", diverged)):
                 out.append(show(group[name], screen[order[which_balls[order]]]))
+        out += [artist for draw in heroes for artist in draw(k, seen["project"])]
         return out + (tally(seen["project"]) if k == last else [])
     return update
+
+
+def faint(group, style):
+    """A crowd's style, faint under the group's heroes."""
+    return {**style, "alpha": 0.3 * style.get("alpha", 1)} if group.heroes is not None else style
+
+
+def has_momentum(optimizer):
+    """Whether an optimizer carries momentum from step to step (Adam's is its first moment)."""
+    return bool(optimizer.hyperparameters.get("momentum", 0)) or optimizer.name == "adam"
+
+
+def hero(fig, shown, i, lift):
+    """The heroes of group i: large balls with their whole path, an arrow of the step each
+    takes next and, for an optimizer with momentum, of the part of it that the momentum
+    carries (the step less plain gradient descent's, -lr * grad f); returns (k, project) ->
+    the artists of recorded step k."""
+    group, surface = shown.groups[i], shown.surface
+    run, heroes = group.run, group.heroes
+    ball, path, step = (pixels(fig, **style(name, shown.colours[i]))
+                        for name in ("hero", "hero path", "step"))
+    hyperparameters = group.optimizer.hyperparameters
+    carried = pixels(fig, **style("momentum", None)) if has_momentum(group.optimizer) else None
+    head = 7 * fig.dpi / 100          # arrowhead length, pixels
+
+    def on_surface(xy):
+        return np.column_stack([xy, lift(surface.f(xy))])
+
+    def arrows(start, end, project):
+        """Arrows from start to end points (n, 2) along the surface, as one NaN-broken line."""
+        a, b = project(on_surface(start))[0], project(on_surface(end))[0]
+        along = b - a
+        unit = along / np.maximum(np.linalg.norm(along, axis=1, keepdims=True), 1e-9)
+        side = unit[:, ::-1] * [-1, 1]
+        left, right = b - head * unit + 0.45 * head * side, b - head * unit - 0.45 * head * side
+        gap = np.full_like(a, np.nan)
+        return np.stack([a, b, gap, left, b, right, gap], axis=1).reshape(-1, 2).T
+
+    def draw(k, project):
+        s = run.steps[k]
+        lost = heroes.diverged[s]
+        xy = heroes.positions[s][~lost]
+        ball.set_data(*project(on_surface(xy))[0].T)
+        trace = project(on_surface(np.clip(heroes.positions[:s + 1], *np.array(
+            surface.bounds, dtype=float).T).reshape(-1, 2)))[0].reshape(s + 1, -1, 2)
+        gap = np.full_like(trace[:1], np.nan)
+        path.set_data(*np.concatenate([trace, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
+        out = [path, ball]
+        if s + 1 < len(heroes.steps) and len(xy):
+            nxt = heroes.positions[s + 1][~lost]
+            step.set_data(*arrows(xy, nxt, project))
+            out.append(step)
+            if carried is not None:
+                plain = xy - hyperparameters["lr"] * surface.grad(xy)
+                carried.set_data(*arrows(xy, xy + nxt - plain, project))
+                out.append(carried)
+        return out
+    return draw
 
 
 def tallies(fig, shown, which, lift):

@@ -66,6 +66,7 @@ class Plan(NamedTuple):
     fps: int
     hold: float
     trail: int
+    hero: int               # balls per group drawn large, with their path and steps
     layout: str
     color: str
     orbit: float
@@ -241,6 +242,7 @@ READERS = {                 # setting (a flag's name, with _ for -) -> its reade
     "frames": number(int, 2, MAX_STEPS + 1),
     "hold": number(float, 0, 60),
     "trail": number(int, 0, 1000),
+    "hero": number(int, 0, 10),
     "size": size,
     "layout": name_in(LAYOUTS, "layout"),
     "color": name_in(("group", "basin"), "colouring"),

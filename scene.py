@@ -12,7 +12,7 @@ from PIL import Image
 
 from looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from occlusion import visibility
-from panels import LAYOUTS, Shown, axis_texts, drawn_ticks, heights, overlap
+from panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
 from simulation import at_global_minimum, is_plain
 from textline import TextLine
 
@@ -51,6 +51,9 @@ def legend(fig, surface, groups, colours):
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
              *(["minimum"] if len(surface.minima) else [])]
+    if any(group.heroes is not None for group in groups):
+        marks += ["hero", "step", *(["momentum"] if any(has_momentum(group.optimizer)
+                                                      for group in groups) else [])]
     colour = colours[0] if len(groups) == 1 else "0.5"
     fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
                loc="upper right", bbox_to_anchor=(0.99, 0.99 if len(groups) == 1 else 1.0),

@@ -52,6 +52,7 @@ FPS = 20                    # frames per second (GIF delays are whole 10 ms, at 
 FRAMES = 200                # frame budget: longer runs are sampled, denser early
 HOLD = 1.5                  # seconds the last frame stays before the GIF loops
 TRAIL = 8                   # steps of trail drawn behind each ball
+HERO = 0                    # balls per group drawn large, with their path and each step
 LAYOUT = "3d"               # 3d, curve (learning curves), contour (a map) or multiples
 COLOR = "group"             # colour balls by "group", or by the "basin" they end in
 ORBIT = 0                   # degrees the camera turns over the animation
@@ -65,7 +66,7 @@ PRESETS = {
                        "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 --steps 50"),
     "optimizers": ("all six optimizers from the same starts in Rosenbrock's curved valley",
                    "--surface rosenbrock --optimizer sgd:lr=0.0005,momentum:lr=0.0005,"
-                   "nesterov:lr=0.0005,adagrad:lr=0.5,rmsprop:lr=0.01,adam:lr=0.05 "
+                   "nesterov:lr=0.0003,adagrad:lr=0.35,rmsprop:lr=0.003,adam:lr=0.03 "
                    "--layout curve --balls 40 --steps 300"),
     "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression",
                     "--surface linear_regression --lr 0.1 --batch-size 100,10,1 "
@@ -84,7 +85,7 @@ def settings():
     return dict(surface=SURFACE, bounds=BOUNDS, optimizer=OPTIMIZER, lr=LEARNING_RATE,
                 balls=BALLS, steps=STEPS, init=INIT, start_region=START_REGION,
                 batch_size=BATCH_SIZE, noise=NOISE, anneal=ANNEAL, tol=TOL, seed=SEED,
-                size=SIZE, fps=FPS, frames=FRAMES, hold=HOLD, trail=TRAIL, layout=LAYOUT,
+                size=SIZE, fps=FPS, frames=FRAMES, hold=HOLD, trail=TRAIL, hero=HERO, layout=LAYOUT,
                 color=COLOR, orbit=ORBIT, theme=THEME, out=OUT,
                 save_trajectories=SAVE_TRAJECTORIES)
 

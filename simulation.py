@@ -34,6 +34,7 @@ class Group(NamedTuple):
     run: Run
     optimizer: object = None    # the Optimizer, for the update rule shown with plain GD
     epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
+    heroes: object = None       # a Run of every step of a few balls from the first starts
 
 
 class Balls(NamedTuple):
@@ -214,12 +215,17 @@ def simulate_groups(plan):
                         plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
     still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
-    runs = until_settled([simulate(surface, group.optimizer, starts, plan.steps, record,
-                                   noise=group.noise, seed=plan.seed, tol=plan.tol,
-                                   batch_size=group.batch_size, anneal=plan.anneal)
-                          for group in plan.groups], still)
+    def simulated(group, starts, record):
+        return simulate(surface, group.optimizer, starts, plan.steps, record, noise=group.noise,
+                        seed=plan.seed, tol=plan.tol, batch_size=group.batch_size,
+                        anneal=plan.anneal)
+
+    runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
+    # Heroes are run again, every step recorded: the same balls without noise; with noise,
+    # balls from the same starts that draw noise of their own.
     groups = [Group(group.label, run, group.optimizer,
-                    group.batch_size and -(-surface.samples // group.batch_size))
+                    group.batch_size and -(-surface.samples // group.batch_size),
+                    simulated(group, starts[:plan.hero], None) if plan.hero else None)
               for group, run in zip(plan.groups, runs, strict=True)]
     return by_basin(groups[0], surface) if plan.color == "basin" else groups
 

@@ -251,3 +251,29 @@ def test_the_last_frame_tallies_where_the_balls_end():
     global_share = at_global_minimum(run.positions[-1], surface).mean()
     assert abs(shares[-1] / 100 - global_share) < 0.01
     assert not [a for a in scene.updates[0](30) if isinstance(a, TextLine)]   # only at the end
+
+
+def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(tmp_path):
+    import sgd_viz
+    from plan import make_plan
+    from simulation import simulate_groups
+
+    values = {**sgd_viz.settings(), "quiet": True, "surface": "rosenbrock", "balls": 30,
+              "steps": 40, "frames": 11, "hero": 2, "optimizer": "momentum", "lr": 0.0005}
+    plan = make_plan(values)
+    group = simulate_groups(plan)[0]
+    assert group.heroes.positions.shape == (41, 2, 2)             # every step, two balls
+    # the heroes are the crowd's first two balls, recorded at every step, not just each frame
+    np.testing.assert_array_equal(group.heroes.positions[group.run.steps],
+                                  group.run.positions[:, :2])
+    scene = draw_scene(plan.surface, "", (400, 300), [group])
+    draw_frame(scene, 5)
+    heroes = [artist for update in scene.updates for artist in update(5)
+              if isinstance(artist, Line2D) and artist.get_marker() == "o"
+              and artist.get_markersize() == looks.LOOKS["hero"].style["ms"]]
+    project = occlusion.projector(scene.axes[0])
+    at = group.heroes.positions[group.run.steps[5]]
+    expected = project(np.column_stack([at, heights(plan.surface)[0](plan.surface.f(at))]))[0]
+    np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
+    assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
+                         "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0

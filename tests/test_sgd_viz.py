@@ -1,4 +1,6 @@
 """The entry script end to end: the GIF against its own frames, outputs, groups, presets."""
+import itertools
+
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
@@ -187,6 +189,13 @@ def test_preset_lessons_show_in_the_numbers(tmp_path, monkeypatch):
     wells = SURFACES["wells"]
     found = [at_global_minimum(group.run.positions[-1], wells).mean() for group in (plain, noisy)]
     assert found[1] >= found[0] + 0.10          # annealed noise: 10 points more in the deepest
+    optimizers = groups_of(["--preset", "optimizers"], tmp_path, monkeypatch)["groups"]
+    ends = [np.median(group.run.positions[-1][~group.run.diverged[-1]], axis=0)
+            for group in optimizers]            # each optimizer's crowd ends somewhere else
+    assert min(np.linalg.norm(a - b) for a, b in itertools.combinations(ends, 2)) > 0.08
+    batches = groups_of(["--preset", "batch-sizes"], tmp_path, monkeypatch)["groups"]
+    rises = [np.mean(np.diff(group.run.losses.mean(axis=1)) > 0) for group in batches]
+    assert rises[0] == 0 and rises[-1] > 0.2    # batch GD falls smoothly, SGD's loss jitters
 
 
 def test_explicit_flags_override_a_preset(tmp_path, monkeypatch):
