@@ -17,17 +17,21 @@ vectorised), then drawn frame by frame into an animated GIF.
 Change the settings below, or pass flags, which override them. A setting takes the values its
 flag takes, as text or as Python values: LEARNING_RATE = [0.05, 0.5] makes two groups.
 """
+import signal
+
+if __name__ == "__main__":      # Ctrl-C while the libraries load: stop quietly, nothing written
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 import difflib
 import os
 import sys
-
-from matplotlib.animation import FuncAnimation
 
 import cli
 import curvature
 import output
 import scene
 import simulation
+from api import Animation
 from plan import PlanError, make_plan
 
 # --- the scene -----------------------------------------------------------------------------
@@ -102,8 +106,17 @@ def work(plan):
     return groups
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C: the work stops and leaves no file behind."""
+
+
+def stop(signum, frame):
+    raise Stopped(signum)
+
+
 def main(argv=None):
-    """The command line: returns the exit status (0, 1 for a failure, 2 for bad input)."""
+    """The command line: returns the exit status (0, 1 for a failure, 2 for bad input, 128 +
+    the signal's number when interrupted)."""
     prog = "sgd_viz.py"
     try:
         values = cli.parse(sys.argv[1:] if argv is None else list(argv), settings(), PRESETS,
@@ -118,11 +131,19 @@ def main(argv=None):
     except PlanError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
+    before = fingerprint(plan.out)
+    handlers = {}
     try:
-        groups = work(plan)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; {plan.out} is unchanged", file=sys.stderr)
-        return 130
+        for signum, handler in ((signal.SIGINT, signal.default_int_handler),
+                                (signal.SIGTERM, stop), (signal.SIGHUP, stop)):
+            handlers[signum] = signal.signal(signum, handler)
+        return finish(plan, work(plan))
+    except KeyboardInterrupt as interrupt:
+        signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
+        done = "was written" if fingerprint(plan.out) != before else "is unchanged"
+        print(f"{prog}: interrupted by {signal.Signals(signum).name}; {plan.out} {done}",
+              file=sys.stderr)
+        return 128 + signum
     except OSError as error:
         print(f"{prog}: error: cannot write {error.filename or plan.out}: "
               f"{error.strerror or error}", file=sys.stderr)
@@ -133,6 +154,23 @@ def main(argv=None):
         print(f"{prog}: internal error: {type(error).__name__}: {error}; please report it "
               "(--debug shows the traceback)", file=sys.stderr)
         return 1
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def fingerprint(path):
+    """What tells whether a file was replaced: its inode, size and time, or None."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def finish(plan, groups):
+    """Print the result line, the rates chosen, and a note for each group that diverged."""
+    prog = "sgd_viz.py"
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
@@ -164,28 +202,26 @@ def diverging(plan, groups):
 
 
 def animate(**options):
-    """For notebooks: the figure and a matplotlib FuncAnimation of the run that the same
-    settings would render, e.g. ``fig, anim = animate(surface="himmelblau", lr=[0.01, 0.02])``,
-    then ``HTML(anim.to_jshtml())``. Options are the settings above by their flag's name, as
-    Python values or as text; a bad value raises a ValueError with the command line's message.
-    FuncAnimation redraws the whole figure every frame: simple, and slower than main()."""
+    """For notebooks and scripts: the run that the same settings would render, as an
+    api.Animation that shows itself in Jupyter as the command line's GIF, e.g.
+    ``animate(surface="himmelblau", lr=[0.01, 0.02])``; ``.save("run.mp4")`` writes any
+    output kind and ``.trajectories`` gives the arrays. Options are the settings above by
+    their flag's name, as Python values or as text; a bad value raises a ValueError with the
+    command line's message, an unknown name a TypeError naming the closest setting."""
     values = {**settings(), "quiet": True}
     for name in options:
         if name not in values and name != "preset":
-            close = difflib.get_close_matches(name, list(values), n=1)
+            close = difflib.get_close_matches(name, [*values, "preset"], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"animate() got an unknown setting {name!r}{hint}")
     if "preset" in options:
-        values = {**values, **cli.parse(["--preset", options.pop("preset")], settings(), PRESETS)}
+        preset = options.pop("preset")
+        if preset not in PRESETS:
+            raise PlanError(f"argument --preset: unknown preset {preset!r}; one of "
+                            f"{', '.join(PRESETS)}")
+        values = {**values, **cli.parse(["--preset", preset], settings(), PRESETS), "quiet": True}
     plan = make_plan({**values, **options})
-    groups = simulation.simulate_groups(plan)
-    drawn = scene.draw_scene(plan.surface, scene.title(plan.surface, groups, plan.shared),
-                             plan.size, groups, plan.layout, plan.trail)
-    for artist in drawn.fig.findobj(lambda artist: artist.get_animated()):
-        artist.set_animated(False)      # the animation redraws the whole figure every frame
-    animation = FuncAnimation(drawn.fig, lambda k: scene.draw_frame(drawn, k),
-                              frames=len(groups[0].run.steps), interval=1000 / plan.fps)
-    return drawn.fig, animation
+    return Animation(plan, simulation.simulate_groups(plan))
 
 
 if __name__ == "__main__":

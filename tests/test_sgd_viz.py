@@ -1,4 +1,5 @@
 """The entry script end to end: the GIF against its own frames, outputs, groups, presets."""
+import base64
 import itertools
 
 import numpy as np
@@ -223,9 +224,30 @@ def test_trajectories_are_saved_as_npz_and_csv(tmp_path):
     assert float(x) == data["positions"][1, 3, 3, 0] and float(loss) == data["losses"][1, 3, 3]
 
 
-def test_animate_gives_a_figure_and_an_animation_for_notebooks(tmp_path):
+def test_animate_shows_the_command_lines_gif_and_saves_every_kind(tmp_path, monkeypatch):
+    settings = dict(surface="bowl", lr=[0.5, 1], balls=5, steps=3, size=(200, 150),
+                    layout="curve", theme="dark")
+    animation = sgd_viz.animate(**settings)
+    monkeypatch.chdir(tmp_path)
+    assert sgd_viz.main(["--surface", "bowl", "--lr", "0.5,1", "--balls", "5", "--steps", "3",
+                         "--size", "200x150", "--layout", "curve", "--theme", "dark",
+                         "--quiet", "--out", "cli.gif"]) == 0
+    html = animation._repr_html_()
+    inline = base64.b64decode(html.split("base64,")[1].split('"')[0])
+    assert inline == (tmp_path / "cli.gif").read_bytes()    # the same bytes, theme and all
+    for name in ["api.gif", "api.png", "api.html", "api.npz", "api.csv"]:
+        assert animation.save(tmp_path / name) == str(tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 0
+    assert sorted(animation.trajectories) == ["sgd lr=0.5", "sgd lr=1"]
+    np.testing.assert_array_equal(animation.trajectories["sgd lr=1"]["positions"],
+                                  np.load(tmp_path / "api.npz")["positions"][1])
+    with pytest.raises(ValueError, match="api.txt"):
+        animation.save(tmp_path / "api.txt")
+
+
+def test_funcanimation_is_the_slow_path_with_both_groups(tmp_path):
     fig, animation = sgd_viz.animate(surface="bowl", lr="0.5,1", balls=5, steps=3,
-                                     size="200x150", layout="curve")
+                                     size="200x150", layout="curve").funcanimation()
     assert len(fig.axes) == 2
     out = tmp_path / "notebook.gif"
     from matplotlib.animation import PillowWriter
@@ -237,6 +259,19 @@ def test_animate_gives_a_figure_and_an_animation_for_notebooks(tmp_path):
     last = frames[-1][0].astype(int)
     for rgb in colours:     # the full redraw shows the balls and curves of both groups
         assert (np.abs(last - rgb).sum(axis=-1) < 40).sum() > 10
+
+
+def test_the_api_takes_python_values_and_minus_signs_and_never_prints(capsys):
+    animation = sgd_viz.animate(surface="-x^2 - y^2 + 0.1*x^4 + 0.1*y^4",
+                                bounds=(-3, 3, -3, 3), lr=[0.01, 0.1], balls=4, steps=2)
+    assert animation.plan.surface.bounds == ((-3, 3), (-3, 3)) and len(animation.groups) == 2
+    assert sgd_viz.animate(bounds="-3,3,-3,3", balls=4, steps=2).plan.surface.bounds == (
+        (-3, 3), (-3, 3))
+    with pytest.raises(TypeError, match="'list'"):
+        sgd_viz.animate(list=True)
+    with pytest.raises(ValueError, match="preset"):
+        sgd_viz.animate(preset="saddles")
+    assert capsys.readouterr() == ("", "")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

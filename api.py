@@ -1,0 +1,79 @@
+"""The Python API's result: a run that shows itself in a notebook as the GIF the command line
+makes, saves to every output kind, and gives its trajectories as arrays."""
+import base64
+import os
+import tempfile
+
+import output
+import scene
+from plan import READERS, PlanError
+
+
+class Animation:
+    """What animate() returns: the simulated groups, drawn only when shown or saved.
+
+    In Jupyter it shows itself as the GIF (drawn once, then kept); ``.save(path)`` writes a
+    .gif, .png, .html, .mp4 or the trajectories as .npz or .csv; ``.trajectories`` are the
+    arrays; ``.funcanimation()`` is matplotlib's own player, which redraws the whole figure
+    every frame (simple, and many times slower)."""
+
+    def __init__(self, plan, groups):
+        self.plan, self.groups = plan, groups
+        self._gif = None
+
+    def __repr__(self):
+        return f"<sgd_viz animation: {scene.title(self.plan.surface, self.groups)}>"
+
+    @property
+    def trajectories(self):
+        """Each group's run by its label: steps (T,), positions (T, N, 2), losses (T, N),
+        diverged and converged (T, N)."""
+        return {group.label: group.run._asdict() for group in self.groups}
+
+    def save(self, path):
+        """Write the animation (.gif, .png, .html, .mp4) or the trajectories (.npz, .csv) to
+        `path`, replacing it only once complete; returns the path."""
+        path = os.fspath(path)
+        kind = os.path.splitext(path)[1].lower()
+        reader = READERS["save_trajectories" if kind in (".npz", ".csv") else "out"]
+        try:
+            path = reader(path)
+        except ValueError as error:
+            raise PlanError(f"{path!r}: {error}") from None
+        if kind in (".npz", ".csv"):
+            output.save_trajectories(self.groups, path)
+            return path
+        plan = self.plan
+        output.render(self.groups, plan.surface, scene.title(plan.surface, self.groups,
+                                                             plan.shared), path,
+                      size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
+                      orbit=plan.orbit, theme=plan.theme, layout=plan.layout)
+        return path
+
+    def gif(self):
+        """The animated GIF's bytes, as the command line writes them."""
+        if self._gif is None:
+            with tempfile.TemporaryDirectory() as folder:
+                with open(self.save(os.path.join(folder, "run.gif")), "rb") as file:
+                    self._gif = file.read()
+        return self._gif
+
+    def _repr_html_(self):
+        data = base64.b64encode(self.gif()).decode("ascii")
+        return f'<img src="data:image/gif;base64,{data}" alt="{self!r}"/>'
+
+    def funcanimation(self):
+        """The figure and a matplotlib FuncAnimation of it, for matplotlib's own player
+        (``HTML(anim.to_jshtml())``): the slow path, every frame drawn in full."""
+        from matplotlib.animation import FuncAnimation
+
+        plan = self.plan
+        drawn = scene.draw_scene(plan.surface, scene.title(plan.surface, self.groups,
+                                                           plan.shared),
+                                 plan.size, self.groups, plan.layout, plan.trail)
+        for artist in drawn.fig.findobj(lambda artist: artist.get_animated()):
+            artist.set_animated(False)      # the animation redraws the whole figure
+        animation = FuncAnimation(drawn.fig, lambda k: scene.draw_frame(drawn, k),
+                                  frames=len(self.groups[0].run.steps),
+                                  interval=1000 / plan.fps)
+        return drawn.fig, animation
