@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from checks import LARGEST, drawn_problem, start_problem
+from cost import estimate
 from curvature import auto_rate
 from formula import is_formula, surface_from_formula
 from looks import GROUP_COLOURS, THEMES
@@ -395,16 +396,6 @@ def groups_of(values, surface, region):
         key = (name, tuple(optimizer.hyperparameters.items()), batch, noise)
         groups.setdefault(key, GroupPlan("", optimizer, batch, noise, why))
     return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1), shared
-
-
-def estimate(plan):
-    """Rough (seconds, bytes) a plan needs, from timings on a 2-core machine."""
-    frames = 1 if plan.out.lower().endswith(".png") else min(plan.steps + 1, plan.frames)
-    pixels = plan.size[0] * plan.size[1]
-    balls = plan.balls * len(plan.groups)                   # every group has its own
-    seconds = plan.steps * balls * 5e-8 + frames * (5e-3 + 5e-8 * pixels + 1e-6 * balls)
-    memory = frames * balls * 48 + balls * 400 + pixels * 32
-    return seconds, memory
 
 
 def check_surface(surface, read):
