@@ -1,9 +1,13 @@
-"""Checks of a surface against the work it will do: finite wherever it is drawn and balls start.
+"""Checks against the work: a surface finite where it is drawn and balls start; files replaceable.
 
-A formula is checked on a coarse grid when it is parsed (formula.GRID), and a named surface
-not at all; the picture evaluates the surface on its view's mesh (panels.heights) and the
-balls' losses at their starts, so these are the points checked here, before any work.
+formula.py checks a formula on a coarse grid as it parses it, but the picture evaluates every
+surface on its view's mesh (panels.heights) and the balls' losses at their starts: those are
+the points checked here, before any work. plan.writable reads output paths with the helpers
+at the end.
 """
+import os
+import stat
+
 import numpy as np
 
 from panels import heights
@@ -42,3 +46,26 @@ def start_problem(surface, starts):
 def bounds_text(bounds):
     (x0, x1), (y0, y1) = bounds
     return f"x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]"
+
+
+def limit(folder, name, default):
+    """os.pathconf(folder, name), or `default` where the system does not say."""
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return default
+
+
+def replaceable(path, folder):
+    """Whether this user may rename a file over `path`: in a sticky folder only the owner of
+    the file or of the folder may (or root)."""
+    user, folder_stat = os.geteuid(), os.stat(folder)
+    return (not folder_stat.st_mode & stat.S_ISVTX or user in (0, folder_stat.st_uid)
+            or os.stat(path).st_uid == user)
+
+
+def read_only(path):
+    """Whether `path` is an existing file without write permission for this user (root
+    included: its mode has no write bit)."""
+    return path is not None and os.path.isfile(path) and (
+        not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222)

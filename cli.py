@@ -38,9 +38,11 @@ class Parser(argparse.ArgumentParser):
                     return f" (did you mean {close[0]}?)"
         if message.endswith(": expected one argument"):
             flag = message.removeprefix("argument ").partition(":")[0].split("/")[-1]
-            following = self.argv[self.argv.index(flag) + 1:][:1] if flag in self.argv else []
-            if following and following[0].startswith("-"):
-                return (f" (a value that starts with '-' needs '=': {flag}={following[0]})")
+            given = [i for i, part in enumerate(self.argv[:-1])      # also abbreviated
+                     if part.startswith("--") and flag.startswith(part)]
+            following = self.argv[given[-1] + 1] if given else ""
+            if following.startswith("-"):
+                return f" (a value that starts with '-' needs '=': {flag}={following})"
         return ""
 
 

@@ -12,13 +12,12 @@ import itertools
 import math
 import os
 import shutil
-import stat
 from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 
-from checks import LARGEST, drawn_problem, start_problem
+from checks import LARGEST, drawn_problem, limit, read_only, replaceable, start_problem
 from cost import estimate
 from curvature import auto_rate
 from formula import is_formula, surface_from_formula
@@ -237,29 +236,6 @@ def writable(path):
         raise ValueError(f"{path!r} belongs to another user in a folder that only lets owners "
                          "replace their files (sticky)")
     return path
-
-
-def limit(folder, name, default):
-    """os.pathconf(folder, name), or `default` where the system does not say."""
-    try:
-        return os.pathconf(folder, name)
-    except (OSError, ValueError):
-        return default
-
-
-def replaceable(path, folder):
-    """Whether this user may rename a file over `path`: in a sticky folder only the owner of
-    the file or of the folder may (or root)."""
-    user, folder_stat = os.geteuid(), os.stat(folder)
-    return (not folder_stat.st_mode & stat.S_ISVTX or user in (0, folder_stat.st_uid)
-            or os.stat(path).st_uid == user)
-
-
-def read_only(path):
-    """Whether `path` is an existing file without write permission for this user (root
-    included: its mode has no write bit)."""
-    return path is not None and os.path.isfile(path) and (
-        not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222)
 
 
 def output_path(path):

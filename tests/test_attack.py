@@ -136,10 +136,11 @@ def test_each_range_message_states_the_true_rule(args, rule, capsys):
     assert rule in refused(args, capsys)
 
 
-@pytest.mark.parametrize("flag, value", [("--bounds", "-6,6,-3,3"), ("--start-region", "-1,1,0,1"),
-                                         ("--lr", "-1e-3")])
-def test_a_value_that_starts_with_a_minus_gets_a_hint_to_use_equals(flag, value, capsys):
-    err = refused([flag, value], capsys)
+@pytest.mark.parametrize("flag, given, value", [
+    ("--bounds", "--bounds", "-6,6,-3,3"), ("--start-region", "--start-region", "-1,1,0,1"),
+    ("--lr", "--lr", "-1e-3"), ("--bounds", "--bou", "-6,6,-3,3")])
+def test_a_value_that_starts_with_a_minus_gets_a_hint_to_use_equals(flag, given, value, capsys):
+    err = refused([given, value], capsys)
     assert "expected one argument" in err and f"{flag}={value}" in err
 
 
