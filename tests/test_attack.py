@@ -225,3 +225,18 @@ def test_the_estimate_is_within_3x_of_the_measured_time_and_memory(tmp_path):
     # the memory of the work itself, above a small scene's (start-up, imports, a figure)
     work = [values["balls"][1] - values["frames"][1] for values in (estimated, measured)]
     assert work[1] / 3 <= work[0] <= 3 * work[1], work
+
+
+MEASURED_IN_THE_ISSUE = [   # flags, seconds or None, bytes or None: measured for issue 16
+    ("--out p.png --balls 1000000 --steps 1000", None, 5.36e9),
+    ("--orbit 360 --steps 1000 --frames 1001 --balls 1 --size 64x64 --layout multiples "
+     "--lr 1,2,3,4,5,6,7,8", 338, None),
+    ("--balls 100000 --steps 60 --save-trajectories t.csv", 25, 525e6),
+]
+
+
+@pytest.mark.parametrize("flags, seconds, memory", MEASURED_IN_THE_ISSUE)
+def test_the_estimate_of_the_big_cases_is_within_3x_of_what_they_took(flags, seconds, memory):
+    guess = estimate(plan_of(flags.split(), force=True))
+    for estimated, measured in zip(guess, (seconds, memory), strict=True):
+        assert measured is None or measured / 3 <= estimated <= 3 * measured
