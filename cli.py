@@ -4,20 +4,46 @@ The flags keep their values as text; make_plan reads text and Python values alik
 and the setting at the top of sgd_viz.py it overrides go through the same checks.
 """
 import argparse
+import difflib
 
 from looks import THEMES
 from optimizers import OPTIMIZERS
 from panels import LAYOUTS
-from plan import FPS_RANGE, OUTPUT_KINDS, name_in
+from plan import FPS_RANGE, OUTPUT_KINDS, name_in, one_line
 from simulation import INITS
 from surfaces import SURFACES
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line on stderr and exit status 2, without the usage."""
+    """argparse, but a mistake is one line on stderr and exit status 2, without the usage, with
+    a hint: the flag meant by a misspelt one, or the = that a value starting with - needs."""
+
+    argv = ()               # the arguments being parsed, for the hints
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.argv = list(args or ())
+        return super().parse_known_args(args, namespace)
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message + self.hint(message))}\n")
+
+    def hint(self, message):
+        """' (did you mean --FLAG?)' for an unknown flag close to one, or for a flag whose value
+        starts with '-' how to write it, or ''."""
+        if message.startswith("unrecognized arguments: "):
+            flags = [part.partition("=")[0] for part in self.argv if part.startswith("--")]
+            for flag in flags:
+                close = difflib.get_close_matches(flag, list(self._option_string_actions), n=1)
+                if flag not in self._option_string_actions and close:
+                    return f" (did you mean {close[0]}?)"
+        if message.endswith(": expected one argument"):
+            flag = message.removeprefix("argument ").partition(":")[0].split("/")[-1]
+            given = [i for i, part in enumerate(self.argv[:-1])      # also abbreviated
+                     if part.startswith("--") and flag.startswith(part)]
+            following = self.argv[given[-1] + 1] if given else ""
+            if following.startswith("-"):
+                return f" (a value that starts with '-' needs '=': {flag}={following})"
+        return ""
 
 
 def shown(value):

@@ -14,6 +14,7 @@ exact up to rounding. Points are arrays of shape (..., 2), coordinate last, as i
 """
 
 import ast
+import difflib
 
 import numpy as np
 
@@ -60,6 +61,16 @@ _ZERO, _ONE = np.float64(0.0), np.float64(1.0)
 
 def _short(text, length=NAME_LENGTH):
     return text if len(text) <= length else text[: length - 3] + "..."
+
+
+def _hint(node):
+    """' (did you mean NAME?)' for a refused name or function close to an allowed one, or ''."""
+    name, names = (node.func, FUNCTIONS) if isinstance(node, ast.Call) else (node, [
+        "x", "y", *CONSTANTS, *FUNCTIONS])
+    if not isinstance(name, ast.Name):
+        return ""
+    close = difflib.get_close_matches(name.id, list(names), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _one_line(text):
@@ -144,9 +155,18 @@ def _parse(text):
             # col_offset counts UTF-8 bytes, columns count characters
             index = len(source.encode()[: node.col_offset].decode(errors="ignore"))
             column = _column(columns, index)
-            raise ValueError(f"{what} at column {column} is not allowed; {ALLOWED}")
+            raise ValueError(f"{what} at column {column} is not allowed{_hint(node)}; {ALLOWED}")
         stack.extend((child, depth + 1) for child in _children(node))
     return body
+
+
+def is_formula(text):
+    """Whether `text` is a formula of the allowed grammar (see the module docstring)."""
+    try:
+        _parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_constant(node):

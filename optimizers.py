@@ -14,6 +14,7 @@ operations come in the order of torch's code (lerp, addcdiv, bias corrections). 
 multiply-adds (fma), which numpy cannot, so trajectories agree with torch to ~1e-15, not bitwise.
 """
 
+import difflib
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
@@ -95,7 +96,9 @@ def _hyperparameters(name, given):
     for key, value in given.items():
         default = settings.get(key)
         if default is None:
-            raise ValueError(f"{name} got an unknown hyperparameter {key!r}; "
+            close = difflib.get_close_matches(str(key), list(settings), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"{name} got an unknown hyperparameter {key!r}{hint}; "
                              f"allowed: {', '.join(settings)}")
         if isinstance(default, bool):
             if not isinstance(value, (bool, np.bool_)):

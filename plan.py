@@ -15,12 +15,16 @@ import shutil
 from numbers import Integral, Real
 from typing import NamedTuple
 
+import numpy as np
+
+from checks import LARGEST, drawn_problem, limit, read_only, replaceable, start_problem
+from cost import estimate
 from curvature import auto_rate
-from formula import surface_from_formula
+from formula import is_formula, surface_from_formula
 from looks import GROUP_COLOURS, THEMES
 from optimizers import OPTIMIZERS, defaults
 from panels import LAYOUTS
-from simulation import INITS
+from simulation import INITS, starts_for
 from surfaces import SURFACES, Surface
 
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
@@ -29,12 +33,27 @@ MAX_BALLS = 1_000_000
 MAX_STEPS = 100_000
 SIZE_RANGE = (64, 4096)     # pixels, each side
 FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers honour
+RESOLUTION = 1e-9           # the smallest span of bounds, a share of their magnitude
 MAX_SECONDS = 15 * 60       # estimated work beyond these needs force
 MAX_MEMORY = 4e9            # bytes
 
 
 class PlanError(ValueError):
     """A setting that cannot be used, in one line naming it, its value and what is allowed."""
+
+    def __init__(self, message):
+        super().__init__(one_line(message))
+
+
+def one_line(text):
+    """`text` with every character that is not printable escaped, as repr() escapes it: a
+    value with a newline in it stays on the error's one line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
+
+
+def shown(value):
+    """A number as a message shows it: an int in full, a float in the fewest digits."""
+    return str(value) if isinstance(value, Integral) else f"{value:g}"
 
 
 class GroupPlan(NamedTuple):
@@ -94,10 +113,10 @@ def number(kind, low, high=math.inf, above=False):
             value = kind(given)
         if not (math.isfinite(value) and (value > low if above else value >= low)
                 and value <= high):
-            upper = "" if high == math.inf else f" and <= {high:g}"
-            shown = given if str(given).isprintable() else repr(given)
-            raise ValueError(f"{shown} is out of range: needs {'>' if above else '>='} "
-                             f"{low:g}{upper}")
+            upper = "" if high == math.inf else f" and <= {shown(high)}"
+            given = given if str(given).isprintable() else repr(given)
+            raise ValueError(f"{given} is out of range: needs {'>' if above else '>='} "
+                             f"{shown(low)}{upper}")
         return value
     return read
 
@@ -119,11 +138,13 @@ def optional(read):
 
 
 def name_in(registry, what, formula=False):
-    """A reader of a name in `registry`, with the closest name as a hint."""
+    """A reader of a name in `registry`, with the closest name as a hint; with `formula`, a
+    Surface or text that is not a name but parses as a formula passes too (x, pi, x^2)."""
     def read(value):
         if formula and isinstance(value, Surface):
             return value
-        if isinstance(value, str) and (value in registry or formula and not value.isidentifier()):
+        if isinstance(value, str) and (value in registry or formula and (
+                not value.isidentifier() or is_formula(value))):
             return value        # a surface that is not a name is a formula, built in make_plan
         close = difflib.get_close_matches(str(value), list(registry), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -142,7 +163,14 @@ def box(value):
     except (TypeError, ValueError):
         raise ValueError(f"{value!r} is not XMIN,XMAX,YMIN,YMAX, e.g. -5,5,-3,3") from None
     if not all(map(math.isfinite, (xmin, xmax, ymin, ymax))) or xmin >= xmax or ymin >= ymax:
-        raise ValueError(f"{value} needs finite numbers with XMIN < XMAX and YMIN < YMAX")
+        raise ValueError(f"{value!r} needs finite numbers with XMIN < XMAX and YMIN < YMAX")
+    if max(map(abs, (xmin, xmax, ymin, ymax))) > LARGEST:
+        raise ValueError(f"{value!r} goes beyond {LARGEST:g}, where the drawing's arithmetic "
+                         "overflows")
+    for low, high in ((xmin, xmax), (ymin, ymax)):
+        if high - low < RESOLUTION * max(abs(low), abs(high)):
+            raise ValueError(f"{value!r} spans {low!r} to {high!r}, too narrow to draw: a span "
+                             f"needs at least {RESOLUTION:g} of the largest bound")
     return (xmin, xmax), (ymin, ymax)
 
 
@@ -155,7 +183,7 @@ def size(value):
         raise ValueError(f"{value!r} is not WIDTHxHEIGHT, e.g. 800x600") from None
     low, high = SIZE_RANGE
     if not all(low <= side <= high for side in pixels):
-        raise ValueError(f"{value} is out of range: each side {low} to {high} px")
+        raise ValueError(f"{value!r} is out of range: each side {low} to {high} px")
     return pixels
 
 
@@ -189,7 +217,8 @@ def optimizer_spec(text):
 
 
 def writable(path):
-    """A path whose folder exists and may be written."""
+    """A path whose folder exists and may be written, with a name the file system takes, and
+    no file there that this user may not replace (another user's, in a sticky folder)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
@@ -198,6 +227,15 @@ def writable(path):
         raise ValueError(f"folder {folder!r} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"folder {folder!r} is not writable")
+    longest = limit(folder, "PC_NAME_MAX", 255)
+    if len(os.fsencode(os.path.basename(path))) > longest:
+        raise ValueError(f"{path!r} has a name longer than the {longest} bytes that its folder's "
+                         "file system allows")
+    if len(os.fsencode(os.path.abspath(path))) >= limit(folder, "PC_PATH_MAX", 4096):
+        raise ValueError(f"{path!r} is a longer path than the file system allows")
+    if os.path.exists(path) and not replaceable(path, folder):
+        raise ValueError(f"{path!r} belongs to another user in a folder that only lets owners "
+                         "replace their files (sticky)")
     return path
 
 
@@ -256,12 +294,33 @@ READERS = {                 # setting (a flag's name, with _ for -) -> its reade
 
 # --- the plan ---------------------------------------------------------------------------------
 
-def label(optimizer):
-    """An optimizer's name, learning rate and the hyperparameters that differ from its defaults."""
-    changed = [f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
-               for key, value in optimizer.hyperparameters.items()
+def label(optimizer, digits=6):
+    """An optimizer's name, learning rate and the hyperparameters that differ from its defaults,
+    numbers to `digits` significant digits."""
+    changed = [f"{key}={digits_of(value, digits)}" if isinstance(value, float) else
+               f"{key}={value}" for key, value in optimizer.hyperparameters.items()
                if key != "lr" and value != defaults(optimizer.name)[key]]
-    return " ".join([optimizer.name, f"lr={optimizer.hyperparameters['lr']:g}", *changed])
+    return " ".join([optimizer.name, f"lr={digits_of(optimizer.hyperparameters['lr'], digits)}",
+                     *changed])
+
+
+def digits_of(value, digits):
+    """A float to `digits` significant digits, or beyond 16 as repr (the shortest exact)."""
+    return f"{value:.{digits}g}" if digits <= 16 else repr(value)
+
+
+def labelled(groups, batched, noisy):
+    """The groups (GroupPlans with empty labels) labelled with the fewest significant digits,
+    from 6, that tell every two apart (lr=0.1 and lr=0.1000001 are two groups); batch and
+    noise are named when they differ between groups (`batched`, `noisy`)."""
+    for digits in range(6, 18):
+        labels = [" ".join([label(group.optimizer, digits),
+                            *([f"batch {group.batch_size}"] if batched else []),
+                            *([f"noise {digits_of(group.noise, digits)}"] if noisy else [])])
+                  for group in groups]
+        if len(set(labels)) == len(labels):
+            break
+    return [group._replace(label=text) for group, text in zip(groups, labels, strict=True)]
 
 
 def surface_of(name_or_formula, bounds=None):
@@ -292,8 +351,9 @@ def learning_rate(surface, name, hyperparameters, lr, region):
 
 def groups_of(values, surface, region):
     """Every combination of optimizer, learning rate, batch size and noise, as GroupPlans (a
-    repeated label is one group); and the words of the title that all groups share."""
-    batches, noises = values["batch_size"] or [None], values["noise"]
+    repeated combination is one group); and the words of the title that all groups share."""
+    batches, noises = (list(dict.fromkeys(values[name] or [None]))   # each value once
+                       for name in ("batch_size", "noise"))
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
               *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else []),
               *(["noise annealed"] if values["anneal"] and any(noises) else [])]
@@ -311,20 +371,23 @@ def groups_of(values, surface, region):
                 "--surface linear_regression" if not surface.samples else
                 f"argument --batch-size: {batch} is more than the {surface.samples} rows of "
                 "the data set")
-        words = [label(optimizer), *([f"batch {batch}"] if len(batches) > 1 else []),
-                 *([f"noise {noise:g}"] if len(noises) > 1 else [])]
-        groups[" ".join(words)] = GroupPlan(" ".join(words), optimizer, batch, noise, why)
-    return list(groups.values()), shared
+        key = (name, tuple(optimizer.hyperparameters.items()), batch, noise)
+        groups.setdefault(key, GroupPlan("", optimizer, batch, noise, why))
+    return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1), shared
 
 
-def estimate(plan):
-    """Rough (seconds, bytes) a plan needs, from timings on a 2-core machine."""
-    frames = 1 if plan.out.lower().endswith(".png") else min(plan.steps + 1, plan.frames)
-    pixels = plan.size[0] * plan.size[1]
-    balls = plan.balls * len(plan.groups)                   # every group has its own
-    seconds = plan.steps * balls * 5e-8 + frames * (5e-3 + 5e-8 * pixels + 1e-6 * balls)
-    memory = frames * balls * 48 + balls * 400 + pixels * 32
-    return seconds, memory
+def check_surface(surface, read):
+    """A PlanError if the surface is not finite where it is drawn or where the balls start."""
+    problem = drawn_problem(surface)
+    if problem:
+        flag = "--bounds" if read["bounds"] is not None else "--surface"
+        raise PlanError(f"argument {flag}: {problem}; the picture needs heights that are "
+                        f"finite and within +-{LARGEST:g}: pick --bounds where they are")
+    starts = starts_for(surface, read["balls"], np.random.default_rng(read["seed"]),
+                        read["init"], read["start_region"])
+    problem = start_problem(surface, starts)
+    if problem:
+        raise PlanError(f"argument --init: {problem}; pick another --init or --start-region")
 
 
 def make_plan(values, force=False):
@@ -347,6 +410,7 @@ def make_plan(values, force=False):
             in zip(surface.bounds, read["start_region"], strict=True)):
         raise PlanError(f"argument --start-region: {read['start_region']} is not inside the "
                         f"bounds {surface.bounds}")
+    check_surface(surface, read)
     groups, shared = groups_of(read, surface, read["start_region"])
     if read["color"] == "basin" and len(groups) > 1:
         raise PlanError(f"argument --color: basin colours the balls of one group; these "
@@ -355,6 +419,10 @@ def make_plan(values, force=False):
         raise PlanError(f"argument --optimizer: {len(groups)} groups (optimizers x learning "
                         f"rates x batch sizes x noises); at most {len(GROUP_COLOURS)} can be "
                         "told apart")
+    for name in ("out", "save_trajectories"):
+        if read_only(read[name]) and not force:
+            raise PlanError(f"argument --{name.replace('_', '-')}: {read[name]!r} is read-only; "
+                            "make it writable, choose another file, or add --force to replace it")
     fields = {name: read[name] for name in Plan._fields if name in read}
     plan = Plan(**{**fields, "surface": surface, "groups": groups, "shared": shared})
     seconds, memory = estimate(plan)

@@ -199,8 +199,10 @@ def until_settled(runs, still=0.0):
     """The runs cut after the first recorded step from which every ball of every run stays
     within `still` of where it ends: converged and diverged balls stop, and others that no
     longer move visibly should not make the animation repeat still frames."""
-    near = [(np.abs(run.positions - run.positions[-1]) <= still).all(axis=(1, 2))
-            for run in runs]
+    near = [np.concatenate([(np.abs(rows - run.positions[-1]) <= still).all(axis=(1, 2))
+                            for rows in np.array_split(run.positions, min(
+                                len(run.positions), -(-run.positions.size // BLOCK)))])
+            for run in runs]    # a few rows at a time: a whole-run temporary doubles the memory
     done = np.logical_and.accumulate(np.all(near, axis=0)[::-1])[::-1]
     if not done.any():
         return runs

@@ -1,0 +1,71 @@
+"""Checks against the work: a surface finite where it is drawn and balls start; files replaceable.
+
+formula.py checks a formula on a coarse grid as it parses it, but the picture evaluates every
+surface on its view's mesh (panels.heights) and the balls' losses at their starts: those are
+the points checked here, before any work. plan.writable reads output paths with the helpers
+at the end.
+"""
+import os
+import stat
+
+import numpy as np
+
+from panels import heights
+
+LARGEST = 1e100             # drawn heights beyond this overflow the drawing's arithmetic
+
+
+def drawn_problem(surface):
+    """Why `surface` cannot be drawn on its view's mesh over its bounds (a height that is not
+    finite, or beyond LARGEST), in words, or ''."""
+    with np.errstate(all="ignore"):
+        _, mesh, drawn = heights(surface)
+        losses = surface.f(mesh)
+    bad = ~(np.abs(drawn) <= LARGEST)         # NaN too
+    if bad.any():
+        (x, y), value = mesh[bad][0], losses[bad][0]
+        return (f"{surface.name} is {value:.6g} at x = {x:.6g}, y = {y:.6g}, a point of the "
+                f"{surface.view.grid}x{surface.view.grid} mesh drawn over the bounds "
+                f"{bounds_text(surface.bounds)}")
+    return ""
+
+
+def start_problem(surface, starts):
+    """Why balls cannot start at `starts` (N, 2) on `surface` (a loss that is not finite),
+    in words, or ''."""
+    with np.errstate(all="ignore"):
+        losses = surface.f(starts)
+    bad = ~np.isfinite(losses)
+    if not bad.any():
+        return ""
+    (x, y), value = starts[bad][0], losses[bad][0]
+    return (f"{surface.name} is {value} at x = {x:.6g}, y = {y:.6g}, where "
+            f"{int(bad.sum())} of {len(starts)} balls start")
+
+
+def bounds_text(bounds):
+    (x0, x1), (y0, y1) = bounds
+    return f"x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]"
+
+
+def limit(folder, name, default):
+    """os.pathconf(folder, name), or `default` where the system does not say."""
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return default
+
+
+def replaceable(path, folder):
+    """Whether this user may rename a file over `path`: in a sticky folder only the owner of
+    the file or of the folder may (or root)."""
+    user, folder_stat = os.geteuid(), os.stat(folder)
+    return (not folder_stat.st_mode & stat.S_ISVTX or user in (0, folder_stat.st_uid)
+            or os.stat(path).st_uid == user)
+
+
+def read_only(path):
+    """Whether `path` is an existing file without write permission for this user (root
+    included: its mode has no write bit)."""
+    return path is not None and os.path.isfile(path) and (
+        not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222)

@@ -1,0 +1,242 @@
+"""Promises under attack (issue 16): checks that match the work, one-line errors that say the
+true rule and suggest the near name, every group kept, and an estimate that models the work."""
+import os
+import stat
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import cli
+import sgd_viz
+import simulation
+from panels import heights
+from plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "benchmarks"))
+import estimate as calibration  # noqa: E402  (benchmarks/estimate.py)
+
+
+def plan_of(args, force=False):
+    return make_plan(cli.parse(args, sgd_viz.settings(), sgd_viz.PRESETS), force=force)
+
+
+def refused(args, capsys):
+    """The one line that main() prints for `args`, which it must refuse with exit status 2."""
+    assert sgd_viz.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sgd_viz.py: error: ") and "Trace" not in err
+    return err
+
+
+# --- checks that match the work ----------------------------------------------------------------
+
+def test_a_formula_that_is_nan_only_on_the_drawn_mesh_is_refused_before_the_work(tmp_path,
+                                                                                  capsys):
+    formula = "sqrt(abs(x-0.06329)-0.001)"
+    # the reference: finite on formula.py's coarse check grid, NaN on the 80-point drawn mesh
+    lift, mesh, drawn = heights(surface_of(formula, ((-5, 5), (-5, 5))))
+    assert np.isnan(drawn).any()
+    err = refused(["--surface", formula, "--out", str(tmp_path / "x.gif")], capsys)
+    assert "--surface" in err and "nan" in err and "x = 0.0632911" in err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--surface", "bowl", "--bounds=-1e200,1e200,-1e200,1e200"], ["--bounds", "1e+100"]),
+    (["--surface", "bowl", "--bounds=-1e60,1e60,-1,1"], ["--bounds", "bowl is 6.25e+118"]),
+    (["--surface", "bowl", "--bounds=-1e308,1e308,-1,1"], ["--bounds", "1e+100"]),
+    (["--surface", "booth", "--bounds=1,1.0000000000000002,3,3.0000000000000004"],
+     ["--bounds", "too narrow"]),
+    (["--surface", "goldstein_price", "--bounds=-1e90,1e90,-1,1"], ["--bounds", "1e+100"]),
+    (["--surface", "1e306*(x^2+y^2)"], ["--surface", "5e+307", "1e+100"]),
+    (["--surface", "log(x^2+y^2)", "--init", "zeros"], ["--init", "-inf", "balls start"]),
+])
+def test_named_surfaces_and_formulas_are_checked_where_they_are_drawn(args, words, tmp_path,
+                                                                      capsys):
+    err = refused([*args, "--out", str(tmp_path / "x.gif")], capsys)
+    for word in words:
+        assert word in err
+
+
+def test_bounds_that_float64_resolves_into_the_mesh_are_accepted():
+    plan = plan_of(["--surface", "booth", "--bounds=1,1.00000001,3,3.00000001"])
+    assert np.all(np.diff(heights(plan.surface)[1][0, :, 0]) > 0)
+
+
+def test_a_start_region_outside_the_bounds_is_refused(capsys):
+    err = refused(["--surface", "bowl", "--bounds=-1,1,-1,1", "--start-region=2,3,0,1"], capsys)
+    assert "--start-region" in err and "not inside" in err
+
+
+def test_a_preset_does_not_check_its_own_output_name_when_out_is_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "saddle.gif").mkdir()
+    plan = plan_of(["--preset", "saddle", "--out", "elsewhere.gif"])
+    assert plan.out == "elsewhere.gif"
+
+
+def test_an_output_name_too_long_for_the_file_system_names_the_users_path(tmp_path, capsys):
+    longest = os.pathconf(tmp_path, "PC_NAME_MAX")
+    out = str(tmp_path / ("x" * (longest - 3) + ".gif"))
+    for flag, path in (("--out", out), ("--save-trajectories", out[:-4] + ".npz")):
+        err = refused([flag, path], capsys)
+        assert flag in err and repr(path) in err and ".tmp" not in err
+
+
+def test_a_read_only_output_is_refused_unless_forced(tmp_path, capsys):
+    for flag, name in (("--out", "old.gif"), ("--save-trajectories", "old.csv")):
+        old = tmp_path / name
+        old.write_bytes(b"precious")
+        old.chmod(stat.S_IRUSR | stat.S_IRGRP)
+        err = refused([flag, str(old)], capsys)
+        assert flag in err and "read-only" in err and "--force" in err
+        assert plan_of([flag, str(old)], force=True)
+
+
+def test_another_users_file_in_a_sticky_folder_is_refused(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "theirs.gif"
+    out.write_bytes(b"GIF89a")
+    tmp_path.chmod(0o1777)
+    real_stat = os.stat
+
+    def as_another_user(path, *args, **kwargs):       # the file and folder belong to uid 4242
+        result = list(real_stat(path, *args, **kwargs))
+        result[4] = 4242
+        return os.stat_result(result)
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "stat", as_another_user)
+    err = refused(["--out", str(out)], capsys)
+    assert "--out" in err and "sticky" in err and repr(str(out)) in err
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["--lr", "0\n"], ["--size", "10\nx10"], ["--bounds", "0,1,1,0\n"], ["--bounds", "0,1\n,1,0"],
+    ["--init", "uni\nform"], ["--optimizer", "sgd:mom\nentum=1"],
+    ["extra\nargument"], ["--bogus\nflag"], ["--out", "a\nb.txt"],
+])
+def test_a_value_with_a_newline_is_echoed_on_one_line(args, capsys):
+    err = refused(args, capsys)
+    assert "\\n" in err
+
+
+@pytest.mark.parametrize("args, rule", [
+    (["--lr", "-1"], "needs > 0"), (["--lr", "0"], "needs > 0"), (["--tol", "0"], "needs > 0"),
+    (["--balls", "0"], "needs >= 1 and <= 1000000"), (["--steps", "0"], "needs >= 1"),
+    (["--seed", "-1"], "needs >= 0 and <= 9223372036854775807"),
+    (["--frames", "1"], "needs >= 2 and <= 100001"), (["--noise", "-1"], "needs >= 0"),
+    (["--hold", "61"], "<= 60"), (["--fps", "0"], "needs >= 1 and <= 50"),
+])
+def test_each_range_message_states_the_true_rule(args, rule, capsys):
+    assert rule in refused(args, capsys)
+
+
+@pytest.mark.parametrize("flag, given, value", [
+    ("--bounds", "--bounds", "-6,6,-3,3"), ("--start-region", "--start-region", "-1,1,0,1"),
+    ("--lr", "--lr", "-1e-3"), ("--bounds", "--bou", "-6,6,-3,3")])
+def test_a_value_that_starts_with_a_minus_gets_a_hint_to_use_equals(flag, given, value, capsys):
+    err = refused([given, value], capsys)
+    assert "expected one argument" in err and f"{flag}={value}" in err
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["--surfce", "bowl"], "did you mean --surface?"),
+    (["--ballz=3"], "did you mean --balls?"),
+    (["--init", "unifrom"], "did you mean uniform?"),
+    (["--layout", "multiple"], "did you mean multiples?"),
+    (["--optimizer", "sgd:momentun=0.9"], "did you mean momentum?"),
+    (["--surface", "sinn(x)"], "did you mean sin?"),
+    (["--surface", "x + expp(y)"], "did you mean exp?"),
+    (["--surface", "himmelbau"], "did you mean himmelblau?"),
+])
+def test_near_misses_get_a_suggestion(args, hint, capsys):
+    assert hint in refused(args, capsys)
+
+
+@pytest.mark.parametrize("text, point, value", [("x", (2.0, 3.0), 2.0), ("y", (2.0, 3.0), 3.0),
+                                                ("pi", (2.0, 3.0), np.pi), ("e", (0, 0), np.e)])
+def test_a_name_that_parses_as_a_formula_is_a_formula(text, point, value):
+    surface = plan_of(["--surface", text]).surface
+    assert surface.f(np.array(point)) == pytest.approx(value)
+
+
+def test_rates_that_print_the_same_are_separate_groups_told_apart():
+    plan = plan_of(["--lr", "0.1,0.1000001,0.1"])
+    rates = [group.optimizer.hyperparameters["lr"] for group in plan.groups]
+    assert rates == [0.1, 0.1000001]
+    assert [group.label for group in plan.groups] == ["sgd lr=0.1", "sgd lr=0.1000001"]
+    plan = plan_of(["--noise", "0.3,0.30000000000000004"])
+    assert [group.label.split()[-1] for group in plan.groups] == ["0.3", "0.30000000000000004"]
+    assert plan_of(["--lr", "0.25,0.5"]).groups[1].label == "sgd lr=0.5"   # as short as before
+
+
+def test_many_copies_of_two_rates_are_two_groups_and_estimated_as_two():
+    copies = plan_of(["--lr", ",".join(["0.1", "0.2"] * 10_000), "--balls", "100000"])
+    two = plan_of(["--lr", "0.1,0.2", "--balls", "100000"])
+    assert len(copies.groups) == 2 and estimate(copies) == estimate(two)
+    assert estimate(two)[1] < MAX_MEMORY
+
+
+def test_plan_errors_are_one_line_from_the_python_api_too():
+    with pytest.raises(PlanError) as error:
+        make_plan({**sgd_viz.settings(), "quiet": True, "size": "1\n0x10"})
+    assert "\n" not in str(error.value)
+
+
+# --- the resource estimate ---------------------------------------------------------------------
+
+def test_settling_does_not_copy_the_whole_run():
+    rng = np.random.default_rng(0)
+    positions = rng.normal(size=(50, 20_000, 2))        # 16 MB
+    run = simulation.Run(np.arange(50), positions, np.zeros((50, 20_000)),
+                         np.zeros((50, 20_000), bool), np.zeros((50, 20_000), bool))
+    tracemalloc.start()
+    kept = simulation.until_settled([run], still=1e-3)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert kept[0].positions.shape == (50, 20_000, 2)      # they move to the end
+    assert peak < positions.nbytes / 8
+
+
+ESTIMATED = {               # scenes that each stress a part of the model, each about a second
+    "frames": "--balls 20 --steps 60 --frames 61 --size 160x120",
+    "balls": "--balls 60000 --steps 40 --frames 41 --out OUT.png",
+    "orbit": "--orbit 90 --lr 0.001,0.002 --layout multiples --balls 1 --steps 12 --frames 13 "
+             "--size 64x64",
+    "csv": "--balls 5000 --steps 30 --save-trajectories OUT.csv --out OUT.png",
+}
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="measures with /usr/bin/time")
+def test_the_estimate_is_within_3x_of_the_measured_time_and_memory(tmp_path):
+    measured, estimated = {}, {}
+    for name, text in ESTIMATED.items():
+        flags = calibration.flags_of(text, str(tmp_path))
+        estimated[name] = estimate(calibration.plan_of(flags))
+        measured[name] = calibration.measure(flags, str(tmp_path))
+    for name in ESTIMATED:
+        for (guess, taken) in zip(estimated[name], measured[name], strict=True):
+            assert taken / 3 <= guess <= 3 * taken, (name, estimated[name], measured[name])
+    # the memory of the work itself, above a small scene's (start-up, imports, a figure)
+    work = [values["balls"][1] - values["frames"][1] for values in (estimated, measured)]
+    assert work[1] / 3 <= work[0] <= 3 * work[1], work
+
+
+MEASURED_IN_THE_ISSUE = [   # flags, seconds or None, bytes or None: measured for issue 16
+    ("--out p.png --balls 1000000 --steps 1000", None, 5.36e9),
+    ("--orbit 360 --steps 1000 --frames 1001 --balls 1 --size 64x64 --layout multiples "
+     "--lr 1,2,3,4,5,6,7,8", 338, None),
+    ("--balls 100000 --steps 60 --save-trajectories t.csv", 25, 525e6),
+]
+
+
+@pytest.mark.parametrize("flags, seconds, memory", MEASURED_IN_THE_ISSUE)
+def test_the_estimate_of_the_big_cases_is_within_3x_of_what_they_took(flags, seconds, memory):
+    guess = estimate(plan_of(flags.split(), force=True))
+    for estimated, measured in zip(guess, (seconds, memory), strict=True):
+        assert measured is None or measured / 3 <= estimated <= 3 * measured
