@@ -90,14 +90,14 @@ def settings():
 
 
 def work(plan):
-    """Simulate the plan, then write its trajectories (if asked) and its picture; the groups."""
+    """Simulate the plan, then write its picture and its trajectories (if asked), both or
+    neither; the groups."""
     groups = simulation.simulate_groups(plan)
-    if plan.save_trajectories:
-        output.save_trajectories(groups, plan.save_trajectories)
     output.render(groups, plan.surface, scene.title(plan.surface, groups, plan.shared), plan.out,
                   size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
                   orbit=plan.orbit, theme=plan.theme, layout=plan.layout,
-                  progress=not plan.quiet and sys.stderr.isatty())
+                  progress=not plan.quiet and sys.stderr.isatty(),
+                  trajectories=plan.save_trajectories)
     return groups
 
 
@@ -122,6 +122,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; {plan.out} is unchanged", file=sys.stderr)
         return 130
+    except output.OutputError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"{prog}: error: cannot write {error.filename or plan.out}: "
               f"{error.strerror or error}", file=sys.stderr)
@@ -139,6 +142,9 @@ def main(argv=None):
     for group in plan.groups:
         if group.rate:
             print(f"{group.label}: {group.rate}")
+    big = output.size_note(plan.out)
+    if big:
+        print(f"{prog}: note: {big}", file=sys.stderr)
     for line in diverging(plan, groups):
         print(f"{prog}: note: {line}", file=sys.stderr)
     return 0
