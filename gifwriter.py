@@ -32,12 +32,17 @@ class GifWriter(animation.AbstractMovieWriter):
     since the previous frame is stored, with unchanged pixels transparent, so the file holds
     little more than the moving balls. Only pixels that differ from the previous frame's are
     mapped again. Memory stays at one frame whatever the frame count.
+
+    With `fuzz` > 0 a pixel keeps the colour it shows while its new one is within `fuzz` levels
+    of it in every channel: when the camera turns, every pixel changes a little every frame, and
+    storing only the ones that changed visibly keeps the file small.
     """
 
     TRANSPARENT = 255       # palette index kept free for "unchanged since the last frame"
 
-    def __init__(self, fps, palette, hold=0.0, first=0.0):
+    def __init__(self, fps, palette, hold=0.0, first=0.0, fuzz=0):
         super().__init__(fps=fps)
+        self.fuzz = fuzz
         self.delay = max(2, round(100 / fps))                   # GIF delays are centiseconds
         self.hold = round(100 * hold)                           # added to the last frame's
         self.first = max(self.delay, round(100 * first))        # the first frame's
@@ -47,6 +52,7 @@ class GifWriter(animation.AbstractMovieWriter):
         keys = _keys(colours[255 - exact:])
         self.exact_keys, self.exact_indices = np.unique(keys, return_index=True)
         self.exact_indices = (self.exact_indices + 255 - exact).astype(np.uint8)
+        self.colours = colours.astype(np.int16)
 
     def setup(self, fig, outfile, dpi=None):
         super().setup(fig, outfile, dpi)
@@ -70,11 +76,15 @@ class GifWriter(animation.AbstractMovieWriter):
             redo = np.flatnonzero(pixels != old_pixels)
             new = self.quantize(rgba.reshape(-1, 4)[redo][None]).ravel()
             moved = new != indices[redo]
+            if self.fuzz:
+                shown = self.colours[indices[redo]]
+                change = np.abs(rgba.reshape(-1, 4)[redo, :3] - shown).max(axis=1)
+                moved &= change > self.fuzz
             if not moved.any():     # nothing moved: show the previous frame longer
                 self.pending = self.pending._replace(delay=self.pending.delay + self.delay)
                 return
             indices = indices.copy()
-            indices[redo] = new
+            indices[redo[moved]] = new[moved]
             rows, cols = np.divmod(redo[moved], rgba.shape[1])
             box = np.full((np.ptp(rows) + 1, np.ptp(cols) + 1), self.TRANSPARENT, dtype=np.uint8)
             box[rows - rows.min(), cols - cols.min()] = new[moved]
@@ -112,6 +122,10 @@ class GifWriter(animation.AbstractMovieWriter):
         if self.pending is not None:
             self._write(*self.pending._replace(delay=self.pending.delay + self.hold))
         self.file.write(b";")
+        self.file.close()
+
+    def abort(self):
+        """Close the file: the drawing failed before finish()."""
         self.file.close()
 
 

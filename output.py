@@ -1,54 +1,121 @@
-"""Output files: the animation as a GIF, MP4, HTML player or PNG poster, and the trajectories;
-each written to a temporary file beside its path and renamed over it only when complete."""
+"""Output files: the animation as a GIF, MP4, HTML page or PNG poster, and the trajectories;
+each written to a temporary file beside its path (beside a symlink's target) and renamed over it
+only when complete."""
 import base64
 import contextlib
 import csv
-import io
+import html
 import os
 import stat
 import tempfile
 
 import numpy as np
-from matplotlib import animation, rc_context
+from matplotlib import rc_context
 from tqdm import tqdm
 
 from gifwriter import GifWriter, make_palette
 from looks import THEMES, exact_colours, group_colours
 from scene import canvas_image, draw_frame, draw_scene, turn
 from simulation import Run
+from videowriter import VideoError, VideoWriter
+
+BIG_GIF = 5e6           # bytes: the big code hosts' image proxies show no larger image in a README
+ORBIT_FUZZ = 10         # levels a pixel may be off while the camera turns (gifwriter's fuzz)
+
+OutputError = VideoError    # a failure of an outside tool, in one line: exit 2, not a bug
+
+
+def written_path(path):
+    """Where writing `path` lands: through a symlink, its target (the link is kept)."""
+    return os.path.realpath(path) if os.path.islink(path) else os.fspath(path)
+
+
+@contextlib.contextmanager
+def named(path):
+    """Re-raise an OSError about a temporary file (or about no file) as one about `path`."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None or ".sgd_viz-" in os.fspath(error.filename):
+            raise OSError(error.errno, error.strerror or str(error), os.fspath(path)) from None
+        raise
+
+
+@contextlib.contextmanager
+def atomic_outputs(*paths):
+    """Yield a temporary path beside each of `paths` (None for None); rename them all over their
+    paths only if the block succeeds, one right after the other, so that they appear together
+    or not at all. A new file gets the old one's permissions, or the usual ones for a new file."""
+    targets = [None if path is None else written_path(path) for path in paths]
+    temporaries = []
+    try:
+        for path, target in zip(paths, targets, strict=True):
+            with named(path if target is None else target):
+                temporaries.append(None if target is None else _temporary(target))
+        yield temporaries
+        for path, target, tmp in zip(paths, targets, temporaries, strict=True):
+            if tmp is not None:
+                with named(path):
+                    os.chmod(tmp, _mode(target))
+        for path, target, tmp in zip(paths, targets, temporaries, strict=True):
+            if tmp is not None:
+                with named(path):
+                    os.replace(tmp, target)
+    finally:
+        for tmp in temporaries:
+            if tmp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(tmp)
 
 
 @contextlib.contextmanager
 def atomic_output(path):
-    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds.
-    The new file gets the old one's permissions, or the usual ones for a new file."""
-    fd, tmp = tempfile.mkstemp(prefix=".sgd_viz-", suffix=".tmp" + os.path.splitext(path)[1],
-                               dir=os.path.dirname(os.path.abspath(path)))
-    os.close(fd)
-    try:
+    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."""
+    with atomic_outputs(path) as (tmp,):
         yield tmp
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)     # read the umask: mkstemp's files are private (0600)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
+
+
+def _temporary(target):
+    fd, tmp = tempfile.mkstemp(prefix=".sgd_viz-", suffix=".tmp" + os.path.splitext(target)[1],
+                               dir=os.path.dirname(os.path.abspath(target)))
+    os.close(fd)
+    return tmp
+
+
+def _mode(path):
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)     # read the umask: mkstemp's files are private (0600)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1.5, orbit=0,
-           theme="light", layout="3d", progress=False, first=1.0):
-    """Draw the groups' runs into `out`: a .gif, .mp4 (needs ffmpeg), .html player or a .png
-    poster of the last step, the camera turning by `orbit` degrees over the animation; a GIF
-    shows its first frame for `first` seconds, so that the starts can be seen, and its last
-    for `hold` more. The old file is replaced only when the new one is complete."""
+           theme="light", layout="3d", progress=False, first=1.0, trajectories=None):
+    """Draw the groups' runs into `out` (see write_picture) and, if given, write their
+    trajectories to `trajectories` (see write_trajectories): both files are replaced only when
+    both are complete. An error names the user's path, not a temporary one."""
+    with atomic_outputs(out, trajectories) as (picture, table):
+        if table:
+            with named(trajectories):
+                write_trajectories(groups, table)
+        with named(out):
+            write_picture(groups, surface, title, picture, size=size, fps=fps, trail=trail,
+                          hold=hold, orbit=orbit, theme=theme, layout=layout,
+                          progress=progress, first=first)
+
+
+def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8, hold=1.5,
+                  orbit=0, theme="light", layout="3d", progress=False, first=1.0):
+    """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF
+    inline) or a .png poster of the last step, the camera turning by `orbit` degrees over the
+    animation; the animation shows its first frame for `first` seconds, so that the starts can
+    be seen, and its last for `hold` more."""
     frames = len(groups[0].run.steps)
-    kind = os.path.splitext(out)[1].lower()
-    with rc_context(THEMES[theme]), atomic_output(out) as tmp:
+    kind = os.path.splitext(path)[1].lower()
+    background = THEMES[theme].get("figure.facecolor", "white")
+    with rc_context(THEMES[theme]):
         scene = draw_scene(surface, title, size, groups, layout, trail)
         start = scene.axes[0].azim
 
@@ -58,63 +125,96 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
 
         if kind == ".png":
             frame(frames - 1)
-            canvas_image(scene.fig).save(tmp, "PNG")
+            canvas_image(scene.fig).save(path, "PNG")
             return
         if kind == ".mp4":
-            writer = CanvasFFMpegWriter(fps=fps)
-        elif kind == ".html":
-            writer = CanvasHTMLWriter(fps=fps, embed_frames=True, default_mode="loop")
+            writer = VideoWriter(fps, hold, first)
         else:
             samples = []
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            colours = exact_colours([*group_colours(len(groups)),
-                                     THEMES[theme].get("figure.facecolor", "white")])
-            writer = GifWriter(fps, make_palette(samples, colours), hold, first)
-        with writer.saving(scene.fig, tmp, scene.fig.dpi):
+            colours = exact_colours([*group_colours(len(groups)), background])
+            writer = GifWriter(fps, make_palette(samples, colours), hold, first,
+                               fuzz=ORBIT_FUZZ if orbit else 0)
+        writer.setup(scene.fig, path, scene.fig.dpi)
+        try:
             for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
                 frame(k)
                 writer.grab_frame()
+        except BaseException:
+            writer.abort()
+            raise
+        writer.finish()
+    if kind == ".html":
+        with open(path, "rb") as file:
+            gif = file.read()
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(html_page(gif, title, size, background))
 
 
-class CanvasFFMpegWriter(animation.FFMpegWriter):
-    """matplotlib's ffmpeg writer, fed the canvas as it stands (a full redraw would drop the
-    animated artists that draw_frame blits)."""
-
-    def grab_frame(self, **savefig_kwargs):
-        self._proc.stdin.write(self.fig.canvas.buffer_rgba())
-
-
-class CanvasHTMLWriter(animation.HTMLWriter):
-    """matplotlib's JavaScript player, fed the canvas as it stands, as PNG frames."""
-
-    def grab_frame(self, **savefig_kwargs):
-        png = io.BytesIO()
-        canvas_image(self.fig).save(png, "PNG")
-        self._saved_frames.append(base64.encodebytes(png.getvalue()).decode("ascii"))
+def html_page(gif, title, size, background="white"):
+    """A page that needs nothing else: the GIF inline as a data: URI, no script, no link."""
+    text = html.escape(" ".join(title.split()))
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{text}</title>\n"
+            f"<style>body {{ margin: 0; background: {html.escape(str(background))}; }} "
+            "img { display: block; margin: auto; max-width: 100%; height: auto; }</style>\n"
+            f'</head>\n<body>\n<img width="{size[0]}" height="{size[1]}" alt="{text}" '
+            f'src="data:image/gif;base64,{base64.b64encode(gif).decode("ascii")}">\n'
+            "</body>\n</html>\n")
 
 
 def save_trajectories(groups, path):
-    """Positions, losses and status of every ball at every recorded step, as .npz (arrays with a
-    leading group axis) or .csv (one row per group, step and ball)."""
+    """Write the trajectories (see write_trajectories) to `path`, atomically."""
     with atomic_output(path) as tmp:
-        if path.lower().endswith(".npz"):
-            with open(tmp, "wb") as file:
-                np.savez_compressed(file, labels=np.array([group.label for group in groups]),
-                                    **{name: np.stack([getattr(group.run, name)
-                                                       for group in groups])
-                                       for name in Run._fields})
-            return
-        with open(tmp, "w", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(["group", "step", "ball", "x", "y", "loss", "status"])
-            for group in groups:
-                run = group.run
-                status = np.where(run.diverged, "diverged",
-                                  np.where(run.converged, "converged", "moving"))
-                for row, step in enumerate(run.steps.tolist()):
-                    writer.writerows([group.label, step, ball, x, y, loss, state] for
-                                     ball, ((x, y), loss, state) in enumerate(zip(
-                                         run.positions[row].tolist(), run.losses[row].tolist(),
-                                         status[row].tolist(), strict=True)))
+        write_trajectories(groups, tmp)
+
+
+def write_trajectories(groups, path):
+    """Positions, losses and status of every ball at every recorded step.
+
+    .npz: `labels` (G,) the groups' labels, `balls` (G,) how many balls each group has, `steps`
+    (G, T), and `positions` (G, T, N, 2), `losses` (G, T, N), `diverged` and `converged`
+    (G, T, N), where N is the largest group: group g's balls are its first balls[g], the rest
+    is NaN (False for the flags). Groups differ in size when balls are coloured by basin.
+    .csv: one row per group, step and ball: group, step, ball, x, y, loss, status.
+    """
+    if path.lower().endswith(".npz"):
+        most = max(group.run.positions.shape[1] for group in groups)
+
+        def padded(values):
+            fill = False if values.dtype == bool else np.nan
+            pad = [(0, 0)] * values.ndim
+            pad[1] = (0, most - values.shape[1])
+            return np.pad(values, pad, constant_values=fill)
+
+        arrays = {name: np.stack([getattr(group.run, name) if name == "steps" else
+                                  padded(getattr(group.run, name)) for group in groups])
+                  for name in Run._fields}
+        with open(path, "wb") as file:
+            np.savez_compressed(file, labels=np.array([group.label for group in groups]),
+                                balls=np.array([group.run.positions.shape[1]
+                                                for group in groups]), **arrays)
+        return
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["group", "step", "ball", "x", "y", "loss", "status"])
+        for group in groups:
+            run = group.run
+            status = np.where(run.diverged, "diverged",
+                              np.where(run.converged, "converged", "moving"))
+            for row, step in enumerate(run.steps.tolist()):
+                writer.writerows([group.label, step, ball, x, y, loss, state] for
+                                 ball, ((x, y), loss, state) in enumerate(zip(
+                                     run.positions[row].tolist(), run.losses[row].tolist(),
+                                     status[row].tolist(), strict=True)))
+
+
+def size_note(path):
+    """A line to print when a GIF is too big for a README, naming what to change; or None."""
+    if not path.lower().endswith(".gif") or os.path.getsize(path) <= BIG_GIF:
+        return None
+    return (f"{path} is {os.path.getsize(path) / 1e6:.1f} MB, more than the {BIG_GIF / 1e6:g} MB "
+            "that code hosts show in a README; fewer --frames, a smaller --size, a shorter "
+            "--trail, fewer --balls or no --orbit make it smaller")

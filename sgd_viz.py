@@ -95,14 +95,14 @@ def settings():
 
 
 def work(plan):
-    """Simulate the plan, then write its trajectories (if asked) and its picture; the groups."""
+    """Simulate the plan, then write its picture and its trajectories (if asked), both or
+    neither; the groups."""
     groups = simulation.simulate_groups(plan)
-    if plan.save_trajectories:
-        output.save_trajectories(groups, plan.save_trajectories)
     output.render(groups, plan.surface, scene.title(plan.surface, groups, plan.shared), plan.out,
                   size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
                   orbit=plan.orbit, theme=plan.theme, layout=plan.layout,
-                  progress=not plan.quiet and sys.stderr.isatty())
+                  progress=not plan.quiet and sys.stderr.isatty(),
+                  trajectories=plan.save_trajectories)
     return groups
 
 
@@ -144,6 +144,9 @@ def main(argv=None):
         print(f"{prog}: interrupted by {signal.Signals(signum).name}; {plan.out} {done}",
               file=sys.stderr)
         return 128 + signum
+    except output.OutputError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"{prog}: error: cannot write {error.filename or plan.out}: "
               f"{error.strerror or error}", file=sys.stderr)
@@ -178,6 +181,9 @@ def finish(plan, groups):
     for group in plan.groups:
         if group.rate:
             print(f"{group.label}: {group.rate}")
+    big = output.size_note(plan.out)
+    if big:
+        print(f"{prog}: note: {big}", file=sys.stderr)
     for line in diverging(plan, groups):
         print(f"{prog}: note: {line}", file=sys.stderr)
     return 0
