@@ -11,7 +11,6 @@ import tempfile
 
 import numpy as np
 from matplotlib import rc_context
-from tqdm import tqdm
 
 from gifwriter import GifWriter, make_palette
 from looks import THEMES, exact_colours, group_colours
@@ -92,7 +91,7 @@ def _mode(path):
 
 
 def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1.5, orbit=0,
-           theme="light", layout="3d", progress=False, first=1.0, trajectories=None):
+           theme="light", layout="3d", progress=None, first=1.0, trajectories=None):
     """Draw the groups' runs into `out` (see write_picture) and, if given, write their
     trajectories to `trajectories` (see write_trajectories): both files are replaced only when
     both are complete. An error names the user's path, not a temporary one."""
@@ -107,11 +106,11 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
 
 
 def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8, hold=1.5,
-                  orbit=0, theme="light", layout="3d", progress=False, first=1.0):
+                  orbit=0, theme="light", layout="3d", progress=None, first=1.0):
     """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF
     inline) or a .png poster of the last step, the camera turning by `orbit` degrees over the
     animation; the animation shows its first frame for `first` seconds, so that the starts can
-    be seen, and its last for `hold` more."""
+    be seen, and its last for `hold` more. `progress`, if given, is called after each frame."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(path)[1].lower()
     background = THEMES[theme].get("figure.facecolor", "white")
@@ -139,9 +138,11 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)
         try:
-            for k in tqdm(range(frames), disable=not progress, unit="frame", leave=False):
+            for k in range(frames):
                 frame(k)
                 writer.grab_frame()
+                if progress:
+                    progress()
         except BaseException:
             writer.abort()
             raise

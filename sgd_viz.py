@@ -26,6 +26,8 @@ import difflib
 import os
 import sys
 
+from tqdm import tqdm
+
 import cli
 import curvature
 import output
@@ -96,13 +98,17 @@ def settings():
 
 def work(plan):
     """Simulate the plan, then write its picture and its trajectories (if asked), both or
-    neither; the groups."""
-    groups = simulation.simulate_groups(plan)
-    output.render(groups, plan.surface, scene.title(plan.surface, groups, plan.shared), plan.out,
-                  size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
-                  orbit=plan.orbit, theme=plan.theme, layout=plan.layout,
-                  progress=not plan.quiet and sys.stderr.isatty(),
-                  trajectories=plan.save_trajectories)
+    neither; the groups. One progress bar counts the steps simulated, then the frames drawn,
+    on a terminal unless --quiet."""
+    steps = len(plan.groups) * plan.steps * (1 + bool(plan.hero))
+    with tqdm(total=steps + plan.frames, disable=plan.quiet or not sys.stderr.isatty(),
+              leave=False, unit="step", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
+        groups = simulation.simulate_groups(plan, tick=bar.update)
+        bar.total = bar.n + len(groups[0].run.steps)      # the frames, once the run is known
+        output.render(groups, plan.surface, scene.title(plan.surface, groups, plan.shared),
+                      plan.out, size=plan.size, fps=plan.fps, trail=plan.trail,
+                      hold=plan.hold, orbit=plan.orbit, theme=plan.theme, layout=plan.layout,
+                      progress=bar.update, trajectories=plan.save_trajectories)
     return groups
 
 

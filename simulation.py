@@ -152,7 +152,7 @@ def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True
 
 
 def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, tol=None,
-             batch_size=None, anneal=False):
+             batch_size=None, anneal=False, tick=None):
     """Step every ball `steps` times, keeping the steps in `record` (default: all) as a Run.
     On a surface over a data set, `batch_size` rows drawn by `minibatches` give each step's
     gradient (all balls see the same batch); None uses every row (batch gradient descent).
@@ -160,7 +160,7 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, 
     noise that falls linearly from it at the first step to 0 at the last. Batches and noise
     come from streams that depend only on `seed`: runs with other optimizers get the same.
     The balls are stepped a block at a time (see blocks), each block with its own optimizer
-    state; the numbers are the same."""
+    state; the numbers are the same. `tick`, if given, is called after each step."""
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
     batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
@@ -187,6 +187,8 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, 
                                     None if kicks is None else kicks[part], tol,
                                     recorded or tol is not None)
                                for part, balls in zip(parts, block_balls, strict=True)]
+                if tick:
+                    tick()
             if recorded:
                 for part, balls in zip(parts, block_balls, strict=True):
                     positions[row, part], losses[row, part] = balls.x, balls.loss
@@ -209,7 +211,7 @@ def until_settled(runs, still=0.0):
     return [Run(*(values[:np.argmax(done) + 1] for values in run)) for run in runs]
 
 
-def simulate_groups(plan):
+def simulate_groups(plan, tick=None):
     """Every group's run, from the same starts with the same noise and batches; split by the
     basin the balls end in when the plan colours by basin."""
     surface = plan.surface
@@ -217,10 +219,11 @@ def simulate_groups(plan):
                         plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
     still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
+
     def simulated(group, starts, record):
         return simulate(surface, group.optimizer, starts, plan.steps, record, noise=group.noise,
                         seed=plan.seed, tol=plan.tol, batch_size=group.batch_size,
-                        anneal=plan.anneal)
+                        anneal=plan.anneal, tick=tick)
 
     runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
     # Heroes are run again, every step recorded: the same balls without noise; with noise,

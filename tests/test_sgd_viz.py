@@ -1,6 +1,8 @@
 """The entry script end to end: the GIF against its own frames, outputs, groups, presets."""
 import base64
+import io
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -345,3 +347,36 @@ def test_every_colour_of_the_looks_comes_out_exactly(tmp_path):
     for colour in ("white", looks.BALL_COLOR, looks.LOOKS["minimum"].style["mfc"]):
         rgb = [round(255 * c) for c in to_rgb(colour)]
         assert (first == rgb).all(axis=1).sum() >= 10, colour
+
+
+@pytest.mark.parametrize("tty, quiet, shown", [(True, [], True), (True, ["--quiet"], False),
+                                                (False, [], False)])
+def test_one_progress_bar_counts_every_step_simulated_and_every_frame_drawn(
+        tty, quiet, shown, tmp_path, monkeypatch):
+    bars = []
+
+    class Bar:
+        def __init__(self, total, disable, **_):
+            self.total, self.disable, self.n = total, disable, 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            return False
+
+    class Stderr(io.StringIO):
+        def isatty(self):
+            return tty
+
+    monkeypatch.setattr(sgd_viz, "tqdm", Bar)
+    monkeypatch.setattr(sys, "stderr", Stderr())
+    assert sgd_viz.main(["--balls", "5", "--steps", "7", "--lr", "0.01,0.02", "--size",
+                         "160x120", *quiet, "--out", str(tmp_path / "p.gif")]) == 0
+    (bar,) = bars
+    assert bar.disable == (not shown)
+    assert bar.n == bar.total == 2 * 7 + 8          # two groups' steps, then eight frames
