@@ -34,7 +34,7 @@ def estimate(plan):
     """(seconds, bytes) that `plan` needs: see the module docstring."""
     balls = plan.balls * len(plan.groups)                  # every group steps its own balls
     recorded = len(frame_steps(plan.steps, plan.frames))   # what the simulation keeps
-    kind = plan.out.lower().rpartition(".")[2]
+    kind = (plan.out or ".gif").lower().rpartition(".")[2]     # the API's GIF when shown
     frames = 1 if kind == "png" else recorded + 3 * (kind == "gif")   # 3 palette samples
     pixels = plan.size[0] * plan.size[1]
     trajectory = TRAJECTORIES.get((plan.save_trajectories or "").lower()[-4:], (0, 0))

@@ -286,7 +286,7 @@ READERS = {                 # setting (a flag's name, with _ for -) -> its reade
     "color": name_in(("group", "basin"), "colouring"),
     "orbit": number(float, -3600, 3600),
     "theme": name_in(THEMES, "theme"),
-    "out": output_path,
+    "out": optional(output_path),   # None: no file yet (the Python API saves later)
     "save_trajectories": optional(trajectory_path),
     "quiet": flag,
 }
@@ -420,7 +420,7 @@ def make_plan(values, force=False):
                         f"rates x batch sizes x noises); at most {len(GROUP_COLOURS)} can be "
                         "told apart")
     for name in ("out", "save_trajectories"):
-        if read_only(read[name]) and not force:
+        if read[name] and read_only(read[name]) and not force:
             raise PlanError(f"argument --{name.replace('_', '-')}: {read[name]!r} is read-only; "
                             "make it writable, choose another file, or add --force to replace it")
     fields = {name: read[name] for name in Plan._fields if name in read}

@@ -134,6 +134,8 @@ def main(argv=None):
         return 0
     try:
         plan = make_plan(values, force=values["force"])
+        if plan.out is None:
+            raise PlanError("argument --out: needs a file name (OUT = None is for animate())")
     except PlanError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
@@ -220,7 +222,7 @@ def animate(**options):
     output kind and ``.trajectories`` gives the arrays. Options are the settings above by
     their flag's name, as Python values or as text; a bad value raises a ValueError with the
     command line's message, an unknown name a TypeError naming the closest setting."""
-    values = {**settings(), "quiet": True}
+    values = {**settings(), "quiet": True, "out": None}    # written by .save(), if at all
     for name in options:
         if name not in values and name != "preset":
             close = difflib.get_close_matches(name, [*values, "preset"], n=1)
@@ -231,7 +233,8 @@ def animate(**options):
         if preset not in PRESETS:
             raise PlanError(f"argument --preset: unknown preset {preset!r}; one of "
                             f"{', '.join(PRESETS)}")
-        values = {**values, **cli.parse(["--preset", preset], settings(), PRESETS), "quiet": True}
+        values = {**values, **cli.parse(["--preset", preset], settings(), PRESETS),
+                  "quiet": True, "out": None}
     plan = make_plan({**values, **options})
     return Animation(plan, simulation.simulate_groups(plan))
 
