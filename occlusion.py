@@ -66,12 +66,23 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     surface: a point of the surface is hidden when that maximum before it is above its own
     slope. A drawn point is looked up at its distance on the planes either side of it; where
     they disagree (the edge of what is hidden) or one does not reach it, its own ray is
-    marched. An orthographic camera has no eye: every point is marched."""
+    marched. An orthographic camera has no eye: every point is marched.
+
+    The fan is laid out in the box's own units, x and y as shares of the bounds' spans, where
+    the box is a unit square whatever its aspect (bounds 1e-300 wide and 1 high included):
+    scaling x and y keeps vertical planes vertical and, along each, the order of slopes."""
     eye, _ = camera(proj)
     if eye is None:
         return lambda points: hidden(points, height, bounds, zlim, proj)
-    low, high = np.array(bounds, dtype=float).T
-    foot, ahead = eye[:2], np.arctan2(*((low + high) / 2 - eye[:2])[::-1])
+    origin, span = np.array(bounds, dtype=float).T
+    span = span - origin
+    low, high = np.zeros(2), np.ones(2)
+
+    def in_box(p):      # data (..., 2) -> shares of the bounds' spans
+        return (p - origin) / span
+
+    foot = in_box(eye[:2])
+    ahead = np.arctan2(*((low + high) / 2 - foot)[::-1])
 
     def polar(p):       # points (..., 2) -> the angle of their plane, their distance from foot
         d = p - foot
@@ -82,7 +93,7 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (z - eye[2]) / distance
 
-    angles = polar(np.stack(np.meshgrid(*bounds), axis=-1).reshape(-1, 2))[0]
+    angles = polar(np.stack(np.meshgrid(*zip(low, high, strict=True)), axis=-1).reshape(-1, 2))[0]
     outside = np.any((foot < low) | (foot > high))
     planes = np.linspace(angles.min(), angles.max(), grid) if outside else np.linspace(
         -np.pi, np.pi, grid)
@@ -92,12 +103,13 @@ def visibility(height, bounds, zlim, proj, grid=VISIBILITY_GRID):
     enter = np.maximum(np.nanmax(np.min(ends, axis=0), axis=-1), 0)
     step = np.maximum(np.nanmin(np.max(ends, axis=0), axis=-1) - enter, 0) / (grid - 1)
     distance = enter[:, None] + step[:, None] * np.arange(grid)
-    surface = height(np.clip(foot + distance[..., None] * direction[:, None], low, high))
+    surface = height(origin + span * np.clip(foot + distance[..., None] * direction[:, None],
+                                             low, high))
     tolerance = 2e-3 * (zlim[1] - zlim[0])      # so that a ray grazing its own slope is seen
     horizon = np.fmax.accumulate(slope(distance, surface - tolerance), axis=1)    # past NaN
 
     def is_hidden(points):
-        angle, far = polar(points[:, :2])
+        angle, far = polar(in_box(points[:, :2]))
         left = np.clip(((angle - planes[0]) / (planes[1] - planes[0])).astype(int), 0, grid - 2)
         votes, unsure = [], np.zeros(len(points), dtype=bool)
         for plane in (left, left + 1):

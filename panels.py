@@ -22,6 +22,7 @@ from occlusion import projector
 from simulation import crowds, mesh_over
 from textline import TextLine
 
+FLAT = 1e-12               # heights that differ by less than this share of them are one height
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 
 
@@ -50,6 +51,17 @@ def heights(surface):
     def lift(loss):
         return np.log10(1 + np.maximum(loss - floor, 0))
     return lift, mesh, lift(losses)
+
+
+def height_range(z):
+    """The heights the 3D box spans: those drawn, or for a flat surface (heights all the same,
+    to a relative FLAT) a range of a tenth of its height around it (1 at height 0)."""
+    low, high = float(z.min()), float(z.max())
+    if high - low > FLAT * max(abs(low), abs(high)):
+        return low, high
+    middle = (low + high) / 2
+    half = 0.05 * abs(middle) or 0.5
+    return middle - half, middle + half
 
 
 def pixels(parent, **style):
@@ -106,13 +118,13 @@ def draw_surface(ax, shown):
         ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
                    cmap=cmap, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(z.min(), z.max()), xlabel=view.labels[0],
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=height_range(z), xlabel=view.labels[0],
            ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
     if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
         losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
         ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
-        ax.set_zlim(z.min(), z.max())
+        ax.set_zlim(height_range(z))
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize="small")
 
@@ -225,12 +237,15 @@ def hero(fig, shown, i, lift):
     carried = pixels(fig, **style("momentum", None)) if has_momentum(group.optimizer) else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
 
+    low, high = np.array(surface.bounds, dtype=float).T
+
     def on_surface(xy):
         return np.column_stack([xy, lift(surface.f(xy))])
 
     def arrows(start, end, project):
-        """Arrows from start to end points (n, 2) along the surface, as one NaN-broken line."""
-        a, b = project(on_surface(start))[0], project(on_surface(end))[0]
+        """Arrows from start to end points (n, 2) along the surface, as one NaN-broken line;
+        an end beyond the bounds on their edge, where f may be out of its domain or range."""
+        a, b = (project(on_surface(np.clip(xy, low, high)))[0] for xy in (start, end))
         along = b - a
         unit = along / np.maximum(np.linalg.norm(along, axis=1, keepdims=True), 1e-9)
         side = unit[:, ::-1] * [-1, 1]
@@ -243,8 +258,8 @@ def hero(fig, shown, i, lift):
         lost = heroes.diverged[s]
         xy = heroes.positions[s][~lost]
         ball.set_data(*project(on_surface(xy))[0].T)
-        trace = project(on_surface(np.clip(heroes.positions[:s + 1], *np.array(
-            surface.bounds, dtype=float).T).reshape(-1, 2)))[0].reshape(s + 1, -1, 2)
+        trace = project(on_surface(np.clip(heroes.positions[:s + 1], low, high).reshape(
+            -1, 2)))[0].reshape(s + 1, -1, 2)
         gap = np.full_like(trace[:1], np.nan)
         path.set_data(*np.concatenate([trace, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
         out = [path, ball]
@@ -344,7 +359,8 @@ def curve_panel(fig, rect, shown, which):
         ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12))
     name = "loss" if floor == 0 else "loss - min"
     steps = groups[0].run.steps
-    ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, steps[-1]))
+    # a run that settled at its start has one step: the axis still spans one
+    ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
     ax.tick_params(labelsize="small")
     ax.grid(alpha=0.3)
     cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)

@@ -34,6 +34,7 @@ MAX_STEPS = 100_000
 SIZE_RANGE = (64, 4096)     # pixels, each side
 FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers honour
 RESOLUTION = 1e-9           # the smallest span of bounds, a share of their magnitude
+SMALLEST = 1e-280           # bounds all nearer 0: matplotlib draws the axis as -0.05..0.05
 MAX_SECONDS = 15 * 60       # estimated work beyond these needs force
 MAX_MEMORY = 4e9            # bytes
 
@@ -168,6 +169,9 @@ def box(value):
         raise ValueError(f"{value!r} goes beyond {LARGEST:g}, where the drawing's arithmetic "
                          "overflows")
     for low, high in ((xmin, xmax), (ymin, ymax)):
+        if max(abs(low), abs(high)) < SMALLEST:
+            raise ValueError(f"{value!r} spans {low!r} to {high!r}, too small to draw: "
+                             f"matplotlib's axes need a bound beyond +-{SMALLEST:g}")
         if high - low < RESOLUTION * max(abs(low), abs(high)):
             raise ValueError(f"{value!r} spans {low!r} to {high!r}, too narrow to draw: a span "
                              f"needs at least {RESOLUTION:g} of the largest bound")

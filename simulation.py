@@ -146,6 +146,14 @@ def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True
     loss, converged = balls.loss, balls.converged
     if measure:
         loss = surface.f(x)
+        undefined = moving & ~escaped & ~np.isfinite(loss)     # off the formula's domain
+        if undefined.any():
+            low, high = np.array(surface.bounds, dtype=float).T
+            x = np.where(undefined[:, None], np.clip(balls.x, low, high), x)
+            loss = np.where(undefined, surface.f(x), loss)
+            escaped = escaped | undefined
+        # where even the bounds' edge is off the domain, the loss last measured stays
+        loss = np.where(np.isfinite(loss), loss, balls.loss)
         if tol is not None:
             converged = converged | (moving & ~escaped & (np.abs(loss - balls.loss) < tol))
     return Balls(x, loss, balls.diverged | escaped, converged, state)
