@@ -24,7 +24,7 @@ from simulation import INITS
 from surfaces import SURFACES, Surface
 
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
-                ".mp4": "video, needs ffmpeg", ".html": "matplotlib's JavaScript player"}
+                ".mp4": "video, needs ffmpeg", ".html": "a page with the GIF inline"}
 MAX_BALLS = 1_000_000
 MAX_STEPS = 100_000
 SIZE_RANGE = (64, 4096)     # pixels, each side
