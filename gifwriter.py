@@ -25,6 +25,9 @@ def make_palette(frames, colours=()):
     return palette
 
 
+GREY = 8        # a colour whose channels differ by at most this is a grey (see fuzz)
+
+
 class GifWriter(animation.AbstractMovieWriter):
     """A matplotlib movie writer that streams frames into a GIF with one fixed palette.
 
@@ -34,8 +37,10 @@ class GifWriter(animation.AbstractMovieWriter):
     mapped again. Memory stays at one frame whatever the frame count.
 
     With `fuzz` > 0 a pixel keeps the colour it shows while its new one is within `fuzz` levels
-    of it in every channel: when the camera turns, every pixel changes a little every frame, and
-    storing only the ones that changed visibly keeps the file small.
+    of it in every channel: when the camera turns, every pixel of the surface changes a little
+    every frame, and storing only the ones that changed visibly keeps the file small. Greys
+    (background, panes, grid, text) and the exact colours are never kept stale: on a flat area
+    a stale pixel would show as haze.
     """
 
     TRANSPARENT = 255       # palette index kept free for "unchanged since the last frame"
@@ -77,9 +82,14 @@ class GifWriter(animation.AbstractMovieWriter):
             new = self.quantize(rgba.reshape(-1, 4)[redo][None]).ravel()
             moved = new != indices[redo]
             if self.fuzz:
+                # greys (background, panes, grid, text) and the looks' colours stay exact:
+                # a stale pixel shows on a flat area, not on the shaded surface
+                rgb = rgba.reshape(-1, 4)[redo, :3]
                 shown = self.colours[indices[redo]]
-                change = np.abs(rgba.reshape(-1, 4)[redo, :3] - shown).max(axis=1)
-                moved &= change > self.fuzz
+                change = np.abs(rgb - shown).max(axis=1)
+                grey = (np.ptp(rgb, axis=1) <= GREY) | (np.ptp(shown, axis=1) <= GREY)
+                exact = np.isin(new, self.exact_indices) | grey
+                moved &= (change > self.fuzz) | exact
             if not moved.any():     # nothing moved: show the previous frame longer
                 self.pending = self.pending._replace(delay=self.pending.delay + self.delay)
                 return

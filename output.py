@@ -19,7 +19,7 @@ from simulation import Run
 from videowriter import VideoError, VideoWriter
 
 BIG_GIF = 5e6           # bytes: the big code hosts' image proxies show no larger image in a README
-ORBIT_FUZZ = 10         # levels a pixel may be off while the camera turns (gifwriter's fuzz)
+ORBIT_FUZZ = 12         # levels a pixel may be off while the camera turns (gifwriter's fuzz)
 
 OutputError = VideoError    # a failure of an outside tool, in one line: exit 2, not a bug
 
