@@ -216,6 +216,6 @@ def size_note(path):
     """A line to print when a GIF is too big for a README, naming what to change; or None."""
     if not path.lower().endswith(".gif") or os.path.getsize(path) <= BIG_GIF:
         return None
-    return (f"{path} is {os.path.getsize(path) / 1e6:.1f} MB, more than the {BIG_GIF / 1e6:g} MB "
+    return (f"{path} is {os.path.getsize(path) / 1e6:.2f} MB, more than the {BIG_GIF / 1e6:g} MB "
             "that code hosts show in a README; fewer --frames, a smaller --size, a shorter "
             "--trail, fewer --balls or no --orbit make it smaller")
