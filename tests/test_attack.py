@@ -259,8 +259,8 @@ def quiet_run(args, tmp_path, capsys):
     assert all(line.startswith("sgd_viz.py: note: ") for line in err.splitlines()), err
 
 
-@pytest.mark.parametrize("formula, value", [("0", 0.0), ("x/x", 1.0), ("pi", np.pi)])
-@pytest.mark.parametrize("layout", ["3d", "curve", "multiples"])
+@pytest.mark.parametrize("formula, value, layout", [("0", 0.0, "curve"), ("x/x", 1.0, "3d"),
+                                                    ("pi", np.pi, "multiples")])
 def test_a_flat_surface_is_drawn_in_a_box_around_its_height(formula, value, layout, tmp_path,
                                                             capsys):
     # the reference: a tenth of the height around it, or 1 around 0
