@@ -127,10 +127,11 @@ def outside(surface, x):
 
 def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True):
     """One optimizer step of a block of balls, returned as new Balls. A ball that ends outside
-    the escape margin (see outside), or whose numbers overflow, has diverged: it is frozen on
-    the bounds' edge, from where it left. With `tol`, a ball whose loss changes by less than
-    `tol` has converged. Diverged and converged balls no longer move. Without `measure` the
-    losses are left as they were (they are only needed when recorded)."""
+    the escape margin (see outside), whose numbers overflow, or where the loss is not finite,
+    has diverged: it is frozen on the bounds' edge, from where it left; losses stay finite.
+    With `tol`, a ball whose loss changes by less than `tol` has converged. Diverged and
+    converged balls no longer move. Without `measure` the losses are left as they were (they
+    are only needed when recorded)."""
     grad = surface.grad(balls.x, *batch)
     if kicks is not None:
         grad = grad + kicks

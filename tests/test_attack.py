@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 
 import cli
+import occlusion
+import panels
 import sgd_viz
 import simulation
+from optimizers import OPTIMIZERS
 from panels import heights
 from plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
 
@@ -240,3 +243,92 @@ def test_the_estimate_of_the_big_cases_is_within_3x_of_what_they_took(flags, sec
     guess = estimate(plan_of(flags.split(), force=True))
     for estimated, measured in zip(guess, (seconds, memory), strict=True):
         assert measured is None or measured / 3 <= estimated <= 3 * measured
+
+
+# --- no stray warnings: a run prints its result line or one error line ------------------------
+
+def quiet_run(args, tmp_path, capsys):
+    """main() with warnings as errors: exit 0, one `wrote` line, nothing else on stderr."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status = sgd_viz.main(["--balls", "4", "--steps", "3", "--size", "96x72", "--quiet",
+                               "--out", str(tmp_path / "x.gif"), *args])
+    out, err = capsys.readouterr()
+    assert status == 0 and out.startswith("wrote ") and "Warning" not in out + err, out + err
+    assert all(line.startswith("sgd_viz.py: note: ") for line in err.splitlines()), err
+
+
+@pytest.mark.parametrize("formula, value, layout", [("0", 0.0, "curve"), ("x/x", 1.0, "3d"),
+                                                    ("pi", np.pi, "multiples")])
+def test_a_flat_surface_is_drawn_in_a_box_around_its_height(formula, value, layout, tmp_path,
+                                                            capsys):
+    # the reference: a tenth of the height around it, or 1 around 0
+    low, high = panels.height_range(np.full((3, 3), value))
+    np.testing.assert_allclose([low, high], [value - (0.05 * value or 0.5),
+                                             value + (0.05 * value or 0.5)])
+    quiet_run(["--surface", formula, "--layout", layout], tmp_path, capsys)
+
+
+def test_a_surface_that_varies_keeps_its_own_heights():
+    assert panels.height_range(np.array([1.0, 1.0 + 1e-9])) == (1.0, 1.0 + 1e-9)
+
+
+def test_a_ball_where_the_formula_is_undefined_has_diverged_where_it_was():
+    # sqrt(x) is NaN left of 0, inside the escape margin of bounds 0..5: a ball at x = 0.1
+    # stepped by 0.5 * grad = 0.5 / (2 sqrt(0.1)) = 0.79 lands at x = -0.69, within the margin
+    # of 1.25 beyond the bounds that makes other balls diverge: it stops where it was.
+    surface = surface_of("sqrt(x)", ((0, 5), (0, 5)))
+    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.5), [[0.1, 2.0], [4.0, 2.0]], 3)
+    assert np.isfinite(run.losses).all()
+    np.testing.assert_array_equal(run.diverged[:, 0], [False, True, True, True])
+    np.testing.assert_array_equal(run.positions[1:, 0], [[0.1, 2.0]] * 3)
+    np.testing.assert_allclose(run.losses[1:, 0], np.sqrt(0.1))
+    assert not run.diverged[:, 1].any()
+    np.testing.assert_allclose(run.positions[1, 1], [4.0 - 0.5 / (2 * np.sqrt(4.0)), 2.0])
+
+
+@pytest.mark.parametrize("args", [
+    ["--surface", "sqrt(x)", "--bounds=0,5,0,5", "--lr", "3"],
+    ["--surface", "sqrt(x) + y^2", "--bounds=0,5,0,5", "--optimizer", "momentum", "--lr",
+     "0.1", "--hero", "2", "--init", "grid"],
+    ["--surface", "sqrt(x)", "--bounds=0,1e-250,0,1", "--optimizer", "momentum", "--lr", "0.1",
+     "--hero", "1", "--orbit", "90", "--frames", "5", "--balls", "3"],
+    ["--surface", "log(x^2+y^2)", "--bounds=1,1.000000002,-1,1", "--layout", "curve", "--init",
+     "xavier", "--optimizer", "adam", "--lr", "auto"],       # every ball settles at its start
+])
+def test_formulas_undefined_beyond_their_bounds_run_without_a_warning(args, tmp_path, capsys):
+    quiet_run(args, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("bounds", [((0, 1e-250), (0, 1)), ((0, 1), (5, 5 + 1e-8)),
+                                    ((-1e-150, 1e-150), (-1e-150, 1e-150))])
+def test_the_visibility_of_a_narrow_box_agrees_with_an_exact_ray_march(bounds):
+    # the fan of planes is laid out in the box's units, so its planes stay apart however
+    # narrow the box is in data units
+    import warnings
+
+    from matplotlib.figure import Figure
+    low, span = np.array(bounds, dtype=float).T
+    span = span - low
+
+    def f(p):       # a hill in the box's middle, in the box's units
+        u = (p - low) / span
+        return np.exp(-((u[..., 0] - 0.5) ** 2 + (u[..., 1] - 0.5) ** 2) * 20)
+    ax = Figure().add_subplot(projection="3d")
+    ax.set(xlim=bounds[0], ylim=bounds[1], zlim=(0, 1))
+    ax.view_init(elev=15, azim=-60)
+    xy = low + span * np.random.default_rng(0).uniform(0, 1, size=(2000, 2))
+    points = np.column_stack([xy, f(xy)])
+    exact = occlusion.hidden(points, f, bounds, (0, 1), ax.get_proj(), samples=1000)
+    assert 0.05 < exact.mean() < 0.6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seen = occlusion.visibility(f, bounds, (0, 1), ax.get_proj())(points)
+    assert np.mean(seen == exact) >= 0.99
+
+
+def test_bounds_too_small_for_matplotlib_are_refused(tmp_path, capsys):
+    err = refused(["--bounds=0,1e-300,0,1", "--out", str(tmp_path / "x.gif")], capsys)
+    assert "--bounds" in err and "too small to draw" in err and "1e-280" in err
+    assert os.listdir(tmp_path) == []
