@@ -156,7 +156,7 @@ def declutter(fig):
                 if artist.get_visible()]
     for artist in drawings:     # text does not move with them, and they take long to draw
         artist.set_visible(False)
-    for _ in range(12):
+    for _ in range(8):
         fig.canvas.draw()
         changed = False
         outside = [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
@@ -179,7 +179,8 @@ def declutter(fig):
             boxes = [box for shown in ticks.values() for _, box in shown]
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)
-                if axis.label.get_text() and any(overlap(label, box) for box in boxes):
+                if axis.label.get_text() and axis.labelpad < 16 and any(
+                        overlap(label, box) for box in boxes):
                     axis.labelpad += 4
                     changed = True
             others = outside + [box for other in fig.axes if other is not ax

@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 import cli
 import sgd_viz
 import simulation
-from optimizers import OPTIMIZERS
 from plan import OUTPUT_KINDS, PlanError, make_plan, surface_of
-from surfaces import SURFACES
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -156,22 +154,6 @@ def test_fuzzed_flags_parse_or_exit_2(pairs):
     assert all(group.optimizer.hyperparameters["lr"] > 0 for group in checked.groups)
     assert checked.balls >= 1 and checked.fps >= 1
     assert checked.out.lower().endswith(tuple(OUTPUT_KINDS))
-
-
-@settings(max_examples=15, deadline=None)
-@given(surface=st.sampled_from(list(SURFACES)),
-       optimizer=st.sampled_from(list(OPTIMIZERS)),
-       lr=st.floats(1e-12, 1e12), balls=st.integers(1, 40), steps=st.integers(1, 8),
-       seed=st.integers(0, 2**63 - 1))
-def test_fuzzed_valid_flags_render_and_write_only_the_output(tmp_path_factory, surface,
-                                                            optimizer, lr, balls, steps, seed):
-    folder = tmp_path_factory.mktemp("fuzz")
-    out = folder / "fuzz.gif"
-    argv = ["--surface", surface, "--optimizer", optimizer, "--lr", repr(lr), "--balls",
-            str(balls), "--steps", str(steps), "--seed", str(seed), "--size", "64x64",
-            "--quiet", "--out", str(out)]
-    assert sgd_viz.main(argv) == 0
-    assert os.listdir(folder) == ["fuzz.gif"] and out.read_bytes()[:6] == b"GIF89a"
 
 
 def test_a_formula_surface_renders_on_its_bounds(tmp_path):

@@ -62,7 +62,7 @@ def test_the_recipe_touches_one_file_and_the_tests_pass(tmp_path, title, module,
     name = re.search(r'"(\w+)"', entry).group(1)
     listed = run(folder, "sgd_viz.py", "--list")
     assert f"  {name} " in listed
-    run(folder, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *tests)
+    run(folder, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", "-x", *tests)
     run(folder, "sgd_viz.py", flag, name, "--balls", "5", "--steps", "3", "--size", "96x72",
         "--quiet", "--out", "t.gif")
     assert (folder / "t.gif").read_bytes()[:6] == b"GIF89a"
