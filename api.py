@@ -43,11 +43,7 @@ class Animation:
         if kind in (".npz", ".csv"):
             output.save_trajectories(self.groups, path)
             return path
-        plan = self.plan
-        output.render(self.groups, plan.surface, scene.title(plan.surface, self.groups,
-                                                             plan.shared), path,
-                      size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
-                      orbit=plan.orbit, theme=plan.theme, layout=plan.layout)
+        output.render_plan(self.plan, self.groups, path)
         return path
 
     def gif(self):

@@ -15,6 +15,7 @@ from matplotlib import rc_context
 from gifwriter import GifWriter, make_palette
 from looks import THEMES, exact_colours, group_colours
 from scene import canvas_image, draw_frame, draw_scene, turn
+from scene import title as scene_title
 from simulation import Run
 from videowriter import VideoError, VideoWriter
 
@@ -88,6 +89,14 @@ def _mode(path):
         umask = os.umask(0)     # read the umask: mkstemp's files are private (0600)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def render_plan(plan, groups, out, progress=None, trajectories=None):
+    """render() with the picture settings of a plan.Plan."""
+    return render(groups, plan.surface, scene_title(plan.surface, groups, plan.shared), out,
+                  size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
+                  orbit=plan.orbit, theme=plan.theme, layout=plan.layout, progress=progress,
+                  trajectories=trajectories)
 
 
 def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1.5, orbit=0,

@@ -106,6 +106,11 @@ def drawn(surface, lift, run, steps, balls, off=None):
     return np.stack([x, y, lift(loss)], axis=-1)
 
 
+def lifted(surface, lift, xy):
+    """Points (n, 2) on the drawn surface, (n, 3)."""
+    return np.column_stack([xy, lift(surface.f(xy))])
+
+
 def draw_surface(ax, shown):
     """The surface, its floor contours and axes on a 3D axes."""
     surface, cmap = shown.surface, shown.cmap
@@ -174,7 +179,7 @@ def surface_panel(fig, rect, shown, which):
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i, size in zip(which, shrink, strict=True)]
     heroes = [hero(fig, shown, i, lift) for i in which if shown.groups[i].heroes is not None]
-    minima = np.column_stack([surface.minima, lift(surface.f(surface.minima))])
+    minima = lifted(surface, lift, surface.minima)
     stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
     tally = tallies(fig, shown, which, lift)
     last = len(shown.groups[which[0]].run.steps) - 1
@@ -239,13 +244,10 @@ def hero(fig, shown, i, lift):
 
     low, high = np.array(surface.bounds, dtype=float).T
 
-    def on_surface(xy):
-        return np.column_stack([xy, lift(surface.f(xy))])
-
     def arrows(start, end, project):
         """Arrows from start to end points (n, 2) along the surface, as one NaN-broken line;
         an end beyond the bounds on their edge, where f may be out of its domain or range."""
-        a, b = (project(on_surface(np.clip(xy, low, high)))[0] for xy in (start, end))
+        a, b = (project(lifted(surface, lift, np.clip(xy, low, high)))[0] for xy in (start, end))
         along = b - a
         unit = along / np.maximum(np.linalg.norm(along, axis=1, keepdims=True), 1e-9)
         side = unit[:, ::-1] * [-1, 1]
@@ -257,8 +259,8 @@ def hero(fig, shown, i, lift):
         s = run.steps[k]
         lost = heroes.diverged[s]
         xy = heroes.positions[s][~lost]
-        ball.set_data(*project(on_surface(xy))[0].T)
-        trace = project(on_surface(np.clip(heroes.positions[:s + 1], low, high).reshape(
+        ball.set_data(*project(lifted(surface, lift, xy))[0].T)
+        trace = project(lifted(surface, lift, np.clip(heroes.positions[:s + 1], low, high).reshape(
             -1, 2)))[0].reshape(s + 1, -1, 2)
         gap = np.full_like(trace[:1], np.nan)
         path.set_data(*np.concatenate([trace, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
@@ -283,7 +285,7 @@ def tallies(fig, shown, which, lift):
     for slot, i in enumerate(which):
         run = shown.groups[i].run
         where, counts = crowds(run, shown.surface)
-        xyz = np.column_stack([where, lift(shown.surface.f(where))])
+        xyz = lifted(shown.surface, lift, where)
         for point, count in zip(xyz, counts, strict=True):
             label = fig.add_artist(TextLine(0, 0, shown.colours[i], size="small",
                                             halo=rcParams["figure.facecolor"]))

@@ -94,8 +94,8 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
     updates that draw each frame's moving artists over it."""
     width, height = size
-    fig = Figure(figsize=(width / 100, height / 100), dpi=scale(size) * 100)
-    fig.set_size_inches(width / fig.dpi, height / fig.dpi)
+    dpi = 100 * scale(size)
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below

@@ -31,7 +31,6 @@ from tqdm import tqdm
 import cli
 import curvature
 import output
-import scene
 import simulation
 from api import Animation
 from plan import PlanError, make_plan
@@ -86,6 +85,9 @@ PRESETS = {
 }
 
 
+PROG = "sgd_viz.py"         # how messages name the program
+
+
 def settings():
     """The settings above, by the name of the flag that overrides each (with _ for -)."""
     return dict(surface=SURFACE, bounds=BOUNDS, optimizer=OPTIMIZER, lr=LEARNING_RATE,
@@ -105,10 +107,8 @@ def work(plan):
               leave=False, unit="step", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
         groups = simulation.simulate_groups(plan, tick=bar.update)
         bar.total = bar.n + len(groups[0].run.steps)      # the frames, once the run is known
-        output.render(groups, plan.surface, scene.title(plan.surface, groups, plan.shared),
-                      plan.out, size=plan.size, fps=plan.fps, trail=plan.trail,
-                      hold=plan.hold, orbit=plan.orbit, theme=plan.theme, layout=plan.layout,
-                      progress=bar.update, trajectories=plan.save_trajectories)
+        output.render_plan(plan, groups, plan.out, progress=bar.update,
+                           trajectories=plan.save_trajectories)
     return groups
 
 
@@ -123,7 +123,6 @@ def stop(signum, frame):
 def main(argv=None):
     """The command line: returns the exit status (0, 1 for a failure, 2 for bad input, 128 +
     the signal's number when interrupted)."""
-    prog = "sgd_viz.py"
     try:
         values = cli.parse(sys.argv[1:] if argv is None else list(argv), settings(), PRESETS,
                            __doc__)
@@ -137,7 +136,7 @@ def main(argv=None):
         if plan.out is None:
             raise PlanError("argument --out: needs a file name (OUT = None is for animate())")
     except PlanError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     before = fingerprint(plan.out)
     handlers = {}
@@ -149,20 +148,20 @@ def main(argv=None):
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
         done = "was written" if fingerprint(plan.out) != before else "is unchanged"
-        print(f"{prog}: interrupted by {signal.Signals(signum).name}; {plan.out} {done}",
+        print(f"{PROG}: interrupted by {signal.Signals(signum).name}; {plan.out} {done}",
               file=sys.stderr)
         return 128 + signum
     except output.OutputError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"{prog}: error: cannot write {error.filename or plan.out}: "
+        print(f"{PROG}: error: cannot write {error.filename or plan.out}: "
               f"{error.strerror or error}", file=sys.stderr)
         return 1
     except Exception as error:
         if values["debug"]:
             raise
-        print(f"{prog}: internal error: {type(error).__name__}: {error}; please report it "
+        print(f"{PROG}: internal error: {type(error).__name__}: {error}; please report it "
               "(--debug shows the traceback)", file=sys.stderr)
         return 1
     finally:
@@ -181,7 +180,6 @@ def fingerprint(path):
 
 def finish(plan, groups):
     """Print the result line, the rates chosen, and a note for each group that diverged."""
-    prog = "sgd_viz.py"
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
@@ -191,9 +189,9 @@ def finish(plan, groups):
             print(f"{group.label}: {group.rate}")
     big = output.size_note(plan.out)
     if big:
-        print(f"{prog}: note: {big}", file=sys.stderr)
+        print(f"{PROG}: note: {big}", file=sys.stderr)
     for line in diverging(plan, groups):
-        print(f"{prog}: note: {line}", file=sys.stderr)
+        print(f"{PROG}: note: {line}", file=sys.stderr)
     return 0
 
 
