@@ -28,12 +28,9 @@ import sys
 
 from tqdm import tqdm
 
-import cli
-import curvature
-import output
-import simulation
-from api import Animation
-from plan import PlanError, make_plan
+from sgd_viz_engine import cli, curvature, output, simulation
+from sgd_viz_engine.api import Animation
+from sgd_viz_engine.plan import PlanError, make_plan
 
 # --- the scene -----------------------------------------------------------------------------
 SURFACE = "wells"           # loss surface, see --list; or a formula in x and y

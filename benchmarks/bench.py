@@ -44,15 +44,17 @@ from importlib import metadata
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import cli  # noqa: E402
-import gifwriter  # noqa: E402
-import output  # noqa: E402
-import scene as scene_module  # noqa: E402  (bench.py's `scene` is a Scene below)
 import sgd_viz  # noqa: E402
-from looks import BALL_COLOR, LOOKS, SURFACE_CMAP  # noqa: E402
 from optimizers import OPTIMIZERS  # noqa: E402
-from panels import TRAILED  # noqa: E402
-from simulation import frame_steps, simulate, uniform_starts  # noqa: E402
+from sgd_viz_engine import (
+    cli,  # noqa: E402
+    gifwriter,  # noqa: E402
+    output,  # noqa: E402
+)
+from sgd_viz_engine import scene as scene_module  # noqa: E402  (bench.py's `scene` is a Scene below)
+from sgd_viz_engine.looks import BALL_COLOR, LOOKS, SURFACE_CMAP  # noqa: E402
+from sgd_viz_engine.panels import TRAILED  # noqa: E402
+from sgd_viz_engine.simulation import frame_steps, simulate, uniform_starts  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 DIVERGED_COLOR = LOOKS["diverged"].style["mfc"]

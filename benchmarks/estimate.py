@@ -16,9 +16,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
-import cli  # noqa: E402
 import sgd_viz  # noqa: E402
-from plan import estimate, make_plan  # noqa: E402
+from sgd_viz_engine import cli  # noqa: E402
+from sgd_viz_engine.plan import estimate, make_plan  # noqa: E402
 
 SLOW = "--lr 0.001"         # balls that keep moving, so that no run is cut short as settled
 SCENES = {                  # name -> flags; SLOW and an --out are added unless given

@@ -11,10 +11,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import cli  # noqa: E402
 import sgd_viz  # noqa: E402
-from plan import make_plan  # noqa: E402
-from simulation import simulate_groups  # noqa: E402
+from sgd_viz_engine import cli  # noqa: E402
+from sgd_viz_engine.plan import make_plan  # noqa: E402
+from sgd_viz_engine.simulation import simulate_groups  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 RATES = sorted({m * 10.0**k for k in range(-7, 2) for m in (1, 2, 5)})

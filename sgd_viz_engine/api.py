@@ -4,9 +4,8 @@ import base64
 import os
 import tempfile
 
-import output
-import scene
-from plan import READERS, PlanError
+from . import output, scene
+from .plan import READERS, PlanError
 
 
 class Animation:

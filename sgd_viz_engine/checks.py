@@ -10,7 +10,7 @@ import stat
 
 import numpy as np
 
-from panels import heights
+from .panels import heights
 
 LARGEST = 1e100             # drawn heights beyond this overflow the drawing's arithmetic
 

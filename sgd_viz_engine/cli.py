@@ -6,12 +6,13 @@ and the setting at the top of sgd_viz.py it overrides go through the same checks
 import argparse
 import difflib
 
-from looks import THEMES
 from optimizers import OPTIMIZERS
-from panels import LAYOUTS
-from plan import FPS_RANGE, OUTPUT_KINDS, name_in, one_line
-from simulation import INITS
 from surfaces import SURFACES
+
+from .looks import THEMES
+from .panels import LAYOUTS
+from .plan import FPS_RANGE, OUTPUT_KINDS, name_in, one_line
+from .simulation import INITS
 
 
 class Parser(argparse.ArgumentParser):

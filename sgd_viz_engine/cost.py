@@ -6,7 +6,7 @@ then every frame its balls; with --orbit every frame redraws each 3D panel. Traj
 per ball and recorded step, a CSV most. The constants come from benchmarks/estimate.py, which
 compares this model with measurements.
 """
-from simulation import frame_steps
+from .simulation import frame_steps
 
 START = (0.85, 95e6)        # seconds and bytes: Python, numpy, matplotlib, a tiny scene
 SIMULATE = 5e-8             # seconds per ball and step

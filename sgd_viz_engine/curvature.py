@@ -18,7 +18,7 @@ grow with the curvature; what limits them is how far a step goes, hence a share 
 """
 import numpy as np
 
-from simulation import mesh_over
+from .simulation import mesh_over
 
 GRID = 32                   # starts per side at which the curvature is measured
 

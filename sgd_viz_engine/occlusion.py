@@ -6,7 +6,7 @@ are arrays of shape (..., 3), coordinate last: x, y and the drawn height.
 """
 import numpy as np
 
-from simulation import in_blocks
+from .simulation import in_blocks
 
 VISIBILITY_GRID = 256       # planes, and heights along each, of the camera's view of the surface
 

@@ -12,12 +12,12 @@ import tempfile
 import numpy as np
 from matplotlib import rc_context
 
-from gifwriter import GifWriter, make_palette
-from looks import THEMES, exact_colours, group_colours
-from scene import canvas_image, draw_frame, draw_scene, turn
-from scene import title as scene_title
-from simulation import Run
-from videowriter import VideoError, VideoWriter
+from .gifwriter import GifWriter, make_palette
+from .looks import THEMES, exact_colours, group_colours
+from .scene import canvas_image, draw_frame, draw_scene, turn
+from .scene import title as scene_title
+from .simulation import Run
+from .videowriter import VideoError, VideoWriter
 
 BIG_GIF = 5e6           # bytes: the big code hosts' image proxies show no larger image in a README
 ORBIT_FUZZ = 12         # levels a pixel may be off while the camera turns (gifwriter's fuzz)

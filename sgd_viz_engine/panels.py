@@ -17,10 +17,10 @@ from matplotlib.colors import LightSource
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from looks import style
-from occlusion import projector
-from simulation import crowds, mesh_over
-from textline import TextLine
+from .looks import style
+from .occlusion import projector
+from .simulation import crowds, mesh_over
+from .textline import TextLine
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear

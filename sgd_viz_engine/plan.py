@@ -17,15 +17,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from checks import LARGEST, drawn_problem, limit, read_only, replaceable, start_problem
-from cost import estimate
-from curvature import auto_rate
-from formula import is_formula, surface_from_formula
-from looks import GROUP_COLOURS, THEMES
 from optimizers import OPTIMIZERS, defaults
-from panels import LAYOUTS
-from simulation import INITS, starts_for
 from surfaces import SURFACES, Surface
+
+from .checks import LARGEST, drawn_problem, limit, read_only, replaceable, start_problem
+from .cost import estimate
+from .curvature import auto_rate
+from .formula import is_formula, surface_from_formula
+from .looks import GROUP_COLOURS, THEMES
+from .panels import LAYOUTS
+from .simulation import INITS, starts_for
 
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
                 ".mp4": "video, needs ffmpeg", ".html": "a page with the GIF inline"}

@@ -10,11 +10,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
-from occlusion import visibility
-from panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
-from simulation import at_global_minimum, is_plain
-from textline import TextLine
+from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
+from .occlusion import visibility
+from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
+from .simulation import at_global_minimum, is_plain
+from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 

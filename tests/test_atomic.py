@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-import output
 import sgd_viz
+from sgd_viz_engine import output
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]

@@ -8,14 +8,11 @@ import tracemalloc
 import numpy as np
 import pytest
 
-import cli
-import occlusion
-import panels
 import sgd_viz
-import simulation
 from optimizers import OPTIMIZERS
-from panels import heights
-from plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
+from sgd_viz_engine import cli, occlusion, panels, simulation
+from sgd_viz_engine.panels import heights
+from sgd_viz_engine.plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "benchmarks"))

@@ -5,15 +5,13 @@ import numpy as np
 import pytest
 from matplotlib.lines import Line2D
 
-import looks
-import occlusion
-import panels
 from optimizers import OPTIMIZERS
-from panels import heights, on_top
-from scene import draw_frame, draw_scene, hidden_by_view
-from simulation import Group, at_global_minimum, simulate, uniform_starts
+from sgd_viz_engine import looks, occlusion, panels
+from sgd_viz_engine.panels import heights, on_top
+from sgd_viz_engine.scene import draw_frame, draw_scene, hidden_by_view
+from sgd_viz_engine.simulation import Group, at_global_minimum, simulate, uniform_starts
+from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES, View
-from textline import TextLine
 
 
 def one_group(run):
@@ -255,8 +253,8 @@ def test_the_last_frame_tallies_where_the_balls_end():
 
 def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(tmp_path):
     import sgd_viz
-    from plan import make_plan
-    from simulation import simulate_groups
+    from sgd_viz_engine.plan import make_plan
+    from sgd_viz_engine.simulation import simulate_groups
 
     values = {**sgd_viz.settings(), "quiet": True, "surface": "rosenbrock", "balls": 30,
               "steps": 40, "frames": 11, "hero": 2, "optimizer": "momentum", "lr": 0.0005}

@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cli
 import sgd_viz
-import simulation
-from plan import OUTPUT_KINDS, PlanError, make_plan, surface_of
+from sgd_viz_engine import cli, simulation
+from sgd_viz_engine.plan import OUTPUT_KINDS, PlanError, make_plan, surface_of
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

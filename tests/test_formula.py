@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import formula
-from formula import FUNCTIONS, surface_from_formula
+from sgd_viz_engine import formula
+from sgd_viz_engine.formula import FUNCTIONS, surface_from_formula
 from surfaces import SURFACES
 
 # Every registered surface, typed the way a user would type it (some with ^ for **).

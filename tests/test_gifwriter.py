@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image, ImageSequence
 
-from gifwriter import GifWriter, make_palette
+from sgd_viz_engine.gifwriter import GifWriter, make_palette
 
 
 def test_decoded_frames_are_the_canvas_mapped_to_the_palette_and_still_frames_merge(tmp_path):

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-import cli
 import sgd_viz
-from curvature import auto_rate, largest_curvature
-from plan import make_plan
-from simulation import simulate_groups
+from sgd_viz_engine import cli
+from sgd_viz_engine.curvature import auto_rate, largest_curvature
+from sgd_viz_engine.plan import make_plan
+from sgd_viz_engine.simulation import simulate_groups
 from surfaces import SURFACES
 
 WITH_MINIMA = [name for name, surface in SURFACES.items() if len(surface.minima)]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS
-from scene import draw_frame, draw_scene
-from simulation import ESCAPE, Group, simulate, uniform_starts
+from sgd_viz_engine.scene import draw_frame, draw_scene
+from sgd_viz_engine.simulation import ESCAPE, Group, simulate, uniform_starts
 from surfaces import SURFACES
 
 LEARNING_RATES = [1e-12, 1e-6, 1e-3, 1.0, 1e3, 1e6, 1e12]

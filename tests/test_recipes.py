@@ -26,6 +26,8 @@ def copy_of_project(tmp_path):
     for name in os.listdir(HERE):
         if name.endswith((".py", ".toml")):
             shutil.copy(os.path.join(HERE, name), tmp_path)
+    shutil.copytree(os.path.join(HERE, "sgd_viz_engine"), tmp_path / "sgd_viz_engine",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(os.path.join(HERE, "tests"), tmp_path / "tests",
                     ignore=shutil.ignore_patterns("__pycache__", "test_recipes.py"))
     return tmp_path

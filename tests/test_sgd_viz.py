@@ -9,15 +9,12 @@ import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image, ImageSequence
 
-import cli
-import looks
-import output
-import plan
 import sgd_viz
 from optimizers import OPTIMIZERS
-from panels import LAYOUTS
-from scene import PLAIN_RULE, draw_frame, draw_scene, title
-from simulation import at_global_minimum, simulate_groups, uniform_starts
+from sgd_viz_engine import cli, looks, output, plan
+from sgd_viz_engine.panels import LAYOUTS
+from sgd_viz_engine.scene import PLAIN_RULE, draw_frame, draw_scene, title
+from sgd_viz_engine.simulation import at_global_minimum, simulate_groups, uniform_starts
 from surfaces import SURFACES
 
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]

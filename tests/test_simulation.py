@@ -6,14 +6,15 @@ import sys
 import numpy as np
 import pytest
 
-import simulation
 import surfaces
 from optimizers import OPTIMIZERS
+from sgd_viz_engine import simulation
 from surfaces import SURFACES
 
 
 def test_the_simulation_imports_without_matplotlib():
-    code = "import sys, simulation; assert not any(m.startswith('matplotlib') for m in sys.modules)"
+    code = ("import sys, sgd_viz_engine.simulation; "
+            "assert not any(m.startswith('matplotlib') for m in sys.modules)")
     folder = os.path.dirname(os.path.abspath(surfaces.__file__))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=folder)
 

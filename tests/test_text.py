@@ -9,10 +9,10 @@ import pytest
 from matplotlib.text import Text
 
 from optimizers import OPTIMIZERS
-from scene import draw_scene, title
-from simulation import Group, simulate, starts_for
+from sgd_viz_engine.scene import draw_scene, title
+from sgd_viz_engine.simulation import Group, simulate, starts_for
+from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES
-from textline import TextLine
 
 SIZES = [(640, 480), (800, 600), (1920, 1080)]
 
