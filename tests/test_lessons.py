@@ -8,7 +8,7 @@ from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli
 from sgd_viz_engine.curvature import auto_rate, largest_curvature
 from sgd_viz_engine.plan import make_plan
-from sgd_viz_engine.simulation import at_global_minimum, simulate, simulate_groups
+from sgd_viz_engine.simulation import Dynamics, at_global_minimum, simulate, simulate_groups
 from surfaces import SURFACES
 
 WITH_MINIMA = [name for name, surface in SURFACES.items() if len(surface.minima)]
@@ -73,11 +73,11 @@ def test_curvature_is_the_largest_eigenvalue_of_a_known_hessian():
 def test_a_ball_rolling_off_a_surface_unbounded_below_has_escaped_not_diverged():
     saddle = SURFACES["saddle"]
     starts = np.array([[0.0, 0.5], [0.0, -0.5], [0.5, 0.0]])
-    run = simulate(saddle, OPTIMIZERS["sgd"](lr=0.2), starts, 40)
+    run = simulate(saddle, Dynamics(OPTIMIZERS["sgd"](lr=0.2)), starts, 40)
     assert run.escaped[-1].tolist() == [True, True, False]     # downhill along y: escaped
     assert not run.diverged[-1].any()
     # too large a rate: along x, where the saddle rises, the ball diverges; along y it escapes
-    run = simulate(saddle, OPTIMIZERS["sgd"](lr=1.5), starts, 40)
+    run = simulate(saddle, Dynamics(OPTIMIZERS["sgd"](lr=1.5)), starts, 40)
     assert run.escaped[-1].tolist() == [True, True, False]
     assert run.diverged[-1].tolist() == [False, False, True]
 
