@@ -66,16 +66,20 @@ SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .c
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------
 PRESETS = {
-    "learning-rates": ("too small, good and too large on a bowl: slow, converging, diverging",
-                       "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 --steps 50"),
-    "optimizers": ("all six optimizers from the same starts in Rosenbrock's curved valley",
-                   "--surface rosenbrock --optimizer sgd:lr=0.0005,momentum:lr=0.0005,"
-                   "nesterov:lr=0.0003,adagrad:lr=0.35,rmsprop:lr=0.003,adam:lr=0.03 "
-                   "--layout curve --balls 40 --steps 300"),
-    "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression",
-                    "--surface linear_regression --lr 0.1 --batch-size 100,10,1 "
-                    "--layout curve --balls 60 --steps 100"),
-    "local-minima": ("balls trapped in the wells they start above; annealed noise shakes many "
+    "learning-rates": ("too small, just right and too large on a bowl: crawls, converges, "
+                       "diverges", "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 "
+                       "--steps 50"),
+    "optimizers": ("the race down Rosenbrock's valley from its classic start (-1.2, 1): momentum "
+                   "overshoots and loops but arrives first, Adam heads down the valley and "
+                   "follows, plain SGD crawls", "--surface rosenbrock --optimizer "
+                   "sgd:lr=0.0015,momentum:lr=0.0015,nesterov:lr=0.0015,adagrad:lr=1,"
+                   "rmsprop:lr=0.01,adam:lr=0.25 --start-region=-1.2001,-1.1999,0.9999,1.0001 "
+                   "--balls 1 --hero 1 --layout curve --steps 400"),
+    "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression, "
+                    "zoomed on the minimum: the smaller the batch, the more the balls wander "
+                    "around it", "--surface linear_regression --bounds=0,3,-2,1 --lr 0.1 "
+                    "--batch-size 100,10,1 --layout curve --balls 60 --steps 100"),
+    "local-minima": ("balls trapped in the wells they start above; annealed noise shakes more "
                      "into the deepest", "--surface wells --lr 0.1 --noise 0,3 --anneal "
                      "--layout curve --balls 150 --steps 150"),
     "saddle": ("on a saddle, plain GD stalls at the saddle point; noise and momentum escape "
@@ -138,7 +142,7 @@ def main(argv=None):
         for signum, handler in ((signal.SIGINT, signal.default_int_handler),
                                 (signal.SIGTERM, stop), (signal.SIGHUP, stop)):
             handlers[signum] = signal.signal(signum, handler)
-        return finish(plan, work(plan))
+        return finish(plan, work(plan), lesson=bool(values["preset"]))
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
         done = "was written" if fingerprint(plan.out) != before else "is unchanged"
@@ -172,19 +176,22 @@ def fingerprint(path):
     return found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def finish(plan, groups):
-    """Print the result line, the rates chosen, and a note for each group that diverged."""
+def finish(plan, groups, lesson=False):
+    """Print the result line, the rates chosen, and a note for each group that diverged unless
+    the run is a `lesson` (a preset), whose divergence is meant."""
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
+    escaped = sum(int(group.run.escaped[-1].sum()) for group in groups)
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
-          f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
+          f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged"
+          + (f", {escaped} escaped" if plan.surface.unbounded else ""))
     for group in plan.groups:
         if group.rate_reason:
             print(f"{group.label}: {group.rate_reason}")
     big = output.size_note(plan.out)
     if big:
         print(f"{PROG}: note: {big}", file=sys.stderr)
-    for line in diverging(plan, groups):
+    for line in [] if lesson else diverging(plan, groups):
         print(f"{PROG}: note: {line}", file=sys.stderr)
     return 0
 

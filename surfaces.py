@@ -29,10 +29,13 @@ class View(NamedTuple):
 
 class Lesson(NamedTuple):
     """What a surface teaches with by default: plain gradient descent's learning rate (None:
-    from the curvature, see curvature.py) and where the balls start (None: the bounds)."""
+    from the curvature, see curvature.py), where the balls start (None: the bounds), and how
+    close is close enough to a global minimum."""
 
     lr: float | None = None
     start: tuple | None = None      # ((xmin, xmax), (ymin, ymax))
+    reach: float | None = None      # a loss less than this above the minimum's has reached it;
+                                    # None: within a hundredth of the bounds' span of it
 
 
 @dataclass(frozen=True, eq=False)
@@ -352,7 +355,7 @@ SURFACES: dict[str, Surface] = {
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
                 view=View(55, -125, "log"),
-                lesson=Lesson(0.001)),
+                lesson=Lesson(0.001, reach=0.01)),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
                 "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
                 view=View(40, 10, "log"),

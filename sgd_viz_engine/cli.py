@@ -96,8 +96,25 @@ def parse(argv, defaults, presets, usage=""):
             name_in(presets, "preset")(preset)
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
-        argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]
+        lesson = vars(parser.parse_args(presets[preset][1].split()))
+        values = vars(parser.parse_args([*presets[preset][1].split(), "--out", f"{preset}.gif",
+                                         *argv]))
+        return {**values, "optimizer": narrowed(values, lesson)}
     return vars(parser.parse_args(argv))
+
+
+def narrowed(values, lesson):
+    """The optimizers asked for over a preset's: each one that the preset tunes, asked for
+    without a learning rate of its own or --lr, keeps the preset's rate (NAME:lr=...)."""
+    if values["optimizer"] == lesson["optimizer"] or values["lr"] != lesson["lr"] or not all(
+            isinstance(value, str) for value in (values["optimizer"], lesson["optimizer"])):
+        return values["optimizer"]
+    def name(spec):
+        return spec.strip().split(":")[0]
+    rates = {name(spec): setting for spec in lesson["optimizer"].split(",")
+             for setting in spec.split(":")[1:] if setting.startswith("lr=")}
+    return ",".join(f"{spec}:{rates[name(spec)]}" if name(spec) in rates and "lr=" not in spec
+                    else spec for spec in values["optimizer"].split(","))
 
 
 def list_registries(presets):

@@ -110,6 +110,63 @@ def test_learning_rates_too_small_crawls_just_right_converges_too_large_diverges
     assert good.losses[-1].mean() < slow.losses[-1].mean() and wild.diverged[-1].all()
 
 
+def test_a_preset_whose_lesson_is_divergence_suggests_no_other_rate(tmp_path, capsys):
+    tiny = ["--size", "160x120", "--frames", "4", "--balls", "12", "--quiet"]
+    assert sgd_viz.main(["--preset", "learning-rates", *tiny, "--out",
+                         str(tmp_path / "a.gif")]) == 0
+    assert "try --lr" not in capsys.readouterr().err
+    # the same run without the preset: a user who may not have meant it is told
+    flags = sgd_viz.PRESETS["learning-rates"][1].split()
+    assert sgd_viz.main([*flags, *tiny, "--out", str(tmp_path / "b.gif")]) == 0
+    assert "try --lr" in capsys.readouterr().err
+
+
+def reached(group, surface):
+    """The first recorded step at which a group's first ball has reached the global minimum
+    (see at_global_minimum), or None."""
+    run = group.heroes
+    hit = np.flatnonzero(at_global_minimum(run.positions[:, 0], surface))
+    return int(run.steps[hit[0]]) if len(hit) else None
+
+
+def test_optimizers_race_momentum_arrives_first_adam_follows_sgd_crawls():
+    groups = {group.optimizer.name: group for group in groups_for("--preset", "optimizers")}
+    assert list(groups) == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    rosenbrock = SURFACES["rosenbrock"]
+    first = {name: reached(group, rosenbrock) for name, group in groups.items()}
+    assert first["momentum"] < first["adam"] < 400, first
+    assert first["sgd"] is None, first
+    # success is a loss near the minimum's, and every optimizer ends on the surface
+    assert all(not group.run.diverged.any() for group in groups.values())
+    end = groups["sgd"].heroes.positions[-1, 0]
+    assert rosenbrock.f(end) > 0.1 and end[0] < 0.5    # still crawling along the valley
+
+    def turns(group):       # how often x changes direction: overshooting across the valley
+        dx = np.diff(group.heroes.positions[:, 0, 0])
+        return int(np.sum(np.diff(np.sign(dx[np.abs(dx) > 1e-9])) != 0))
+    assert turns(groups["momentum"]) >= 10 > turns(groups["sgd"])
+
+
+def test_narrowing_a_preset_keeps_its_tuned_rates():
+    groups = groups_for("--preset", "optimizers", "--optimizer", "momentum,adam")
+    assert [group.optimizer.hyperparameters["lr"] for group in groups] == [0.0015, 0.25]
+    mine = groups_for("--preset", "optimizers", "--optimizer", "momentum:lr=0.001,adam")
+    assert [group.optimizer.hyperparameters["lr"] for group in mine] == [0.001, 0.25]
+
+
+def test_batch_sizes_zoom_shows_the_stochastic_group_wander_around_the_minimum():
+    batch, mini, stochastic = groups_for("--preset", "batch-sizes")
+    surface = make_plan(cli.parse(["--preset", "batch-sizes"], sgd_viz.settings(),
+                                  sgd_viz.PRESETS)).surface
+    span = np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
+    late = stochastic.run.steps >= 20
+
+    def wander(group):      # how far the crowd's centre moves after step 20, share of the box
+        return np.ptp(group.run.positions[late].mean(axis=1), axis=0).max() / span
+    assert wander(stochastic) > 0.15 > 0.02 > wander(batch)
+    assert at_global_minimum(batch.run.positions[-1], surface).all()
+
+
 def test_local_minima_annealed_noise_puts_more_balls_in_the_deepest_well():
     plain, noisy = groups_for("--preset", "local-minima")
     wells = SURFACES["wells"]
