@@ -37,11 +37,13 @@ from sgd_viz_engine.settings import values_of
 # --- the scene -----------------------------------------------------------------------------
 SURFACE = "wells"           # loss surface, see --list; or a formula in x and y
 BOUNDS = None               # ((xmin, xmax), (ymin, ymax)); None: the surface's own
-OPTIMIZER = "sgd"           # update rule, see --list; a list makes groups
+OPTIMIZER = None            # update rule, see --list; a list makes groups; None: the surface's
+                            # lesson's (plain gradient descent, "sgd", unless it names another)
 LEARNING_RATE = None        # step size lr in x <- x - lr * grad f(x); a list makes groups;
                             # None: the surface's own (--list), "auto": from its curvature
 BALLS = 300                 # number of balls, dropped at random over the start region
-STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
+STEPS = None                # optimizer steps; one frame per step (up to FRAMES), plus the start;
+                            # None: the surface's lesson's (60 unless it says)
 INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavier
 START_REGION = None         # where balls start, like BOUNDS; None: the bounds
 BATCH_SIZE = None           # rows per gradient on linear_regression (None: all of them)

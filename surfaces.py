@@ -29,11 +29,14 @@ class View(NamedTuple):
 
 class Lesson(NamedTuple):
     """What a surface teaches with by default: plain gradient descent's learning rate (None:
-    from the curvature, see curvature.py), where the balls start (None: the bounds), and how
-    close is close enough to a global minimum."""
+    from the curvature, see curvature.py), where the balls start (None: the bounds), the
+    optimizer and steps it shows (where plain gradient descent shows nothing in a GIF's length,
+    another optimizer may), and how close is close enough to a global minimum."""
 
     lr: float | None = None
     start: tuple | None = None      # ((xmin, xmax), (ymin, ymax))
+    optimizer: str = "sgd"          # the update rule it shows, as --optimizer takes it
+    steps: int = 60
     reach: float | None = None      # a loss less than this above the minimum's has reached it;
                                     # None: within a hundredth of the bounds' span of it
 
@@ -346,7 +349,7 @@ SURFACES: dict[str, Surface] = {
         Surface("wells", wells, wells_grad, ((-4, 4), (-4, 4)),
                 np.array([(1.3595926615972702, 0.9079590417452389)]),
                 "(x^2 + y^2)/10 - four Gaussian wells",
-                view=View(50, -60),
+                view=View(65, -60),
                 lesson=Lesson(0.1)),
         Surface("saddle", saddle, saddle_grad, ((-2, 2), (-2, 2)), np.empty((0, 2)),
                 "x^2 - y^2",
@@ -354,12 +357,12 @@ SURFACES: dict[str, Surface] = {
                 lesson=Lesson(0.05), unbounded=True),
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
-                view=View(55, -125, "log"),
+                view=View(75, -100, "log"),
                 lesson=Lesson(0.001, reach=0.01)),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
                 "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
                 view=View(40, 10, "log"),
-                lesson=Lesson(5e-5)),
+                lesson=Lesson(5e-5, optimizer="adam", steps=150)),
         Surface("himmelblau", himmelblau, himmelblau_grad, ((-5, 5), (-5, 5)),
                 np.array([(3.0, 2.0),
                           (-2.805118086952745, 3.131312518250573),
@@ -380,12 +383,12 @@ SURFACES: dict[str, Surface] = {
                 np.array([(0.08984201310031806, -0.7126564030207396),
                           (-0.08984201310031806, 0.7126564030207396)]),
                 "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2",
-                view=View(53, -28, "log"),
+                view=View(70, -28, "log"),
                 lesson=Lesson(0.01)),
         Surface("styblinski_tang", styblinski_tang, styblinski_tang_grad, ((-5, 5), (-5, 5)),
                 np.array([(-2.903534027771177, -2.903534027771177)]),
                 "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2",
-                view=View(38, 2),
+                view=View(62, 2),
                 lesson=Lesson(0.005)),
         Surface("booth", booth, booth_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 3.0)]),
                 "(x + 2y - 7)^2 + (2x + y - 5)^2",
@@ -393,18 +396,18 @@ SURFACES: dict[str, Surface] = {
                 lesson=Lesson(0.05)),
         Surface("matyas", matyas, matyas_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
                 "0.26 (x^2 + y^2) - 0.48 xy",
-                view=View(38, -28),
+                view=View(60, -135),
                 lesson=Lesson(0.5)),
         Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
                 np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
-                view=View(38, -58, "log"),
-                lesson=Lesson(0.003)),
+                view=View(45, -70, "log"),
+                lesson=Lesson(0.003, optimizer="adam", steps=150)),
         Surface("goldstein_price", goldstein_price, goldstein_price_grad, ((-2, 2), (-2, 2)),
                 np.array([(0.0, -1.0)]),
                 "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]"
                 " [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
                 view=View(75, -50, "log"),
-                lesson=Lesson(2e-6)),
+                lesson=Lesson(2e-6, optimizer="adam", steps=150)),
         Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
                 view=View(45, -60, floor=False, grid=320),

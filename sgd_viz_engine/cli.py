@@ -118,8 +118,12 @@ def narrowed(values, lesson):
 
 
 def list_registries(presets):
-    lines = ["surfaces (with the learning rate of their lesson for plain gradient descent):"]
+    lines = ["surfaces (with the learning rate of their lesson for plain gradient descent; "
+             "a lesson that shows another optimizer or other steps names them):"]
     lines += [f"  {name:18} lr {format(surface.lesson.lr or 'auto', '<7')} {surface.formula}"
+              + ("" if (surface.lesson.optimizer, surface.lesson.steps) == ("sgd", 60) else
+                 f"\n  {'':18} lesson: --optimizer {surface.lesson.optimizer} (lr auto), "
+                 f"{surface.lesson.steps} steps")
               for name, surface in SURFACES.items()]
     lines += ["optimizers:"]
     for name, factory in OPTIMIZERS.items():

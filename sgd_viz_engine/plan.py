@@ -20,6 +20,7 @@ from .cost import estimate
 from .curvature import auto_rate
 from .formula import surface_from_formula
 from .looks import GROUP_COLOURS
+from .readers import optimizer_spec
 from .settings import ROWS
 from .simulation import Dynamics, starts_for
 
@@ -170,6 +171,10 @@ def make_plan(values, force=False):
         raise PlanError(f"argument --surface: {error}") from None
     if read["start_region"] is None and read["bounds"] is None:
         read["start_region"] = surface.lesson.start
+    if read["optimizer"] is None:
+        read["optimizer"] = [optimizer_spec(surface.lesson.optimizer)]
+    if read["steps"] is None:
+        read["steps"] = surface.lesson.steps
     if read["start_region"] is not None and not all(
             low <= start_low < start_high <= high for (low, high), (start_low, start_high)
             in zip(surface.bounds, read["start_region"], strict=True)):

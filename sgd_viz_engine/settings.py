@@ -55,8 +55,9 @@ ROWS = [
     Row("bounds", "BOUNDS", optional(box),
         "domain of the surface, written with = when it starts with a minus: --bounds=-6,6,-3,3 "
         "(default: the surface's own, or -5,5,-5,5 for a formula)", "XMIN,XMAX,YMIN,YMAX"),
-    Row("optimizer", "OPTIMIZER", listed(optimizer_spec),
-        f"update rule (default DEFAULT): {', '.join(OPTIMIZERS)}; a comma-separated list "
+    Row("optimizer", "OPTIMIZER", optional(listed(optimizer_spec)),
+        f"update rule (default: the surface's lesson's, sgd unless --list names another): "
+        f"{', '.join(OPTIMIZERS)}; a comma-separated list "
         "compares several, each with its own colour, from the same starts with the same "
         "noise; NAME:KEY=VALUE sets a hyperparameter as torch.optim names it, e.g. "
         "momentum:momentum=0.5 or adam:betas=0.8/0.99:amsgrad=true (NAME:lr=VALUE fixes that "
@@ -65,7 +66,8 @@ ROWS = [
         "learning rate, > 0 (default DEFAULT); a comma-separated list makes a group for every "
         "pair of optimizer and learning rate"),
     Row("balls", "BALLS", number(int, 1, MAX_BALLS), "number of balls (default DEFAULT)"),
-    Row("steps", "STEPS", number(int, 1, MAX_STEPS), "optimizer steps (default DEFAULT)"),
+    Row("steps", "STEPS", optional(number(int, 1, MAX_STEPS)),
+        "optimizer steps (default: the surface's lesson's, 60 unless --list names another)"),
     Row("init", "INIT", name_in(INITS, "init"),
         f"how the balls start (default DEFAULT): {', '.join(INITS)}: uniform over the start "
         "region, normal around its centre, a regular grid, all at zero, or Xavier-style normal "

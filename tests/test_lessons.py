@@ -7,8 +7,11 @@ import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli
 from sgd_viz_engine.curvature import auto_rate, largest_curvature
+from sgd_viz_engine.occlusion import visibility
+from sgd_viz_engine.panels import drawn, heights
 from sgd_viz_engine.plan import make_plan
-from sgd_viz_engine.simulation import Dynamics, at_global_minimum, simulate, simulate_groups
+from sgd_viz_engine.scene import draw_scene
+from sgd_viz_engine.simulation import Dynamics, at_global_minimum, basins, simulate, simulate_groups
 from surfaces import SURFACES
 
 WITH_MINIMA = [name for name, surface in SURFACES.items() if len(surface.minima)]
@@ -178,3 +181,38 @@ def test_batch_sizes_batch_gd_falls_smoothly_and_sgd_jitters():
     batches = groups_for("--preset", "batch-sizes")
     rises = [np.mean(np.diff(group.run.losses.mean(axis=1)) > 0) for group in batches]
     assert rises[0] == 0 and rises[-1] > 0.2
+
+
+# --- cameras show every crowd --------------------------------------------------------------
+
+@pytest.mark.parametrize("name", WITH_MINIMA)
+def test_the_camera_shows_every_crowd_at_the_last_frame(name):
+    """Every crowd of at least 5% of the balls at the end of the surface's default run is
+    drawn visible: most of its balls are not behind the hill, by the scene's own occlusion."""
+    plan = make_plan(cli.parse(["--surface", name, "--out", "x.gif"], sgd_viz.settings(),
+                               sgd_viz.PRESETS))
+    [group] = simulate_groups(plan)
+    surface, run = plan.surface, group.run
+    scene = draw_scene(surface, "", plan.size, [group], plan.layout, plan.trail)
+    ax = scene.axes[0]
+    lift = heights(surface)[0]
+    hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
+                        ax.get_proj())(drawn(surface, lift, run, -1, slice(None)))
+    basin, kept = basins(run, surface)
+    for crowd in kept:
+        members = basin == crowd
+        if members.mean() >= 0.05:
+            where = run.positions[-1][crowd].round(2)
+            assert hidden[members].mean() < 0.5, (f"{members.mean():.0%} of the balls at "
+                                                  f"{where} are behind the hill")
+
+
+@pytest.mark.parametrize("name, share", [("beale", 0.2), ("three_hump_camel", 0.3),
+                                         ("goldstein_price", 0.2)])
+def test_a_surface_where_plain_gd_shows_nothing_shows_adam_reaching_the_minimum(name, share):
+    [plain] = groups_for("--surface", name, "--optimizer", "sgd")
+    [group] = groups_for("--surface", name)
+    surface = SURFACES[name]
+    assert group.optimizer.name == "adam" and len(group.run.steps) > 100
+    assert at_global_minimum(plain.run.positions[-1], surface).mean() < 0.05
+    assert at_global_minimum(group.run.positions[-1], surface).mean() >= share
