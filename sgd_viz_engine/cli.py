@@ -11,7 +11,7 @@ from surfaces import SURFACES
 
 from .looks import THEMES
 from .panels import LAYOUTS
-from .plan import FPS_RANGE, OUTPUT_KINDS, name_in, one_line
+from .plan import FPS_RANGE, OUTPUT_KINDS, echo, name_in, one_line
 from .simulation import INITS
 
 
@@ -20,12 +20,17 @@ class Parser(argparse.ArgumentParser):
     a hint: the flag meant by a misspelt one, or the = that a value starting with - needs."""
 
     argv = ()               # the arguments being parsed, for the hints
+    unknown = ()            # those that no flag took
 
     def parse_known_args(self, args=None, namespace=None):
         self.argv = list(args or ())
-        return super().parse_known_args(args, namespace)
+        namespace, self.unknown = super().parse_known_args(args, namespace)
+        return namespace, self.unknown
 
     def error(self, message):
+        if message.startswith("unrecognized arguments: "):     # each, shortened if long
+            message = "unrecognized arguments: " + " ".join(
+                part if len(part) <= 60 else echo(part) for part in self.unknown)
         self.exit(2, f"{self.prog}: error: {one_line(message + self.hint(message))}\n")
 
     def hint(self, message):
@@ -54,6 +59,11 @@ def shown(value):
     return ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
+def literal(help):
+    """A help text as argparse shows it: argparse reads % as the start of a format."""
+    return help.replace("%", "%%")
+
+
 def build_parser(defaults, presets, usage=""):
     """The flags, their defaults taken from `defaults` (settings by name), and the examples
     of `usage` (lines that start with 'python ') as the epilog."""
@@ -67,8 +77,8 @@ def build_parser(defaults, presets, usage=""):
 
     def add(group, name, help, **options):
         dest = name.lstrip("-").replace("-", "_")
-        group.add_argument(name, default=defaults[dest], help=help.replace(
-            "DEFAULT", shown(defaults[dest])), **options)
+        group.add_argument(name, default=defaults[dest], help=literal(help.replace(
+            "DEFAULT", shown(defaults[dest]))), **options)
 
     scene = parser.add_argument_group("the scene")
     add(scene, "--surface", f"loss surface (default DEFAULT): {', '.join(SURFACES)}; or a "
@@ -127,9 +137,9 @@ def build_parser(defaults, presets, usage=""):
     add(picture, "--save-trajectories", "also write every ball's positions, losses and status "
         "to FILE (.npz or .csv)", metavar="FILE")
     picture.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--preset", metavar="NAME", help="a lesson set up in one go (writes "
-                        "NAME.gif unless --out): " + "; ".join(
-                            f"{name}: {text}" for name, (text, _) in presets.items()))
+    parser.add_argument("--preset", metavar="NAME", help=literal(
+        "a lesson set up in one go (writes NAME.gif unless --out): " + "; ".join(
+            f"{name}: {text}" for name, (text, _) in presets.items())))
     parser.add_argument("--list", action="store_true",
                         help="list the surfaces, optimizers and presets, then exit")
     parser.add_argument("--force", action="store_true",
@@ -146,7 +156,7 @@ def parse(argv, defaults, presets, usage=""):
     preset = parser.parse_known_args(argv)[0].preset
     if preset:
         try:
-            name_in(presets, "preset")(preset)
+            preset = name_in(presets, "preset")(preset)
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
         argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]
