@@ -30,7 +30,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         if message.startswith("unrecognized arguments: "):     # each, shortened if long
             message = "unrecognized arguments: " + " ".join(
-                part if len(part) <= 60 else echo(part) for part in self.unknown)
+                part if len(part) <= 300 else echo(part) for part in self.unknown)
         self.exit(2, f"{self.prog}: error: {one_line(message + self.hint(message))}\n")
 
     def hint(self, message):

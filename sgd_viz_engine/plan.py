@@ -60,13 +60,13 @@ def shown(value):
     return str(value) if isinstance(value, Integral) else f"{value:g}"
 
 
-def echo(value, longest=60):
-    """repr(value) as a message quotes it: a long value cut, with its length, so that the
-    message stays one readable line."""
+def echo(value, longest=300):
+    """repr(value) as a message quotes it: a value longer than any path cut, with its length,
+    so that the message stays one readable line."""
     text = repr(value)
     if len(text) <= longest:
         return text
-    return f"{text[:longest - 20]}...{text[-10:]} ({len(str(value))} characters)"
+    return f"{text[:longest - 60]}...{text[-20:]} ({len(str(value))} characters)"
 
 
 def plain(value):
@@ -135,7 +135,7 @@ def number(kind, low, high=math.inf, above=False):
         if not (math.isfinite(value) and (value > low if above else value >= low)
                 and value <= high):
             upper = "" if high == math.inf else f" and <= {shown(high)}"
-            given = given if str(given).isprintable() and len(str(given)) <= 60 else echo(given)
+            given = given if str(given).isprintable() and len(str(given)) <= 300 else echo(given)
             raise ValueError(f"{given} is out of range: needs {'>' if above else '>='} "
                              f"{shown(low)}{upper}")
         return value
