@@ -5,7 +5,9 @@ import os
 import tempfile
 
 from . import output, scene
-from .plan import READERS, PlanError, echo, refuse_read_only
+from .plan import PlanError, refuse_read_only
+from .readers import echo
+from .settings import READERS
 
 
 class Animation:

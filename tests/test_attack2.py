@@ -127,7 +127,7 @@ def test_names_are_read_in_any_case(args, field, value):
 
 
 def test_auto_and_presets_are_read_in_any_case():
-    assert plan_of(["--lr", "AUTO", "--optimizer", "adam"]).groups[0].rate.startswith("auto")
+    assert plan_of(["--lr", "AUTO", "--optimizer", "adam"]).groups[0].rate_reason.startswith("auto")
     assert plan_of(["--preset", "SADDLE"]).out == "saddle.gif"
     with pytest.raises(PlanError, match="did you mean saddle"):
         sgd_viz.animate(preset="saddel")
@@ -148,8 +148,7 @@ def test_a_long_value_is_echoed_short(capsys):
 def test_numpy_values_are_read_as_python_values():
     animation = sgd_viz.animate(lr=np.array([0.1, 0.2]), anneal=np.True_, balls=np.int64(3),
                                 steps=2, noise=np.float32(0.5))
-    assert [group.optimizer.hyperparameters["lr"] for group in animation.plan.groups] == [0.1,
-                                                                                         0.2]
+    assert list(animation.trajectories) == ["sgd lr=0.1", "sgd lr=0.2"]
     assert animation.plan.anneal is True and animation.plan.balls == 3
 
 
