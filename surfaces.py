@@ -357,7 +357,7 @@ SURFACES: dict[str, Surface] = {
                 lesson=Lesson(0.05), unbounded=True),
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
-                view=View(75, -100, "log"),
+                view=View(80, -120, "log"),
                 lesson=Lesson(0.001, reach=0.01)),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
                 "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",

@@ -118,14 +118,14 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
                   orbit=0, theme="light", layout="3d", progress=None, first=1.0):
     """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF
     inline) or a .png poster of the last step, the camera turning by `orbit` degrees over the
-    animation; the animation shows its first frame for `first` seconds, so that the starts can
-    be seen, and its last for `hold` more. `progress`, if given, is called after each frame."""
+    animation to end on the surface's view; the animation shows its first frame for `first`
+    seconds, so that the starts can be seen, and its last for `hold` more. `progress`, if given, is called after each frame."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(path)[1].lower()
     background = THEMES[theme].get("figure.facecolor", "white")
     with rc_context(THEMES[theme]):
         scene = draw_scene(surface, title, size, groups, layout, trail)
-        start = scene.axes[0].azim
+        start = scene.axes[0].azim - orbit     # it ends on the surface's chosen view
 
         def frame(k):
             shown = turn(scene, start + orbit * k / max(1, frames - 1)) if orbit else scene

@@ -2,6 +2,7 @@
 --lr auto stays below the rate at which gradient descent diverges."""
 import numpy as np
 import pytest
+from PIL import Image
 
 import sgd_viz
 from optimizers import OPTIMIZERS
@@ -216,3 +217,12 @@ def test_a_surface_where_plain_gd_shows_nothing_shows_adam_reaching_the_minimum(
     assert group.optimizer.name == "adam" and len(group.run.steps) > 100
     assert at_global_minimum(plain.run.positions[-1], surface).mean() < 0.05
     assert at_global_minimum(group.run.positions[-1], surface).mean() >= share
+
+
+def test_an_orbit_ends_on_the_surfaces_chosen_view(tmp_path):
+    tiny = ["--balls", "5", "--steps", "4", "--size", "320x240", "--quiet"]
+    assert sgd_viz.main([*tiny, "--out", str(tmp_path / "still.png")]) == 0
+    assert sgd_viz.main([*tiny, "--orbit", "90", "--out", str(tmp_path / "orbit.png")]) == 0
+    still, orbit = (np.asarray(Image.open(tmp_path / name).convert("RGB"), dtype=int)
+                    for name in ("still.png", "orbit.png"))
+    assert np.abs(still - orbit).max(axis=-1).mean() < 0.5     # the last frame: the same view
