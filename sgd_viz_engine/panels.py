@@ -224,22 +224,16 @@ def faint(group, style):
     return {**style, "alpha": 0.3 * style.get("alpha", 1)} if group.heroes is not None else style
 
 
-def has_momentum(optimizer):
-    """Whether an optimizer carries momentum from step to step (Adam's is its first moment)."""
-    return bool(optimizer.hyperparameters.get("momentum", 0)) or optimizer.name == "adam"
-
-
 def hero(fig, shown, i, lift):
     """The heroes of group i: large balls with their whole path, an arrow of the step each
     takes next and, for an optimizer with momentum, of the part of it that the momentum
     carries (the step less plain gradient descent's, -lr * grad f); returns (k, project) ->
     the artists of recorded step k."""
     group, surface = shown.groups[i], shown.surface
-    run, heroes = group.run, group.heroes
+    run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
     ball, path, step = (pixels(fig, **style(name, shown.colours[i]))
                         for name in ("hero", "hero path", "step"))
-    hyperparameters = group.optimizer.hyperparameters
-    carried = pixels(fig, **style("momentum", None)) if has_momentum(group.optimizer) else None
+    carried = pixels(fig, **style("momentum", None)) if group.optimizer.momentum else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
 
     low, high = np.array(surface.bounds, dtype=float).T
@@ -270,8 +264,7 @@ def hero(fig, shown, i, lift):
             step.set_data(*arrows(xy, nxt, project))
             out.append(step)
             if carried is not None:
-                plain = xy - hyperparameters["lr"] * surface.grad(xy)
-                carried.set_data(*arrows(xy, xy + nxt - plain, project))
+                carried.set_data(*arrows(xy, nxt - plain_steps[s][~lost], project))
                 out.append(carried)
         return out
     return draw

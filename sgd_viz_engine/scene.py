@@ -12,8 +12,8 @@ from PIL import Image
 
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from .occlusion import visibility
-from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
-from .simulation import at_global_minimum, is_plain
+from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, heights, overlap
+from .simulation import at_global_minimum
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
@@ -52,7 +52,7 @@ def legend(fig, surface, groups, colours):
              *(["converged"] if settling else []), "diverged",
              *(["minimum"] if len(surface.minima) else [])]
     if any(group.heroes is not None for group in groups):
-        marks += ["hero", "step", *(["momentum"] if any(has_momentum(group.optimizer)
+        marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
                                                       for group in groups) else [])]
     colour = colours[0] if len(groups) == 1 else "0.5"
     fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
@@ -109,7 +109,7 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     updates = [panel(fig, rect, shown, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
-    if len(groups) == 1 and is_plain(groups[0].optimizer):
+    if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain:
         fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
     legend(fig, surface, groups, colours)
     updates.append(status(fig, surface, groups, colours))

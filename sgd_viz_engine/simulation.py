@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers import Optimizer, defaults
+from optimizers import Optimizer
 
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
@@ -27,14 +27,23 @@ class Run(NamedTuple):
     converged: np.ndarray   # (T, N) bool: loss changed by less than the tolerance, stopped
 
 
+class Heroes(NamedTuple):
+    """A few balls from the first starts, every step recorded, and the step plain gradient
+    descent would take from each of their positions (but the last): -lr * grad f(x), at that
+    step's learning rate; a step less this is what momentum carries."""
+
+    run: Run
+    plain_steps: np.ndarray     # (T - 1, n, 2)
+
+
 class Group(NamedTuple):
     """One group of balls: its label, its run, and what the picture says about it."""
 
     label: str
     run: Run
-    optimizer: object = None    # the Optimizer, for the update rule shown with plain GD
+    optimizer: Optimizer | None = None  # for the update rule shown with plain GD
     epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
-    heroes: object = None       # a Run of every step of a few balls from the first starts
+    heroes: Heroes | None = None
 
 
 class Dynamics(NamedTuple):
@@ -47,6 +56,12 @@ class Dynamics(NamedTuple):
     anneal: bool = False    # the noise falls linearly from `noise` at the first step to 0
     tol: float | None = None    # converged when the loss changes by less; None: never
     seed: int = 0           # seed of the noise's and the batches' streams
+    rates: np.ndarray | None = None     # (steps,) learning rate of each step, a schedule's;
+                                        # None: the optimizer's lr at every step
+
+    def rate(self, t):
+        """The learning rate of step t (from 1)."""
+        return self.optimizer.hyperparameters["lr"] if self.rates is None else self.rates[t - 1]
 
 
 class Balls(NamedTuple):
@@ -137,19 +152,19 @@ def outside(surface, x):
     return ~np.logical_and.reduce([(x[:, i] >= low[i]) & (x[:, i] <= high[i]) for i in (0, 1)])
 
 
-def step(surface, dynamics, balls, batch=(), kicks=None, measure=True):
-    """One optimizer step of a block of balls, moved as `dynamics` says (the gradient on the
-    rows `batch`, plus `kicks`), returned as new Balls. A ball that ends outside the escape
-    margin (see outside), whose numbers overflow, or where the loss is not finite, has
-    diverged: it is frozen on the bounds' edge, from where it left; losses stay finite. With
-    a tolerance, a ball whose loss changes by less has converged. Diverged and converged balls
-    no longer move. Without `measure` the losses are left as they were (they are only needed
-    when recorded)."""
+def step(surface, dynamics, balls, lr, batch=(), kicks=None, measure=True):
+    """One optimizer step of a block of balls at learning rate `lr`, moved as `dynamics` says
+    (the gradient on the rows `batch`, plus `kicks`), returned as new Balls. A ball that ends
+    outside the escape margin (see outside), whose numbers overflow, or where the loss is not
+    finite, has diverged: it is frozen on the bounds' edge, from where it left; losses stay
+    finite. With a tolerance, a ball whose loss changes by less has converged. Diverged and
+    converged balls no longer move. Without `measure` the losses are left as they were (they
+    are only needed when recorded)."""
     tol = dynamics.tol
     grad = surface.grad(balls.x, *batch)
     if kicks is not None:
         grad = grad + kicks
-    x, state = dynamics.optimizer.update(balls.x, grad, balls.state)
+    x, state = dynamics.optimizer.update(balls.x, grad, balls.state, lr)
     moving = ~(balls.diverged | balls.converged)
     escaped = moving & outside(surface, x)
     if escaped.any():
@@ -206,7 +221,7 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
                 batch = (next(batches),) if batches else ()
                 sigma = noise * (1 - (t - 1) / steps) if dynamics.anneal else noise
                 kicks = sigma * noise_stream.standard_normal(starts.shape) if noise else None
-                block_balls = [step(surface, dynamics, balls, batch,
+                block_balls = [step(surface, dynamics, balls, dynamics.rate(t), batch,
                                     None if kicks is None else kicks[part],
                                     recorded or dynamics.tol is not None)
                                for part, balls in zip(parts, block_balls, strict=True)]
@@ -246,20 +261,20 @@ def simulate_groups(plan, tick=None):
     def simulated(group, starts, record):
         return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
 
+    def heroes(group):
+        """Heroes are run again, every step recorded: the same balls without noise; with
+        noise, balls from the same starts that draw noise of their own."""
+        run = simulated(group, starts[:plan.hero], None)
+        rates = np.array([group.dynamics.rate(t) for t in range(1, plan.steps + 1)])
+        with np.errstate(all="ignore"):
+            return Heroes(run, -rates[:, None, None] * surface.grad(run.positions[:-1]))
+
     runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
-    # Heroes are run again, every step recorded: the same balls without noise; with noise,
-    # balls from the same starts that draw noise of their own.
     groups = [Group(group.label, run, group.dynamics.optimizer,
                     group.dynamics.batch_size and -(-surface.samples // group.dynamics.batch_size),
-                    simulated(group, starts[:plan.hero], None) if plan.hero else None)
+                    heroes(group) if plan.hero else None)
               for group, run in zip(plan.groups, runs, strict=True)]
     return by_basin(groups[0], surface) if plan.color == "basin" else groups
-
-
-def is_plain(optimizer):
-    """Whether an optimizer is plain gradient descent, x <- x - lr grad f(x)."""
-    return optimizer is not None and {**optimizer.hyperparameters, "lr": None} == {
-        **defaults("sgd"), "lr": None}
 
 
 def basins(run, surface, radius=BASIN_RADIUS):

@@ -260,9 +260,9 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
               "steps": 40, "frames": 11, "hero": 2, "optimizer": "momentum", "lr": 0.0005}
     plan = make_plan(values)
     group = simulate_groups(plan)[0]
-    assert group.heroes.positions.shape == (41, 2, 2)             # every step, two balls
+    assert group.heroes.run.positions.shape == (41, 2, 2)             # every step, two balls
     # the heroes are the crowd's first two balls, recorded at every step, not just each frame
-    np.testing.assert_array_equal(group.heroes.positions[group.run.steps],
+    np.testing.assert_array_equal(group.heroes.run.positions[group.run.steps],
                                   group.run.positions[:, :2])
     scene = draw_scene(plan.surface, "", (400, 300), [group])
     draw_frame(scene, 5)
@@ -270,7 +270,7 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
               if isinstance(artist, Line2D) and artist.get_marker() == "o"
               and artist.get_markersize() == looks.LOOKS["hero"].style["ms"]]
     project = occlusion.projector(scene.axes[0])
-    at = group.heroes.positions[group.run.steps[5]]
+    at = group.heroes.run.positions[group.run.steps[5]]
     expected = project(np.column_stack([at, heights(plan.surface)[0](plan.surface.f(at))]))[0]
     np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
     assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
