@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from .basins import at_global_minimum
+from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from .occlusion import visibility
-from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, heights, overlap
-from .simulation import at_global_minimum
+from .panels import PANELS, Shown, axis_texts, drawn_ticks, overlap
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
@@ -102,11 +103,11 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     colours = group_colours(len(groups))
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
-    drawn = heights(surface)
+    drawn = surface.heights()
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn[0]), drawn)
-    updates = [panel(fig, rect, shown, list(which))
+    updates = [PANELS[panel](fig, rect, shown, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain:

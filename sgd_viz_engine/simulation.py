@@ -10,10 +10,12 @@ from typing import NamedTuple
 import numpy as np
 
 from optimizers import Optimizer
+from surfaces import mesh_over
+
+from .basins import basins, is_global
 
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
-BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
 STILL = 1e-3                # a ball that moves less than this share of the span has settled
 
 
@@ -72,12 +74,6 @@ class Balls(NamedTuple):
     diverged: np.ndarray    # (n,) bool
     converged: np.ndarray   # (n,) bool
     state: object           # the optimizer's state for these balls
-
-
-def mesh_over(bounds, n):
-    """An n x n grid of points over `bounds`, shape (n, n, 2), rows along y."""
-    (xmin, xmax), (ymin, ymax) = bounds
-    return np.stack(np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)), axis=-1)
 
 
 def uniform_starts(surface, balls, rng, region=None):
@@ -144,7 +140,7 @@ def in_blocks(function, x, *args, block=None):
 
 def outside(surface, x):
     """Which balls (n, 2) are more than ESCAPE of the span outside the bounds, or not finite."""
-    low, high = np.array(surface.bounds, dtype=float).T
+    low, high = surface.box.T
     low, high = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
     # NaN fails every comparison, so a ball with non-finite numbers is not inside.
     if x.min() >= low.max() and x.max() <= high.min():
@@ -168,7 +164,7 @@ def step(surface, dynamics, balls, lr, batch=(), kicks=None, measure=True):
     moving = ~(balls.diverged | balls.converged)
     escaped = moving & outside(surface, x)
     if escaped.any():
-        low, high = np.array(surface.bounds, dtype=float).T
+        low, high = surface.box.T
         finite = np.isfinite(x).all(axis=1, keepdims=True)
         x = np.where(escaped[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
     if not moving.all():
@@ -178,7 +174,7 @@ def step(surface, dynamics, balls, lr, batch=(), kicks=None, measure=True):
         loss = surface.f(x)
         undefined = moving & ~escaped & ~np.isfinite(loss)     # off the formula's domain
         if undefined.any():
-            low, high = np.array(surface.bounds, dtype=float).T
+            low, high = surface.box.T
             x = np.where(undefined[:, None], np.clip(balls.x, low, high), x)
             loss = np.where(undefined, surface.f(x), loss)
             escaped = escaped | undefined
@@ -256,7 +252,7 @@ def simulate_groups(plan, tick=None):
     starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
                         plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
-    still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
+    still = STILL * np.ptp(surface.box, axis=1).max()
 
     def simulated(group, starts, record):
         return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
@@ -275,28 +271,6 @@ def simulate_groups(plan, tick=None):
                     heroes(group) if plan.hero else None)
               for group, run in zip(plan.groups, runs, strict=True)]
     return by_basin(groups[0], surface) if plan.color == "basin" else groups
-
-
-def basins(run, surface, radius=BASIN_RADIUS):
-    """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
-    balls), largest basin first in the returned list of basins: balls whose ends lie within
-    `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
-    ends, lost = run.positions[-1], run.diverged[-1]
-    reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
-    basin = np.full(len(ends), -1)
-    for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
-        if basin[ball] < 0 and not lost[ball]:
-            basin[(basin < 0) & ~lost & (np.linalg.norm(ends - ends[ball], axis=1) < reach)] = ball
-    return basin, sorted(set(basin[basin >= 0].tolist()), key=lambda b: -np.sum(basin == b))
-
-
-def crowds(run, surface, share=0.1):
-    """Where the balls that stay on the surface crowd at the end, with at least `share` of
-    them: (k, 2) lowest point of each basin and (k,) how many balls end there."""
-    basin, kept = basins(run, surface)
-    counts = np.array([np.sum(basin == b) for b in kept], dtype=int)
-    big = counts >= max(2, share * len(basin))
-    return run.positions[-1][np.array(kept, dtype=int)[big]].reshape(-1, 2), counts[big]
 
 
 def by_basin(group, surface, most=8):
@@ -318,15 +292,3 @@ def by_basin(group, surface, most=8):
                   Run(run.steps, *(values[:, mask] for values in run[1:])),
                   epoch_length=group.epoch_length)
             for name, mask in parts]
-
-
-def at_global_minimum(points, surface):
-    """Which points (N, 2) lie within a hundredth of the bounds' span of a listed global
-    minimum."""
-    span = np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel()
-    return (np.abs(points[:, None, :] - surface.minima) < span / 100).all(axis=-1).any(axis=-1)
-
-
-def is_global(point, surface):
-    """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
-    return bool(at_global_minimum(np.reshape(point, (1, 2)), surface)[0])

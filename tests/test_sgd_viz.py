@@ -12,9 +12,10 @@ from PIL import Image, ImageSequence
 import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli, looks, output, plan
-from sgd_viz_engine.panels import LAYOUTS
+from sgd_viz_engine.basins import at_global_minimum
+from sgd_viz_engine.layouts import LAYOUTS
 from sgd_viz_engine.scene import PLAIN_RULE, draw_frame, draw_scene, title
-from sgd_viz_engine.simulation import at_global_minimum, simulate_groups, uniform_starts
+from sgd_viz_engine.simulation import simulate_groups, uniform_starts
 from surfaces import SURFACES
 
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]

@@ -13,8 +13,9 @@ from sgd_viz_engine.simulation import Dynamics
 from surfaces import SURFACES
 
 
-def test_the_simulation_imports_without_matplotlib():
-    code = ("import sys, sgd_viz_engine.simulation; "
+@pytest.mark.parametrize("module", ["simulation", "plan", "checks", "cli"])
+def test_the_plan_and_the_simulation_import_without_matplotlib(module):
+    code = (f"import sys, sgd_viz_engine.{module}; "
             "assert not any(m.startswith('matplotlib') for m in sys.modules)")
     folder = os.path.dirname(os.path.abspath(surfaces.__file__))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=folder)
