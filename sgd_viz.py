@@ -78,9 +78,10 @@ PRESETS = {
     "local-minima": ("balls trapped in the wells they start above; annealed noise shakes many "
                      "into the deepest", "--surface wells --lr 0.1 --noise 0,3 --anneal "
                      "--layout curve --balls 150 --steps 150"),
-    "saddle": ("on a saddle's ridge plain GD stalls; momentum and noise escape",
-               "--surface saddle --optimizer sgd,momentum --lr 0.02 --noise 0,0.05 --init grid "
-               "--start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 40 --steps 120"),
+    "saddle": ("on a saddle, plain GD stalls at the saddle point; noise and momentum escape "
+               "downhill", "--surface saddle --optimizer momentum,sgd --lr 0.03 --noise 1,0 "
+               "--init grid --start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 36 "
+               "--steps 120"),
 }
 
 

@@ -13,7 +13,7 @@ def basins(run, surface, radius=BASIN_RADIUS):
     """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
     balls), largest basin first in the returned list of basins: balls whose ends lie within
     `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
-    ends, lost = run.positions[-1], run.diverged[-1]
+    ends, lost = run.positions[-1], run.diverged[-1] | run.escaped[-1]
     reach = radius * np.hypot(*np.diff(surface.box, axis=1).ravel())
     basin = np.full(len(ends), -1)
     for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):

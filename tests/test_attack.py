@@ -193,7 +193,7 @@ def test_settling_does_not_copy_the_whole_run():
     rng = np.random.default_rng(0)
     positions = rng.normal(size=(50, 20_000, 2))        # 16 MB
     run = simulation.Run(np.arange(50), positions, np.zeros((50, 20_000)),
-                         np.zeros((50, 20_000), bool), np.zeros((50, 20_000), bool))
+                         *[np.zeros((50, 20_000), bool)] * 3)
     tracemalloc.start()
     kept = simulation.until_settled([run], still=1e-3)
     peak = tracemalloc.get_traced_memory()[1]
