@@ -94,7 +94,7 @@ def status(fig, surface, groups, colours):
     return update
 
 
-def draw_scene(surface, title, size, groups, layout="3d", trail=8):
+def draw_scene(surface, title, size, groups, layout, trail):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
     updates that draw each frame's moving artists over it."""
     width, height = size

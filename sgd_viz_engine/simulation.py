@@ -85,7 +85,7 @@ def uniform_starts(surface, balls, rng, region=None):
     return rng.uniform(low, high, size=(balls, 2))
 
 
-def starts_for(surface, balls, rng, init="uniform", region=None):
+def starts_for(surface, balls, rng, init, region=None):
     """Start points, shape (balls, 2), inside `region` (default: the surface's bounds):
     uniform; normal around the region's centre (a sixth of its span as standard deviation);
     a regular grid; all at zero; or Xavier-style, normal with standard deviation

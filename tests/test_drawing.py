@@ -20,7 +20,7 @@ def one_group(run):
 
 
 def scene_of(surface, run, size, title=""):
-    return draw_scene(surface, title, size, one_group(run))
+    return draw_scene(surface, title, size, one_group(run), "3d", 8)
 
 
 def test_balls_are_drawn_over_the_surface():
@@ -214,7 +214,7 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
     surface = SURFACES["himmelblau"]
     starts = uniform_starts(surface, 40, np.random.default_rng(6))
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.01)), starts, 3)
-    scene = draw_scene(surface, "", (400, 300), one_group(run), layout="contour")
+    scene = draw_scene(surface, "", (400, 300), one_group(run), "contour", 8)
     [flat] = scene.updates[1](3)                # the map panel's balls
     shown = flat.axes.transData.inverted().transform(np.column_stack(flat.get_data()))
     expected = run.positions[3]
@@ -265,7 +265,7 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
     # the heroes are the crowd's first two balls, recorded at every step, not just each frame
     np.testing.assert_array_equal(group.heroes.run.positions[group.run.steps],
                                   group.run.positions[:, :2])
-    scene = draw_scene(plan.surface, "", (400, 300), [group])
+    scene = draw_scene(plan.surface, "", (400, 300), [group], "3d", 8)
     draw_frame(scene, 5)
     heroes = [artist for update in scene.updates for artist in update(5)
               if isinstance(artist, Line2D) and artist.get_marker() == "o"
