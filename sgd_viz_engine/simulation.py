@@ -5,7 +5,7 @@ Points are arrays of shape (..., 2), coordinate last, as in surfaces.py. A run i
 random draw comes from a numpy Generator seeded by the caller.
 """
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -75,7 +75,7 @@ class Balls(NamedTuple):
     loss: np.ndarray        # (n,) losses at x (as last measured)
     diverged: np.ndarray    # (n,) bool
     converged: np.ndarray   # (n,) bool
-    state: object           # the optimizer's state for these balls
+    state: Any              # the optimizer's state for these balls
     escaped: np.ndarray     # (n,) bool
 
 
