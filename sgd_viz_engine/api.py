@@ -4,7 +4,8 @@ import os
 import tempfile
 
 from . import output, player, scene
-from .plan import READERS, PlanError
+from .plan import PlanError
+from .settings import READERS
 
 
 class Animation:
