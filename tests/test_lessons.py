@@ -7,12 +7,13 @@ from PIL import Image
 import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli
+from sgd_viz_engine.basins import at_global_minimum, basins
 from sgd_viz_engine.curvature import auto_rate, largest_curvature
 from sgd_viz_engine.occlusion import visibility
-from sgd_viz_engine.panels import drawn, heights
+from sgd_viz_engine.panels import drawn
 from sgd_viz_engine.plan import make_plan
 from sgd_viz_engine.scene import draw_scene
-from sgd_viz_engine.simulation import Dynamics, at_global_minimum, basins, simulate, simulate_groups
+from sgd_viz_engine.simulation import Dynamics, simulate, simulate_groups
 from surfaces import SURFACES
 
 WITH_MINIMA = [name for name, surface in SURFACES.items() if len(surface.minima)]
@@ -55,7 +56,7 @@ def test_auto_on_the_bowl_stays_below_two_over_the_curvature():
     # (x/4)^2 + (y/2)^2 has Hessian diag(1/8, 1/2): L = 1/2, and GD diverges beyond 2/L = 4.
     bowl = SURFACES["bowl"]
     assert largest_curvature(bowl) == pytest.approx(0.5, rel=1e-9)
-    rate, _ = auto_rate(bowl, "sgd", {})
+    rate, _ = auto_rate(bowl, OPTIMIZERS["sgd"]())
     assert rate < 4
     too_large = max(float(lr) for lr in cli.parse(
         ["--preset", "learning-rates"], sgd_viz.settings(), sgd_viz.PRESETS)["lr"].split(","))
@@ -128,7 +129,7 @@ def test_a_preset_whose_lesson_is_divergence_suggests_no_other_rate(tmp_path, ca
 def reached(group, surface):
     """The first recorded step at which a group's first ball has reached the global minimum
     (see at_global_minimum), or None."""
-    run = group.heroes
+    run = group.heroes.run
     hit = np.flatnonzero(at_global_minimum(run.positions[:, 0], surface))
     return int(run.steps[hit[0]]) if len(hit) else None
 
@@ -142,11 +143,11 @@ def test_optimizers_race_momentum_arrives_first_adam_follows_sgd_crawls():
     assert first["sgd"] is None, first
     # success is a loss near the minimum's, and every optimizer ends on the surface
     assert all(not group.run.diverged.any() for group in groups.values())
-    end = groups["sgd"].heroes.positions[-1, 0]
+    end = groups["sgd"].heroes.run.positions[-1, 0]
     assert rosenbrock.f(end) > 0.1 and end[0] < 0.5    # still crawling along the valley
 
     def turns(group):       # how often x changes direction: overshooting across the valley
-        dx = np.diff(group.heroes.positions[:, 0, 0])
+        dx = np.diff(group.heroes.run.positions[:, 0, 0])
         return int(np.sum(np.diff(np.sign(dx[np.abs(dx) > 1e-9])) != 0))
     assert turns(groups["momentum"]) >= 10 > turns(groups["sgd"])
 
@@ -196,7 +197,7 @@ def test_the_camera_shows_every_crowd_at_the_last_frame(name):
     surface, run = plan.surface, group.run
     scene = draw_scene(surface, "", plan.size, [group], plan.layout, plan.trail)
     ax = scene.axes[0]
-    lift = heights(surface)[0]
+    lift = surface.heights()[0]
     hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
                         ax.get_proj())(drawn(surface, lift, run, -1, slice(None)))
     basin, kept = basins(run, surface)
