@@ -18,6 +18,7 @@ from PIL import Image, ImageSequence
 
 import sgd_viz
 from sgd_viz_engine import player
+from surfaces import SURFACES
 
 CHROMIUM = next(filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])),
                 None)
@@ -195,7 +196,8 @@ def test_the_slider_and_the_keys_show_exactly_the_gifs_frames(browser, loaded):
         browser.press(key)
         assert_shows(browser, frames, k)
     label = browser.run("return document.querySelector('.sgd-player output').value")
-    assert label == f"step {sgd_viz.STEPS} / {sgd_viz.STEPS}"
+    steps = sgd_viz.STEPS or SURFACES[sgd_viz.SURFACE].lesson.steps     # None: the lesson's
+    assert label == f"step {steps} / {steps}"
     browser.press("space")                                   # plays, from the last frame
     wait_for(lambda: frame_shown(browser) != last)
     browser.press("space")
