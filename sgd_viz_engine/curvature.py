@@ -10,11 +10,14 @@ which its method diverges on such a quadratic:
     nesterov (beta)     (1 + beta) / ((1 + 2 beta) L)
     with dampening d, the rates above over (1 - d), which is the share of g in the buffer
     adam                a 50th of the start region's smaller side: its steps are about lr
-    rmsprop (alpha)     that times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha)
+    rmsprop (alpha)     that times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha);
+                        alpha >= 1 (torch allows it) averages no g^2, so no factor
     adagrad             a 10th of that side: its steps shrink as 1/sqrt(step)
 
 The adaptive optimizers divide the gradient by its own running size, so their step does not
 grow with the curvature; what limits them is how far a step goes, hence a share of the region.
+A curvature so small that 1/L overflows is flat. The rate is a first guess: plan.py offers it
+after a trial run (trial.py) keeps the balls with it, or with a fraction of it.
 """
 import numpy as np
 
@@ -50,11 +53,13 @@ def auto_rate(surface, name, hyperparameters, region=None):
     side = float(np.ptp(np.array(region or surface.bounds, dtype=float), axis=1).min())
     if name in ("adam", "rmsprop", "adagrad"):
         share = 10 if name == "adagrad" else 50
-        first = (1 - hyperparameters.get("alpha", 0.99)) ** 0.5 if name == "rmsprop" else 1
+        alpha = hyperparameters.get("alpha", 0.99) if name == "rmsprop" else 1.0
+        first = (1 - alpha) ** 0.5 if alpha < 1 else 1.0
         return side / share * first, f"a {share}th of the start region's side" + (
             " times sqrt(1 - alpha), the size of rmsprop's first step" if first != 1 else "")
     curvature = largest_curvature(surface, region)
-    if not curvature > 0:           # flat: any rate is stable; a step of a tenth of the region
+    # flat, or so nearly that 1/L overflows: any rate is stable; a step of a tenth of the region
+    if not curvature > 0 or np.isinf(2 / curvature):
         return side / 10, "a flat surface: a 10th of the start region's side"
     beta = hyperparameters.get("momentum", 0.9 if name in ("momentum", "nesterov") else 0.0)
     nesterov = hyperparameters.get("nesterov", name == "nesterov")
