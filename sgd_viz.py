@@ -200,10 +200,7 @@ def diverging(plan, groups):
         optimizer = group_plan.dynamics.optimizer
         lost, lr = group.run.diverged[-1], optimizer.hyperparameters["lr"]
         if lost.mean() > 0.5:
-            hyperparameters = {key: value for key, value in optimizer.hyperparameters.items()
-                               if key != "lr"}
-            auto, _ = curvature.auto_rate(plan.surface, optimizer.name,
-                                          hyperparameters, plan.start_region)
+            auto, _ = curvature.auto_rate(plan.surface, optimizer, plan.start_region)
             start = auto if auto < lr else lr / 10
             kept = trial.kept_rate(plan.surface, group_plan.dynamics, group.run.positions[0],
                                    plan.steps, start, 2)
