@@ -3,6 +3,8 @@ the GIF palette alike, so that a look is changed in one place and always survive
 """
 from typing import NamedTuple
 
+from matplotlib.colors import to_rgb
+
 GROUP = "group"             # in a style: the colour of the ball's group
 BALL_COLOR = "#ff6b1a"      # the balls of a lone group
 GROUP_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
@@ -15,7 +17,7 @@ CROWD = 300                 # balls drawn at full size; more shrink (see style)
 
 class Look(NamedTuple):
     """A thing drawn: its matplotlib Line2D style at full size (zorder: what is drawn over
-    what; the minimum's star under the balls, which it outreaches), and its legend entry."""
+    what; the minimum's star over the balls that crowd on it), and its legend entry."""
 
     style: dict
     legend: str = ""        # the legend's label; "" for none
@@ -23,17 +25,18 @@ class Look(NamedTuple):
 
 
 LOOKS = {
-    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec="black", mew=0.6, zorder=2),
+    # a light rim: balls that crowd stay their colour, where black rims summed to a dark blob
+    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec="white", mew=0.5, zorder=2),
                  "ball", 7),
-    "hidden": Look(dict(ls="", marker="o", ms=5.3, mfc="none", mec=GROUP, mew=0.9, alpha=0.4,
-                        zorder=2), "behind the hill", 7),
+    "hidden": Look(dict(ls="", marker="o", ms=2.6, mfc=GROUP, mec="none", mew=0, alpha=0.35,
+                        zorder=1.9), "behind the hill", 4),
     "converged": Look(dict(ls="", marker="o", ms=5.8, mfc=GROUP, mec="white", mew=1.4,
                            zorder=2), "converged", 7),
     "diverged": Look(dict(ls="", marker="X", ms=8.4, mfc="#d62728", mec="black", mew=0.6,
                           zorder=2), "diverged", 8),
     "trail": Look(dict(color=GROUP, lw=1.2, alpha=0.6, zorder=1)),
     "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7,
-                         zorder=1.5), "global minimum", 11),
+                         zorder=2.8), "global minimum", 11),
     "hidden minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="none", mec="#b8860b",
                                 mew=1.0, alpha=0.6, zorder=1.5)),
     "hero": Look(dict(ls="", marker="o", ms=11, mfc=GROUP, mec="black", mew=1.2, zorder=2.6),
@@ -57,9 +60,21 @@ THEMES = {                  # matplotlib settings for each theme
 }
 
 
-def group_colours(count):
-    """The colour of each of `count` groups: the ball colour for one, else the palette's."""
-    return [BALL_COLOR] if count == 1 else list(GROUP_COLOURS[:count])
+def group_colours(count, background="white"):
+    """The colour of each of `count` groups: the ball colour for one, else the palette's,
+    leaving out a colour too close to the background in lightness (black on the dark theme),
+    and light grey after the palette."""
+    if count == 1:
+        return [BALL_COLOR]
+    shown = [colour for colour in (*GROUP_COLOURS, "#d9d9d9")
+             if abs(lightness(colour) - lightness(background)) > 0.1]
+    return shown[:count]
+
+
+def lightness(colour):
+    """A colour's relative luminance, 0 for black to 1 for white (WCAG's weights, no gamma)."""
+    red, green, blue = to_rgb(colour)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def crowding(balls):

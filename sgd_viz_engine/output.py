@@ -142,7 +142,7 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            colours = exact_colours([*group_colours(len(groups)), background])
+            colours = exact_colours([*group_colours(len(groups), background), background])
             writer = GifWriter(fps, make_palette(samples, colours), hold, first,
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)
