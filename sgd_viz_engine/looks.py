@@ -6,6 +6,7 @@ from typing import NamedTuple
 from matplotlib.colors import to_rgb
 
 GROUP = "group"             # in a style: the colour of the ball's group
+TINT = "tint"               # in a style: the group's colour halfway to white
 BALL_COLOR = "#ff6b1a"      # the balls of a lone group
 GROUP_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
                  "#F0E442")     # Okabe & Ito's colour-blind-safe palette, one colour per group,
@@ -25,8 +26,8 @@ class Look(NamedTuple):
 
 
 LOOKS = {
-    # a light rim: balls that crowd stay their colour, where black rims summed to a dark blob
-    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec="white", mew=0.5, zorder=2),
+    # a light rim: balls that crowd keep their colour, where black rims summed to a dark blob
+    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec=TINT, mew=0.6, zorder=2),
                  "ball", 7),
     "hidden": Look(dict(ls="", marker="o", ms=2.6, mfc=GROUP, mec="none", mew=0, alpha=0.35,
                         zorder=1.9), "behind the hill", 4),
@@ -35,7 +36,7 @@ LOOKS = {
     "diverged": Look(dict(ls="", marker="X", ms=8.4, mfc="#d62728", mec="black", mew=0.6,
                           zorder=2), "diverged", 8),
     "trail": Look(dict(color=GROUP, lw=1.2, alpha=0.6, zorder=1)),
-    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7,
+    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="#7a5c00", mew=0.8,
                          zorder=2.8), "global minimum", 11),
     "hidden minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="none", mec="#b8860b",
                                 mew=1.0, alpha=0.6, zorder=1.5)),
@@ -45,7 +46,7 @@ LOOKS = {
     "step": Look(dict(color="black", lw=2, zorder=2.7), "its next step", 0),
     "momentum": Look(dict(color="#7a0177", lw=1.6, ls=(0, (3, 1.5)), zorder=2.7),
                      "the momentum in it", 0),
-    "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec="black", mew=0.4,
+    "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec=TINT, mew=0.5,
                           zorder=2)),
     "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",
                              mew=0.7)),
@@ -84,8 +85,10 @@ def crowding(balls):
 
 def style(name, colour, scale=1.0):
     """The Line2D keywords of LOOKS[name] for a group of `colour`, sizes times `scale`. A crowd
-    of balls drawn under half size loses the balls' black outlines, which only darken it."""
-    style = {key: colour if value == GROUP else value for key, value in LOOKS[name].style.items()}
+    of balls drawn under half size loses the balls' rims, which only blur it."""
+    tint = None if colour is None else tuple((1 + c) / 2 for c in to_rgb(colour))
+    style = {key: {GROUP: colour, TINT: tint}.get(value, value) if isinstance(value, str)
+             else value for key, value in LOOKS[name].style.items()}
     for key in ("ms", "mew", "lw"):
         if key in style:
             style[key] *= scale
@@ -103,5 +106,5 @@ def exact_colours(colours):
     """The colours the GIF palette must hold exactly: the groups' and every colour a look
     names (balls and markers are too few pixels to win a palette entry of their own)."""
     named = [value for look in LOOKS.values() for key, value in look.style.items()
-             if key in ("color", "mfc", "mec") and value not in (GROUP, "none")]
+             if key in ("color", "mfc", "mec") and value not in (GROUP, TINT, "none")]
     return list(dict.fromkeys([*colours, *named]))

@@ -8,7 +8,6 @@ where. Moving artists are 2D, in pixels: balls are projected once per frame with
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
 """
 import math
-import warnings
 from functools import partial
 from typing import NamedTuple
 
@@ -387,37 +386,69 @@ def map_panel(fig, rect, shown, which):
     return update
 
 
+OFF_TOP = 1e300            # the loss a diverged ball counts as, above every finite one
+
+
+def counted_losses(run, surface, floor):
+    """The loss above `floor` of every ball at every recorded step, none left out: a ball that
+    diverged counts as OFF_TOP, above every finite loss; on a surface without minima, where
+    leaving the box is an escape (the loss fell), at the last loss it had."""
+    gap = run.losses - floor
+    return np.where(run.diverged, OFF_TOP, gap) if len(surface.minima) else gap
+
+
 def curve_panel(fig, rect, shown, which):
-    """The learning curves: the median loss of each group against step, its interquartile range
-    as a band, over the balls still on the surface, and a cursor at the frame's step. With the
+    """The learning curves, drawn up to the frame's step: the median loss of each group
+    against step and its interquartile range as a band, over every ball (see counted_losses),
+    so that a group that diverges rises off the top, marked there with a triangle. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
     convergence and a noise floor both read."""
     surface, groups, ax = shown.surface, [shown.groups[i] for i in which], fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
-    gaps = [np.where(group.run.diverged, np.nan, group.run.losses - floor) for group in groups]
-    for i, gap in zip(which, gaps, strict=True):
-        steps = shown.groups[i].run.steps
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
-            low, median, high = np.nanpercentile(gap, [25, 50, 75], axis=1)
-        ax.fill_between(steps, low, high, color=shown.colours[i], alpha=0.2, lw=0)
-        ax.plot(steps, median, color=shown.colours[i], lw=1.6)
-    values = np.concatenate([gap[np.isfinite(gap)] for gap in gaps])
+    counted = [counted_losses(group.run, surface, floor) for group in groups]
+    spreads = [np.percentile(gap, [25, 50, 75], axis=1) for gap in counted]
+    values = np.concatenate([gap[gap < OFF_TOP] for gap in counted])
     positive = values[values > 0]
     if len(positive) and values.min() >= 0 and positive.max() > 100 * positive.min():
         ax.set_yscale("log")
-        ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12))
+        ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12), top=positive.max() * 2)
+    elif len(values):
+        ax.set_ylim(*height_range(values))
     name = "loss" if floor == 0 else "loss - min"
     steps = groups[0].run.steps
     # a run that settled at its start has one step: the axis still spans one
     ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
     ax.tick_params(labelsize="small")
     ax.grid(alpha=0.3)
+    above = ax.get_ylim()[1] * 1e3 if ax.get_yscale() == "log" else 10 * np.ptp(ax.get_ylim())
+    curves = []
+    for i, spread in zip(which, spreads, strict=True):
+        spread = np.where(spread >= OFF_TOP / 10, above, spread)     # off the top, drawn so
+        colour = shown.colours[i]
+        band = ax.fill_between(steps, spread[0], spread[2], color=colour, alpha=0.2, lw=0,
+                               animated=True, gid=f"spread {i}")
+        median = ax.plot(steps, spread[1], color=colour, lw=1.6, animated=True,
+                         gid=f"median {i}")[0]
+        off = np.flatnonzero(spread[1] == above)
+        mark = ax.plot([], [], ls="", marker="^", ms=8, color=colour, clip_on=False,
+                       transform=ax.get_xaxis_transform(), animated=True,
+                       gid=f"off the top {i}")[0]
+        curves.append((band, median, mark, spread, off[0] if len(off) else None))
     cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)
 
     def update(k):
         cursor.set_xdata([steps[k], steps[k]])
-        return [cursor]
+        out = [cursor]
+        for band, median, mark, spread, off in curves:
+            now = slice(0, k + 1)
+            band.set_verts([np.concatenate([np.column_stack([steps[now], spread[0, now]]),
+                                            np.column_stack([steps[now], spread[2, now]])[::-1]])])
+            median.set_data(steps[now], spread[1, now])
+            out += [band, median]
+            if off is not None and off <= k:
+                mark.set_data([steps[off]], [1])
+                out.append(mark)
+        return out
     return update
 
 
