@@ -5,7 +5,8 @@ import os
 import tempfile
 
 from . import output, scene
-from .plan import READERS, PlanError
+from .plan import PlanError
+from .settings import READERS
 
 
 class Animation:
