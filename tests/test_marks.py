@@ -7,13 +7,13 @@ from matplotlib.colors import to_rgb
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import looks
 from sgd_viz_engine.scene import draw_frame, draw_scene
-from sgd_viz_engine.simulation import Group, simulate, uniform_starts
+from sgd_viz_engine.simulation import Dynamics, Group, simulate, uniform_starts
 from surfaces import SURFACES
 
 
 def run_of(surface, lr, balls, steps, seed=0, optimizer="sgd"):
     starts = uniform_starts(SURFACES[surface], balls, np.random.default_rng(seed))
-    return simulate(SURFACES[surface], OPTIMIZERS[optimizer](lr=lr), starts, steps)
+    return simulate(SURFACES[surface], Dynamics(OPTIMIZERS[optimizer](lr=lr)), starts, steps)
 
 
 def tagged(scene, gid):
