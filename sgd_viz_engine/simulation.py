@@ -25,6 +25,8 @@ class Run(NamedTuple):
     losses: np.ndarray      # (T, N), finite
     diverged: np.ndarray    # (T, N) bool: left the surface, frozen on the bounds' edge
     converged: np.ndarray   # (T, N) bool: loss changed by less than the tolerance, stopped
+    escaped: np.ndarray     # (T, N) bool: left a surface unbounded below downhill (a success),
+                            # frozen on the bounds' edge; never also diverged
 
 
 class Group(NamedTuple):
@@ -57,6 +59,7 @@ class Balls(NamedTuple):
     diverged: np.ndarray    # (n,) bool
     converged: np.ndarray   # (n,) bool
     state: object           # the optimizer's state for these balls
+    escaped: np.ndarray     # (n,) bool
 
 
 def mesh_over(bounds, n):
@@ -141,37 +144,44 @@ def step(surface, dynamics, balls, batch=(), kicks=None, measure=True):
     """One optimizer step of a block of balls, moved as `dynamics` says (the gradient on the
     rows `batch`, plus `kicks`), returned as new Balls. A ball that ends outside the escape
     margin (see outside), whose numbers overflow, or where the loss is not finite, has
-    diverged: it is frozen on the bounds' edge, from where it left; losses stay finite. With
-    a tolerance, a ball whose loss changes by less has converged. Diverged and converged balls
-    no longer move. Without `measure` the losses are left as they were (they are only needed
-    when recorded)."""
+    diverged: it is frozen on the bounds' edge, from where it left; losses stay finite. On a
+    surface unbounded below, a ball that leaves with a finite loss lower than before the step
+    has escaped instead: it rolled off downhill, a success. With a tolerance, a ball whose loss
+    changes by less has converged. Stopped balls no longer move. Without `measure` the losses
+    are left as they were (they are only needed when recorded)."""
     tol = dynamics.tol
     grad = surface.grad(balls.x, *batch)
     if kicks is not None:
         grad = grad + kicks
     x, state = dynamics.optimizer.update(balls.x, grad, balls.state)
-    moving = ~(balls.diverged | balls.converged)
-    escaped = moving & outside(surface, x)
-    if escaped.any():
+    moving = ~(balls.diverged | balls.converged | balls.escaped)
+    left = moving & outside(surface, x)
+    escaped = balls.escaped
+    if left.any():
+        if surface.unbounded:
+            downhill = np.zeros_like(left)
+            downhill[left] = np.isfinite(x[left]).all(axis=1) & (surface.f(x[left])
+                                                                 < balls.loss[left])
+            escaped = escaped | downhill
         low, high = np.array(surface.bounds, dtype=float).T
         finite = np.isfinite(x).all(axis=1, keepdims=True)
-        x = np.where(escaped[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
+        x = np.where(left[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
     if not moving.all():
-        x = np.where((moving | escaped)[:, None], x, balls.x)
+        x = np.where((moving | left)[:, None], x, balls.x)
     loss, converged = balls.loss, balls.converged
     if measure:
         loss = surface.f(x)
-        undefined = moving & ~escaped & ~np.isfinite(loss)     # off the formula's domain
+        undefined = moving & ~left & ~np.isfinite(loss)     # off the formula's domain
         if undefined.any():
             low, high = np.array(surface.bounds, dtype=float).T
             x = np.where(undefined[:, None], np.clip(balls.x, low, high), x)
             loss = np.where(undefined, surface.f(x), loss)
-            escaped = escaped | undefined
+            left = left | undefined
         # where even the bounds' edge is off the domain, the loss last measured stays
         loss = np.where(np.isfinite(loss), loss, balls.loss)
         if tol is not None:
-            converged = converged | (moving & ~escaped & (np.abs(loss - balls.loss) < tol))
-    return Balls(x, loss, balls.diverged | escaped, converged, state)
+            converged = converged | (moving & ~left & (np.abs(loss - balls.loss) < tol))
+    return Balls(x, loss, balls.diverged | (left & ~escaped), converged, state, escaped)
 
 
 def simulate(surface, dynamics, starts, steps, record=None, tick=None):
@@ -192,12 +202,14 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
     parts = blocks(len(starts))
     still = np.zeros(len(starts), dtype=bool)
     block_balls = [Balls(starts[part], np.array(in_blocks(surface.f, starts[part]), dtype=float),
-                         still[part], still[part], dynamics.optimizer.init(starts[part]))
+                         still[part], still[part], dynamics.optimizer.init(starts[part]),
+                         still[part])
                    for part in parts]
     positions = np.empty((len(record), *starts.shape))
     losses = np.empty((len(record), len(starts)))
     diverged = np.empty((len(record), len(starts)), dtype=bool)
     converged = np.empty((len(record), len(starts)), dtype=bool)
+    escaped = np.empty((len(record), len(starts)), dtype=bool)
     row = 0
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
         for t in range(steps + 1):
@@ -216,8 +228,9 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
                 for part, balls in zip(parts, block_balls, strict=True):
                     positions[row, part], losses[row, part] = balls.x, balls.loss
                     diverged[row, part], converged[row, part] = balls.diverged, balls.converged
+                    escaped[row, part] = balls.escaped
                 row += 1
-    return Run(record, positions, losses, diverged, converged)
+    return Run(record, positions, losses, diverged, converged, escaped)
 
 
 def until_settled(runs, still=0.0):
@@ -266,7 +279,7 @@ def basins(run, surface, radius=BASIN_RADIUS):
     """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
     balls), largest basin first in the returned list of basins: balls whose ends lie within
     `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
-    ends, lost = run.positions[-1], run.diverged[-1]
+    ends, lost = run.positions[-1], run.diverged[-1] | run.escaped[-1]
     reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
     basin = np.full(len(ends), -1)
     for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
@@ -286,17 +299,20 @@ def crowds(run, surface, share=0.1):
 
 def by_basin(group, surface, most=8):
     """The group split by the basin each ball ends in (see basins). Labels give the basin's
-    lowest point and its share of the balls; diverged balls form a group of their own; the
-    smallest basins are merged when there would be more than `most` groups."""
+    lowest point and its share of the balls; diverged balls form a group of their own, and so
+    do escaped ones; the smallest basins are merged when there would be more than `most`
+    groups."""
     run = group.run
-    ends, lost = run.positions[-1], run.diverged[-1]
+    ends, lost, escaped = run.positions[-1], run.diverged[-1], run.escaped[-1]
     basin, kept = basins(run, surface)
-    keep = most - 1 - bool(lost.any())
+    keep = most - 1 - bool(lost.any()) - bool(escaped.any())
     named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
     parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
               basin == b) for b in named]
     if len(named) < len(kept):
         parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named)))
+    if escaped.any():
+        parts.append(("escaped", escaped))
     if lost.any():
         parts.append(("diverged", lost))
     return [Group(f"{name}: {mask.mean():.0%}",

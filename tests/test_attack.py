@@ -83,7 +83,7 @@ def test_an_output_name_too_long_for_the_file_system_names_the_users_path(tmp_pa
     out = str(tmp_path / ("x" * (longest - 3) + ".gif"))
     for flag, path in (("--out", out), ("--save-trajectories", out[:-4] + ".npz")):
         err = refused([flag, path], capsys)
-        assert flag in err and repr(path) in err and ".tmp" not in err
+        assert flag in err and repr(path)[:100] in err and path[-15:] in err and ".tmp" not in err
 
 
 def test_a_read_only_output_is_refused_unless_forced(tmp_path, capsys):
@@ -194,7 +194,7 @@ def test_settling_does_not_copy_the_whole_run():
     rng = np.random.default_rng(0)
     positions = rng.normal(size=(50, 20_000, 2))        # 16 MB
     run = simulation.Run(np.arange(50), positions, np.zeros((50, 20_000)),
-                         np.zeros((50, 20_000), bool), np.zeros((50, 20_000), bool))
+                         *[np.zeros((50, 20_000), bool)] * 3)
     tracemalloc.start()
     kept = simulation.until_settled([run], still=1e-3)
     peak = tracemalloc.get_traced_memory()[1]

@@ -40,7 +40,8 @@ def test_any_learning_rate_gives_finite_frozen_runs(name, optimizer):
 def test_diverged_balls_do_not_move_the_axes(name):
     surface = SURFACES[name]
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e6)), edge_starts(surface), 5)
-    assert run.diverged[-1].mean() > 0.9     # all but a start exactly at a minimum
+    off = run.diverged[-1] | run.escaped[-1]     # on the saddle, falling off downhill escapes
+    assert off.mean() > 0.9     # all but a start exactly at a minimum
     scene = draw_scene(surface, "", (160, 120), [Group("sgd lr=1e6", run)])
     ax = scene.axes[0]
     limits = ax.get_xlim(), ax.get_ylim(), ax.get_zlim()
