@@ -229,13 +229,13 @@ def trails(run, k, length, behind, where, box, project):
     """The trails behind an even sample of at most TRAILED balls at recorded step k, as one
     NaN-broken line in pixels (x, y), or None: a segment per step of the last `length`, each
     cut to TRAIL_REACH of the box behind the ball, so that long jumps do not paint the
-    surface; none behind a hidden ball, or one that diverged before this step (its trail
-    ends where it left the box). `where`(steps, balls) gives drawn points, NaN off the box."""
+    surface; none behind a hidden ball, or one that left before this step (its trail ends
+    where it left the box). `where`(steps, balls) gives drawn points, NaN off the box."""
     first = max(0, k - length)
     if k == first:
         return None
     sample = np.arange(0, len(behind), -(-len(behind) // TRAILED))
-    gone = behind | (run.diverged[k - 1] if k > 0 else False)
+    gone = behind | run.diverged[k - 1] | run.escaped[k - 1]
     sample = sample[~gone[sample]]
     if len(sample) == 0:
         return None
@@ -389,12 +389,11 @@ def map_panel(fig, rect, shown, which):
 OFF_TOP = 1e300            # the loss a diverged ball counts as, above every finite one
 
 
-def counted_losses(run, surface, floor):
+def counted_losses(run, floor):
     """The loss above `floor` of every ball at every recorded step, none left out: a ball that
-    diverged counts as OFF_TOP, above every finite loss; on a surface without minima, where
-    leaving the box is an escape (the loss fell), at the last loss it had."""
-    gap = run.losses - floor
-    return np.where(run.diverged, OFF_TOP, gap) if len(surface.minima) else gap
+    diverged counts as OFF_TOP, above every finite loss; one that escaped (rolled off a surface
+    unbounded below) at the last loss it had."""
+    return np.where(run.diverged, OFF_TOP, run.losses - floor)
 
 
 def curve_panel(fig, rect, shown, which):
@@ -405,7 +404,7 @@ def curve_panel(fig, rect, shown, which):
     convergence and a noise floor both read."""
     surface, groups, ax = shown.surface, [shown.groups[i] for i in which], fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
-    counted = [counted_losses(group.run, surface, floor) for group in groups]
+    counted = [counted_losses(group.run, floor) for group in groups]
     spreads = [np.percentile(gap, [25, 50, 75], axis=1) for gap in counted]
     values = np.concatenate([gap[gap < OFF_TOP] for gap in counted])
     positive = values[values > 0]

@@ -53,7 +53,7 @@ def test_a_diverging_groups_median_rises_off_the_top_and_curves_draw_up_to_the_s
 def test_balls_that_leave_a_surface_without_minima_count_at_their_last_loss():
     surface = SURFACES["saddle"]
     run = run_of("saddle", 0.3, 40, 30)
-    assert run.diverged[-1].mean() > 0.5            # most leave: the loss fell, an escape
+    assert run.escaped[-1].mean() > 0.5             # most leave: the loss fell, an escape
     scene = draw_scene(surface, "", (640, 480), [Group("sgd", run)], layout="curve")
     frame(scene, 30)
     median = tagged(scene, "median 0")
