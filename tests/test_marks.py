@@ -36,7 +36,7 @@ def test_a_diverging_groups_median_rises_off_the_top_and_curves_draw_up_to_the_s
     groups = [Group("sgd lr=1.5", run_of("bowl", 1.5, 60, 50)),
               Group("sgd lr=4.3", run_of("bowl", 4.3, 60, 50))]
     assert groups[1].run.diverged[-1].all() and not groups[0].run.diverged.any()
-    scene = draw_scene(surface, "", (640, 480), groups, layout="curve")
+    scene = draw_scene(surface, "", (640, 480), groups, "curve", 8)
     for k in (0, 20, 50):
         frame(scene, k)
         good, bad = tagged(scene, "median 0"), tagged(scene, "median 1")
@@ -54,7 +54,7 @@ def test_balls_that_leave_a_surface_without_minima_count_at_their_last_loss():
     surface = SURFACES["saddle"]
     run = run_of("saddle", 0.3, 40, 30)
     assert run.escaped[-1].mean() > 0.5             # most leave: the loss fell, an escape
-    scene = draw_scene(surface, "", (640, 480), [Group("sgd", run)], layout="curve")
+    scene = draw_scene(surface, "", (640, 480), [Group("sgd", run)], "curve", 8)
     frame(scene, 30)
     median = tagged(scene, "median 0")
     low, high = median.axes.get_ylim()
@@ -65,7 +65,7 @@ def test_balls_that_leave_a_surface_without_minima_count_at_their_last_loss():
 def test_groups_from_the_same_starts_all_show_at_the_first_frame():
     surface = SURFACES["bowl"]
     groups = [Group(f"sgd lr={lr}", run_of("bowl", lr, 60, 5)) for lr in (0.3, 1.5, 4.3)]
-    scene = draw_scene(surface, "", (800, 600), groups)
+    scene = draw_scene(surface, "", (800, 600), groups, "3d", 8)
     image = frame(scene, 0)
     colours = looks.group_colours(3)
     drawn = [near(image, colour).sum() for colour in colours]
@@ -77,7 +77,7 @@ def test_groups_from_the_same_starts_all_show_at_the_first_frame():
 def test_the_star_is_drawn_over_the_balls_that_crowd_on_it():
     surface = SURFACES["bowl"]
     run = run_of("bowl", 1.5, 300, 40)
-    scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=1.5", run)])
+    scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=1.5", run)], "3d", 8)
     image = frame(scene, 40)
     x, y = np.round(tagged(scene, "minimum").get_xydata()[0]).astype(int)
     row = image.shape[0] - 1 - y                    # pixels count rows from the top
@@ -95,7 +95,7 @@ def test_a_crowd_is_not_a_dark_blob(name, when):
 
     plan = make_plan({**sgd_viz.settings(), "quiet": True, "surface": name})
     groups = simulate_groups(plan)
-    scene = draw_scene(plan.surface, "", (800, 600), groups)
+    scene = draw_scene(plan.surface, "", (800, 600), groups, "3d", 8)
     empty = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
     image = frame(scene, round(when * (len(groups[0].run.steps) - 1)))
     ball = near(image, looks.BALL_COLOR, 60) & ~near(empty, looks.BALL_COLOR, 60)
@@ -109,7 +109,7 @@ def test_a_crowd_is_not_a_dark_blob(name, when):
 def test_trail_segments_are_short_and_end_with_the_ball_that_left():
     surface = SURFACES["bowl"]
     run = run_of("bowl", 4.3, 40, 30)
-    scene = draw_scene(surface, "", (640, 480), [Group("sgd lr=4.3", run)])
+    scene = draw_scene(surface, "", (640, 480), [Group("sgd lr=4.3", run)], "3d", 8)
     ax = scene.axes[0]
     diagonal = np.hypot(ax.bbox.width, ax.bbox.height)
     gone = int(np.argmax(run.diverged.all(axis=1)))     # the first step with every ball out
@@ -127,7 +127,7 @@ def test_trail_segments_are_short_and_end_with_the_ball_that_left():
 def test_hidden_balls_are_small_faint_and_trail_nothing():
     surface = SURFACES["wells"]
     run = run_of("wells", 0.1, 300, 20)
-    scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=0.1", run)])
+    scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=0.1", run)], "3d", 8)
     frame(scene, 20)
     hidden, ball = tagged(scene, "hidden 0"), tagged(scene, "ball 0")
     assert len(hidden.get_xdata()) > 5                  # this view hides some balls
@@ -143,7 +143,7 @@ def test_every_group_colour_stands_out_from_the_dark_background():
     groups = [Group(name, run_of("bowl", 0.5, 10, 3, optimizer=name))
               for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")]
     with rc_context(looks.THEMES["dark"]):
-        scene = draw_scene(SURFACES["bowl"], "", (640, 480), groups)
+        scene = draw_scene(SURFACES["bowl"], "", (640, 480), groups, "3d", 8)
         frame(scene, 0)
     for i in range(len(groups)):
         colour = tagged(scene, f"ball {i}").get_markerfacecolor()
