@@ -1,18 +1,16 @@
-"""How things look: one table of markers, lines and colours, read by the artists, the legend and
+"""How things look: one table of markers, lines and colors, read by the artists, the legend and
 the GIF palette alike, so that a look is changed in one place and always survives quantisation.
 """
 from typing import NamedTuple
 
-from matplotlib.colors import to_rgb
-
-GROUP = "group"             # in a style: the colour of the ball's group
-TINT = "tint"               # in a style: the group's colour halfway to white
+GROUP = "group"             # in a style: the color of the ball's group
+TINT = "tint"               # in a style: the group's color halfway to white
 BALL_COLOR = "#ff6b1a"      # the balls of a lone group
-GROUP_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
-                 "#F0E442")     # Okabe & Ito's colour-blind-safe palette, one colour per group,
+GROUP_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
+                 "#F0E442")     # Okabe & Ito's color-blind-safe palette, one color per group,
                                 # ordered so that the first six are far apart at 640 px
 SURFACE_CMAP = "GnBu_r"     # the surface under a lone group
-GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under coloured groups
+GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under colored groups
 CROWD = 300                 # balls drawn at full size; more shrink (see style)
 
 
@@ -26,7 +24,7 @@ class Look(NamedTuple):
 
 
 LOOKS = {
-    # a light rim: balls that crowd keep their colour, where black rims summed to a dark blob
+    # a light rim: balls that crowd keep their color, where black rims summed to a dark blob
     "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec=TINT, mew=0.6, zorder=2),
                  "ball", 7),
     "hidden": Look(dict(ls="", marker="o", ms=2.6, mfc=GROUP, mec="none", mew=0, alpha=0.35,
@@ -61,20 +59,22 @@ THEMES = {                  # matplotlib settings for each theme
 }
 
 
-def group_colours(count, background="white"):
-    """The colour of each of `count` groups: the ball colour for one, else the palette's,
-    leaving out a colour too close to the background in lightness (black on the dark theme),
+def group_colors(count, background="white"):
+    """The color of each of `count` groups: the ball color for one, else the palette's,
+    leaving out a color too close to the background in lightness (black on the dark theme),
     and light grey after the palette."""
     if count == 1:
         return [BALL_COLOR]
-    shown = [colour for colour in (*GROUP_COLOURS, "#d9d9d9")
-             if abs(lightness(colour) - lightness(background)) > 0.1]
+    shown = [color for color in (*GROUP_COLORS, "#d9d9d9")
+             if abs(lightness(color) - lightness(background)) > 0.1]
     return shown[:count]
 
 
-def lightness(colour):
-    """A colour's relative luminance, 0 for black to 1 for white (WCAG's weights, no gamma)."""
-    red, green, blue = to_rgb(colour)
+def lightness(color):
+    """A color's relative luminance, 0 for black to 1 for white (WCAG's weights, no gamma)."""
+    from matplotlib.colors import to_rgb  # here: the plan reads this module without it
+
+    red, green, blue = to_rgb(color)
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
@@ -83,11 +83,13 @@ def crowding(balls):
     return min(1.0, (CROWD / balls) ** 0.25)
 
 
-def style(name, colour, scale=1.0):
-    """The Line2D keywords of LOOKS[name] for a group of `colour`, sizes times `scale`. A crowd
+def style(name, color, scale=1.0):
+    """The Line2D keywords of LOOKS[name] for a group of `color`, sizes times `scale`. A crowd
     of balls drawn under half size loses the balls' rims, which only blur it."""
-    tint = None if colour is None else tuple((1 + c) / 2 for c in to_rgb(colour))
-    style = {key: {GROUP: colour, TINT: tint}.get(value, value) if isinstance(value, str)
+    from matplotlib.colors import to_rgb
+
+    tint = None if color is None else tuple((1 + c) / 2 for c in to_rgb(color))
+    style = {key: {GROUP: color, TINT: tint}.get(value, value) if isinstance(value, str)
              else value for key, value in LOOKS[name].style.items()}
     for key in ("ms", "mew", "lw"):
         if key in style:
@@ -97,14 +99,14 @@ def style(name, colour, scale=1.0):
     return style
 
 
-def legend_style(name, colour):
+def legend_style(name, color):
     """The Line2D keywords of LOOKS[name] in the legend."""
-    return {**style(name, colour), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
+    return {**style(name, color), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
 
 
-def exact_colours(colours):
-    """The colours the GIF palette must hold exactly: the groups' and every colour a look
+def exact_colors(colors):
+    """The colors the GIF palette must hold exactly: the groups' and every color a look
     names (balls and markers are too few pixels to win a palette entry of their own)."""
     named = [value for look in LOOKS.values() for key, value in look.style.items()
              if key in ("color", "mfc", "mec") and value not in (GROUP, TINT, "none")]
-    return list(dict.fromkeys([*colours, *named]))
+    return list(dict.fromkeys([*colors, *named]))

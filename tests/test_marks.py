@@ -26,8 +26,8 @@ def frame(scene, k):
     return np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
 
 
-def near(image, colour, within=40):
-    rgb = np.round(255 * np.array(to_rgb(colour)))
+def near(image, color, within=40):
+    rgb = np.round(255 * np.array(to_rgb(color)))
     return np.abs(image - rgb).sum(axis=-1) < within
 
 
@@ -67,9 +67,9 @@ def test_groups_from_the_same_starts_all_show_at_the_first_frame():
     groups = [Group(f"sgd lr={lr}", run_of("bowl", lr, 60, 5)) for lr in (0.3, 1.5, 4.3)]
     scene = draw_scene(surface, "", (800, 600), groups, "3d", 8)
     image = frame(scene, 0)
-    colours = looks.group_colours(3)
-    drawn = [near(image, colour).sum() for colour in colours]
-    assert min(drawn) > 0.2 * max(drawn)            # no colour covered by the others
+    colors = looks.group_colors(3)
+    drawn = [near(image, color).sum() for color in colors]
+    assert min(drawn) > 0.2 * max(drawn)            # no color covered by the others
     balls = [len(tagged(scene, f"ball {i}").get_xdata()) for i in range(3)]
     assert min(balls) >= 10
 
@@ -138,7 +138,7 @@ def test_hidden_balls_are_small_faint_and_trail_nothing():
     assert sum(tuple(point) in behind for point in ends) < 0.05 * len(behind)
 
 
-def test_every_group_colour_stands_out_from_the_dark_background():
+def test_every_group_color_stands_out_from_the_dark_background():
     dark = looks.THEMES["dark"]["figure.facecolor"]
     groups = [Group(name, run_of("bowl", 0.5, 10, 3, optimizer=name))
               for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")]
@@ -146,5 +146,5 @@ def test_every_group_colour_stands_out_from_the_dark_background():
         scene = draw_scene(SURFACES["bowl"], "", (640, 480), groups, "3d", 8)
         frame(scene, 0)
     for i in range(len(groups)):
-        colour = tagged(scene, f"ball {i}").get_markerfacecolor()
-        assert abs(looks.lightness(colour) - looks.lightness(dark)) > 0.1
+        color = tagged(scene, f"ball {i}").get_markerfacecolor()
+        assert abs(looks.lightness(color) - looks.lightness(dark)) > 0.1
