@@ -1,4 +1,6 @@
 """The marks on the picture: honest curves, trails, the star, crowds, hidden balls, groups."""
+import dataclasses
+
 import numpy as np
 import pytest
 from matplotlib import rc_context
@@ -125,7 +127,8 @@ def test_trail_segments_are_short_and_end_with_the_ball_that_left():
 
 
 def test_hidden_balls_are_small_faint_and_trail_nothing():
-    surface = SURFACES["wells"]
+    wells = SURFACES["wells"]       # seen from low, where the hills hide some balls
+    surface = dataclasses.replace(wells, view=wells.view._replace(elevation=30))
     run = run_of("wells", 0.1, 300, 20)
     scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=0.1", run)], "3d", 8)
     frame(scene, 20)
