@@ -90,7 +90,8 @@ def build_parser(defaults, presets, usage=""):
         "Xavier-style normal with standard deviation 1")
     add(scene, "--start-region", "where balls may start (default: the surface's bounds); "
         "write = when it starts with a minus", metavar="XMIN,XMAX,YMIN,YMAX")
-    add(scene, "--batch-size", "on a surface over a data set (linear_regression): rows per "
+    add(scene, "--batch-size", "on a surface over a data set ("
+        + ", ".join(name for name, surface in SURFACES.items() if surface.samples) + "): rows per "
         "gradient; its size m is batch gradient descent, 1 is stochastic, between is "
         "mini-batch (default: m); a list makes groups", metavar="B")
     add(scene, "--noise", "add Gaussian noise of this standard deviation to every gradient, "

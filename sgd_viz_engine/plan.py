@@ -372,8 +372,10 @@ def groups_of(values, surface, region):
             raise PlanError(f"argument --optimizer: {error}") from None
         if batch is not None and not batch <= surface.samples:
             raise PlanError(
-                f"argument --batch-size: {surface.name} has no data set to batch; use "
-                "--surface linear_regression" if not surface.samples else
+                f"argument --batch-size: {surface.name} has no data set to batch; use a "
+                "surface over data: --surface " + " or ".join(
+                    name for name, known in SURFACES.items() if known.samples)
+                if not surface.samples else
                 f"argument --batch-size: {batch} is more than the {surface.samples} rows of "
                 "the data set")
         key = (name, tuple(optimizer.hyperparameters.items()), batch, noise)

@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from PIL import Image
 
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
-from .occlusion import visibility
+from .occlusion import on_mesh, visibility
 from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
 from .simulation import at_global_minimum, is_plain
 from .textline import TextLine
@@ -28,18 +28,22 @@ class Scene(NamedTuple):
     axes: list              # the 3D axes, which turn together
 
 
-def hidden_by_view(surface, lift):
+def hidden_by_view(surface, drawn):
     """3D axes -> the function telling which drawn points its camera cannot see (see
-    occlusion.visibility), for heights drawn by `lift`, computed once per camera position and
-    shared by the panels."""
+    occlusion.visibility), for the heights `drawn` (see panels.heights), computed once per
+    camera position and shared by the panels."""
     last = {}
+    lift, _, mesh_heights = drawn
+    # A loss over a data set costs a pass over its rows per point: the rays look up the drawn
+    # mesh instead, which is what the camera sees.
+    height = on_mesh(surface.bounds, mesh_heights) if surface.samples else (
+        lambda p: lift(surface.f(p)))
 
     def hidden(ax):
         view = ax.elev, ax.azim, ax.get_zlim()
         if view not in last:
             last.clear()
-            last[view] = visibility(lambda p: lift(surface.f(p)), surface.bounds, view[2],
-                                    ax.get_proj())
+            last[view] = visibility(height, surface.bounds, view[2], ax.get_proj())
         return last[view]
     return hidden
 
@@ -105,7 +109,7 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     drawn = heights(surface)
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
-                  hidden_by_view(surface, drawn[0]), drawn)
+                  hidden_by_view(surface, drawn), drawn)
     updates = [panel(fig, rect, shown, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
