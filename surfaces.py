@@ -319,7 +319,7 @@ def mean_over_rows(row_loss, row_grad, inputs, targets, chunk=1 << 20):
         x, y = inputs[rows], targets[rows]
         step = max(1, chunk // len(y))
         parts = [[term.mean(-1) for term in terms(flat[i:i + step, :1], flat[i:i + step, 1:],
-                                                   x, y)] for i in range(0, len(flat), step)]
+                                                   x, y)] for i in range(0, len(flat) or 1, step)]
         return [np.concatenate(part).reshape(p.shape[:-1]) for part in zip(*parts, strict=True)]
 
     def f(p, rows=slice(None)):

@@ -329,3 +329,10 @@ def test_network_plane_is_lowest_at_the_trained_weights_and_rises_away():
     ring = np.stack([np.cos(np.linspace(0, 2 * np.pi, 24)),
                      np.sin(np.linspace(0, 2 * np.pi, 24))], axis=-1)
     assert np.all(surface.f(0.5 * ring) > surface.f(surface.minima)[0] + 0.1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_points_give_no_losses(name):
+    surface = SURFACES[name]
+    assert surface.f(np.empty((0, 2))).shape == (0,)
+    assert surface.grad(np.empty((0, 2))).shape == (0, 2)
