@@ -5,7 +5,8 @@ import os
 import tempfile
 
 from . import output, scene
-from .plan import READERS, PlanError
+from .plan import PlanError
+from .settings import READERS
 
 
 class Animation:
@@ -26,7 +27,7 @@ class Animation:
     @property
     def trajectories(self):
         """Each group's run by its label: steps (T,), positions (T, N, 2), losses (T, N),
-        diverged and converged (T, N)."""
+        diverged, converged and escaped (T, N)."""
         return {group.label: group.run._asdict() for group in self.groups}
 
     def save(self, path):

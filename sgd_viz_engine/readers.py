@@ -1,0 +1,202 @@
+"""The readers: a setting given as text (a flag) or as a Python value, checked.
+
+Each reader takes text or a Python value and returns the checked value, or raises a ValueError
+that says what is wrong in words; plan.make_plan adds the flag's name. settings.ROWS gives each
+setting its reader.
+"""
+import difflib
+import itertools
+import math
+import os
+import shutil
+from numbers import Integral, Real
+
+from optimizers import OPTIMIZERS
+from surfaces import Surface
+
+from .checks import LARGEST, limit, replaceable
+from .formula import is_formula
+
+OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
+                ".mp4": "video, needs ffmpeg", ".html": "a page with the GIF inline"}
+MAX_BALLS = 1_000_000
+MAX_STEPS = 100_000
+SIZE_RANGE = (64, 4096)     # pixels, each side
+FPS_RANGE = (1, 50)         # 50 fps is the 20 ms delay floor that GIF viewers honour
+RESOLUTION = 1e-9           # the smallest span of bounds, a share of their magnitude
+SMALLEST = 1e-280           # bounds all nearer 0: matplotlib draws the axis as -0.05..0.05
+
+
+def number_text(value):
+    """A number as a message shows it: an int in full, a float in the fewest digits."""
+    return str(value) if isinstance(value, Integral) else f"{value:g}"
+
+
+
+def number(kind, low, high=math.inf, above=False):
+    """A reader of an int or float in [low, high] (in (low, high] with `above`)."""
+    noun = "an integer" if kind is int else "a number"
+
+    def read(given):
+        if isinstance(given, str):
+            try:
+                value = kind(given)
+            except ValueError:
+                raise ValueError(f"{given!r} is not {noun}") from None
+        elif isinstance(given, bool) or not isinstance(given, Integral if kind is int else Real):
+            raise ValueError(f"{given!r} is not {noun}")
+        else:
+            value = kind(given)
+        if not (math.isfinite(value) and (value > low if above else value >= low)
+                and value <= high):
+            upper = "" if high == math.inf else f" and <= {number_text(high)}"
+            given = given if str(given).isprintable() else repr(given)
+            raise ValueError(f"{given} is out of range: needs {'>' if above else '>='} "
+                             f"{number_text(low)}{upper}")
+        return value
+    return read
+
+
+def listed(read):
+    """A reader of one value or several: comma-separated text, or a list or tuple."""
+    def read_list(value):
+        parts = value.split(",") if isinstance(value, str) else (
+            value if isinstance(value, list | tuple) else [value])
+        if not parts:
+            raise ValueError("needs at least one value")
+        return [read(part) for part in parts]
+    return read_list
+
+
+def optional(read):
+    """A reader that lets None through."""
+    return lambda value: None if value is None else read(value)
+
+
+def name_in(registry, what, formula=False):
+    """A reader of a name in `registry`, with the closest name as a hint; with `formula`, a
+    Surface or text that is not a name but parses as a formula passes too (x, pi, x^2)."""
+    def read(value):
+        if formula and isinstance(value, Surface):
+            return value
+        if isinstance(value, str) and (value in registry or formula and (
+                not value.isidentifier() or is_formula(value))):
+            return value        # a surface that is not a name is a formula, built in make_plan
+        close = difflib.get_close_matches(str(value), list(registry), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        also = " or a formula in x and y" if formula else ""
+        raise ValueError(f"unknown {what} {value!r}{hint}; choose from "
+                         f"{', '.join(registry)}{also}")
+    return read
+
+
+def box(value):
+    """XMIN,XMAX,YMIN,YMAX as text or four numbers, or ((xmin, xmax), (ymin, ymax))."""
+    try:
+        parts = value.split(",") if isinstance(value, str) else list(itertools.chain.from_iterable(
+            part if isinstance(part, list | tuple) else [part] for part in value))
+        xmin, xmax, ymin, ymax = (float(part) for part in parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not XMIN,XMAX,YMIN,YMAX, e.g. -5,5,-3,3") from None
+    if not all(map(math.isfinite, (xmin, xmax, ymin, ymax))) or xmin >= xmax or ymin >= ymax:
+        raise ValueError(f"{value!r} needs finite numbers with XMIN < XMAX and YMIN < YMAX")
+    if max(map(abs, (xmin, xmax, ymin, ymax))) > LARGEST:
+        raise ValueError(f"{value!r} goes beyond {LARGEST:g}, where the drawing's arithmetic "
+                         "overflows")
+    for low, high in ((xmin, xmax), (ymin, ymax)):
+        if max(abs(low), abs(high)) < SMALLEST:
+            raise ValueError(f"{value!r} spans {low!r} to {high!r}, too small to draw: "
+                             f"matplotlib's axes need a bound beyond +-{SMALLEST:g}")
+        if high - low < RESOLUTION * max(abs(low), abs(high)):
+            raise ValueError(f"{value!r} spans {low!r} to {high!r}, too narrow to draw: a span "
+                             f"needs at least {RESOLUTION:g} of the largest bound")
+    return (xmin, xmax), (ymin, ymax)
+
+
+def size(value):
+    """WIDTHxHEIGHT as text, or a pair of ints."""
+    try:
+        width, height = (value.lower().partition("x")[::2] if isinstance(value, str) else value)
+        pixels = number(int, 0)(width), number(int, 0)(height)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not WIDTHxHEIGHT, e.g. 800x600") from None
+    low, high = SIZE_RANGE
+    if not all(low <= side <= high for side in pixels):
+        raise ValueError(f"{value!r} is out of range: each side {low} to {high} px")
+    return pixels
+
+
+def hyperparameter(text):
+    """'true' -> True, '0.8/0.99' -> (0.8, 0.99), '0.5' -> 0.5."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        values = tuple(float(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number, true/false or A/B (a pair such as "
+                         "betas=0.9/0.999)") from None
+    return values if len(values) > 1 else values[0]
+
+
+def rate(value):
+    """A learning rate > 0, or "auto" (see curvature.py)."""
+    return "auto" if value == "auto" else number(float, 0, above=True)(value)
+
+
+def optimizer_spec(text):
+    """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
+    name, *settings = str(text).strip().split(":")
+    hyperparameters = {}
+    for setting in settings:
+        key, equals, value = setting.partition("=")
+        if not equals:
+            raise ValueError(f"{setting!r} in {text!r} is not KEY=VALUE")
+        hyperparameters[key] = hyperparameter(value)
+    return name_in(OPTIMIZERS, "optimizer")(name), hyperparameters
+
+
+def writable(path):
+    """A path whose folder exists and may be written, with a name the file system takes, and
+    no file there that this user may not replace (another user's, in a sticky folder)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{path!r} is a folder")
+    if not os.path.isdir(folder):
+        raise ValueError(f"folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"folder {folder!r} is not writable")
+    longest = limit(folder, "PC_NAME_MAX", 255)
+    if len(os.fsencode(os.path.basename(path))) > longest:
+        raise ValueError(f"{path!r} has a name longer than the {longest} bytes that its folder's "
+                         "file system allows")
+    if len(os.fsencode(os.path.abspath(path))) >= limit(folder, "PC_PATH_MAX", 4096):
+        raise ValueError(f"{path!r} is a longer path than the file system allows")
+    if os.path.exists(path) and not replaceable(path, folder):
+        raise ValueError(f"{path!r} belongs to another user in a folder that only lets owners "
+                         "replace their files (sticky)")
+    return path
+
+
+def output_path(path):
+    kind = os.path.splitext(os.fspath(path))[1].lower()
+    if kind not in OUTPUT_KINDS:
+        raise ValueError(f"{os.fspath(path)!r} must end in {', '.join(OUTPUT_KINDS)} "
+                         f"({'; '.join(OUTPUT_KINDS.values())})")
+    if kind == ".mp4" and not shutil.which("ffmpeg"):
+        raise ValueError(f"{os.fspath(path)!r} needs ffmpeg, which is not installed; "
+                         "write a .gif instead")
+    return writable(path)
+
+
+def trajectory_path(path):
+    if not os.fspath(path).lower().endswith((".npz", ".csv")):
+        raise ValueError(f"{os.fspath(path)!r} must end in .npz or .csv")
+    return writable(path)
+
+
+def flag(value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not True or False")
+    return value
+
