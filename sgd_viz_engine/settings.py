@@ -76,8 +76,8 @@ ROWS = [
     Row("batch_size", "BATCH_SIZE", optional(listed(number(int, 1, 10**9))),
         "on a surface over a data set (" + ", ".join(
             name for name, surface in SURFACES.items() if surface.samples) + "): rows per "
-        "gradient; its size m is batch gradient descent, 1 is stochastic, between is mini-batch (default: m); a list "
-        "makes groups", "B"),
+        "gradient; its size m is batch gradient descent, 1 is stochastic, between is "
+        "mini-batch (default: m); a list makes groups", "B"),
     Row("noise", "NOISE", listed(number(float, 0, 1e6)),
         "add Gaussian noise of this standard deviation to every gradient, the same draws for "
         "every group (default DEFAULT); a list makes groups", "SIGMA"),
