@@ -515,7 +515,7 @@ SURFACES: dict[str, Surface] = {
         Surface("network", network, network_grad, ((-1, 1), (-1, 1)), np.array([(0.0, 0.0)]),
                 "cross-entropy of a 2-16-1 network on two half-moons, on a plane of its weights",
                 samples=_model.MOONS,
-                view=View(40, -60, "log", labels=("direction 1", "direction 2"), grid=60),
+                view=View(60, -60, "log", labels=("direction 1", "direction 2"), grid=61),
                 lesson=Lesson(0.02)),
     ]
 }

@@ -229,12 +229,13 @@ def test_the_default_camera_shows_every_global_minimum(name):
     surface = SURFACES[name]
     scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), surface.minima, 1),
                      (640, 480))
-    lift = heights(surface)[0]
+    drawn = heights(surface)
+    lift = drawn[0]
     span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
     around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
                              for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
     points = np.column_stack([around, lift(surface.f(around))])
-    assert not hidden_by_view(surface, lift)(scene.axes[0])(points).any()
+    assert not hidden_by_view(surface, drawn)(scene.axes[0])(points).any()
 
 
 def test_the_last_frame_tallies_where_the_balls_end():
