@@ -32,6 +32,7 @@ from sgd_viz_engine import cli, curvature, output, simulation
 from sgd_viz_engine.api import Animation
 from sgd_viz_engine.cli import PROG
 from sgd_viz_engine.plan import PlanError, make_plan
+from sgd_viz_engine.readers import name_in
 from sgd_viz_engine.settings import values_of
 
 # --- the scene -----------------------------------------------------------------------------
@@ -208,13 +209,14 @@ def diverging(plan, groups):
                    f"rate of {suggestion:g} would keep them (try --lr {suggestion:g})")
 
 
-def animate(**options):
+def animate(force=False, **options):
     """For notebooks and scripts: the run that the same settings would render, as an
     api.Animation that shows itself in Jupyter as the command line's GIF, e.g.
     ``animate(surface="himmelblau", lr=[0.01, 0.02])``; ``.save("run.mp4")`` writes any
     output kind and ``.trajectories`` gives the arrays. Options are the settings above by
     their flag's name, as Python values or as text; a bad value raises a ValueError with the
-    command line's message, an unknown name a TypeError naming the closest setting."""
+    command line's message, an unknown name a TypeError naming the closest setting; `force`
+    runs what looks too big to finish in reasonable time, as --force does."""
     values = {**settings(), "quiet": True, "out": None}    # written by .save(), if at all
     for name in options:
         if name not in values and name != "preset":
@@ -222,13 +224,13 @@ def animate(**options):
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"animate() got an unknown setting {name!r}{hint}")
     if "preset" in options:
-        preset = options.pop("preset")
-        if preset not in PRESETS:
-            raise PlanError(f"argument --preset: unknown preset {preset!r}; one of "
-                            f"{', '.join(PRESETS)}")
+        try:
+            preset = name_in(PRESETS, "preset")(options.pop("preset"))
+        except ValueError as error:
+            raise PlanError(f"argument --preset: {error}") from None
         values = {**values, **cli.parse(["--preset", preset], settings(), PRESETS),
                   "quiet": True, "out": None}
-    plan = make_plan({**values, **options})
+    plan = make_plan({**values, **options}, force=force)
     return Animation(plan, simulation.simulate_groups(plan))
 
 

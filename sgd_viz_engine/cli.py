@@ -10,7 +10,7 @@ from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 
 from .plan import one_line
-from .readers import flag, name_in
+from .readers import echo, flag, name_in
 from .settings import ROWS
 
 PROG = "sgd_viz.py"         # how the help and messages name the program
@@ -21,12 +21,17 @@ class Parser(argparse.ArgumentParser):
     a hint: the flag meant by a misspelt one, or the = that a value starting with - needs."""
 
     argv = ()               # the arguments being parsed, for the hints
+    unknown = ()            # those that no flag took
 
     def parse_known_args(self, args=None, namespace=None):
         self.argv = list(args or ())
-        return super().parse_known_args(args, namespace)
+        namespace, self.unknown = super().parse_known_args(args, namespace)
+        return namespace, self.unknown
 
     def error(self, message):
+        if message.startswith("unrecognized arguments: "):     # each, shortened if long
+            message = "unrecognized arguments: " + " ".join(
+                part if len(part) <= 300 else echo(part) for part in self.unknown)
         self.exit(2, f"{self.prog}: error: {one_line(message + self.hint(message))}\n")
 
     def hint(self, message):
@@ -55,6 +60,11 @@ def default_text(value):
     return ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
+def literal(help):
+    """A help text as argparse shows it: argparse reads % as the start of a format."""
+    return help.replace("%", "%%")
+
+
 def build_parser(defaults, presets, usage=""):
     """The flags of settings.ROWS, their defaults taken from `defaults` (settings by name), and
     the examples of `usage` (lines that start with 'python ') as the epilog."""
@@ -73,10 +83,10 @@ def build_parser(defaults, presets, usage=""):
         options = dict(action="store_true") if row.read is flag else dict(metavar=row.metavar)
         sections[row.section].add_argument(
             "--" + row.name.replace("_", "-"), default=default,
-            help=row.help.replace("DEFAULT", default_text(default)), **options)
-    parser.add_argument("--preset", metavar="NAME", help="a lesson set up in one go (writes "
-                        "NAME.gif unless --out): " + "; ".join(
-                            f"{name}: {text}" for name, (text, _) in presets.items()))
+            help=literal(row.help.replace("DEFAULT", default_text(default))), **options)
+    parser.add_argument("--preset", metavar="NAME", help=literal(
+        "a lesson set up in one go (writes NAME.gif unless --out): " + "; ".join(
+            f"{name}: {text}" for name, (text, _) in presets.items())))
     parser.add_argument("--list", action="store_true",
                         help="list the surfaces, optimizers and presets, then exit")
     parser.add_argument("--force", action="store_true",
@@ -93,7 +103,7 @@ def parse(argv, defaults, presets, usage=""):
     preset = parser.parse_known_args(argv)[0].preset
     if preset:
         try:
-            name_in(presets, "preset")(preset)
+            preset = name_in(presets, "preset")(preset)
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
         argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]

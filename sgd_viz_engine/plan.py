@@ -20,6 +20,7 @@ from .cost import estimate
 from .curvature import auto_rate
 from .formula import surface_from_formula
 from .looks import GROUP_COLOURS
+from .readers import echo, plain, same_file
 from .settings import ROWS
 from .simulation import Dynamics, starts_for
 
@@ -157,13 +158,21 @@ def check_surface(surface, read):
         raise PlanError(f"argument --init: {problem}; pick another --init or --start-region")
 
 
+def refuse_read_only(name, path, force):
+    """A PlanError naming setting `name` if `path` is a read-only file and not `force`."""
+    if path and read_only(path) and not force:
+        raise PlanError(f"argument --{name.replace('_', '-')}: {echo(path)} is read-only; make "
+                        "it writable, choose another file, or add --force (force=True in "
+                        "Python) to replace it")
+
+
 def make_plan(values, force=False):
     """Check every setting in `values` (a dict by setting name, text or Python values) and
     return the Plan; the first mistake raises a PlanError."""
     read = {}
     for row in ROWS:
         try:
-            read[row.name] = row.read(values[row.name])
+            read[row.name] = row.read(plain(values[row.name]))
         except ValueError as error:
             raise PlanError(f"argument --{row.name.replace('_', '-')}: {error}") from None
     try:
@@ -187,14 +196,16 @@ def make_plan(values, force=False):
                         f"rates x batch sizes x noises); at most {len(GROUP_COLOURS)} can be "
                         "told apart")
     for name in ("out", "save_trajectories"):
-        if read[name] and read_only(read[name]) and not force:
-            raise PlanError(f"argument --{name.replace('_', '-')}: {read[name]!r} is read-only; "
-                            "make it writable, choose another file, or add --force to replace it")
+        refuse_read_only(name, read[name], force)
+    if read["out"] and read["save_trajectories"] and same_file(read["out"],
+                                                                read["save_trajectories"]):
+        raise PlanError(f"argument --save-trajectories: {echo(read['save_trajectories'])} is "
+                        f"the file that --out {echo(read['out'])} writes; choose another")
     plan = Plan(**{**read, "surface": surface, "groups": groups, "shared": shared})
     seconds, memory = estimate(plan)
     if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not force:
         raise PlanError(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} "
                         f"GB ({plan.balls} balls, {plan.steps} steps, up to {plan.frames} frames "
-                        "of {}x{}); lower --balls, --steps, --frames or --size, or add --force"
-                        .format(*plan.size))
+                        "of {}x{}); lower --balls, --steps, --frames or --size, or add --force "
+                        "(force=True in Python)".format(*plan.size))
     return plan

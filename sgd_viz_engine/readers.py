@@ -5,11 +5,15 @@ that says what is wrong in words; plan.make_plan adds the flag's name. settings.
 setting its reader.
 """
 import difflib
+import errno
 import itertools
 import math
 import os
 import shutil
+import stat
 from numbers import Integral, Real
+
+import numpy as np
 
 from optimizers import OPTIMIZERS
 from surfaces import Surface
@@ -32,6 +36,22 @@ def number_text(value):
     return str(value) if isinstance(value, Integral) else f"{value:g}"
 
 
+def echo(value, longest=300):
+    """repr(value) as a message quotes it: a value longer than any path cut, with its length,
+    so that the message stays one readable line."""
+    text = repr(value)
+    if len(text) <= longest:
+        return text
+    return f"{text[:longest - 60]}...{text[-20:]} ({len(str(value))} characters)"
+
+
+def plain(value):
+    """A numpy scalar or array as the Python value it holds (np.True_ -> True, an array -> a
+    list), so that the readers take them as they take Python's own."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return value
+
 
 def number(kind, low, high=math.inf, above=False):
     """A reader of an int or float in [low, high] (in (low, high] with `above`)."""
@@ -42,15 +62,15 @@ def number(kind, low, high=math.inf, above=False):
             try:
                 value = kind(given)
             except ValueError:
-                raise ValueError(f"{given!r} is not {noun}") from None
+                raise ValueError(f"{echo(given)} is not {noun}") from None
         elif isinstance(given, bool) or not isinstance(given, Integral if kind is int else Real):
-            raise ValueError(f"{given!r} is not {noun}")
+            raise ValueError(f"{echo(given)} is not {noun}")
         else:
             value = kind(given)
         if not (math.isfinite(value) and (value > low if above else value >= low)
                 and value <= high):
             upper = "" if high == math.inf else f" and <= {number_text(high)}"
-            given = given if str(given).isprintable() else repr(given)
+            given = given if str(given).isprintable() and len(str(given)) <= 300 else echo(given)
             raise ValueError(f"{given} is out of range: needs {'>' if above else '>='} "
                              f"{number_text(low)}{upper}")
         return value
@@ -74,20 +94,29 @@ def optional(read):
 
 
 def name_in(registry, what, formula=False):
-    """A reader of a name in `registry`, with the closest name as a hint; with `formula`, a
-    Surface or text that is not a name but parses as a formula passes too (x, pi, x^2)."""
+    """A reader of a name in `registry`, in any case (3D is 3d), with the closest name as a
+    hint; with `formula`, a Surface or text that is not a name but parses as a formula passes
+    too (x, pi, x^2)."""
     def read(value):
         if formula and isinstance(value, Surface):
             return value
         if isinstance(value, str) and (value in registry or formula and (
                 not value.isidentifier() or is_formula(value))):
             return value        # a surface that is not a name is a formula, built in make_plan
-        close = difflib.get_close_matches(str(value), list(registry), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        also = " or a formula in x and y" if formula else ""
-        raise ValueError(f"unknown {what} {value!r}{hint}; choose from "
-                         f"{', '.join(registry)}{also}")
+        return closest(value, registry, what, " or a formula in x and y" if formula else "")
     return read
+
+
+def closest(value, names, what, also=""):
+    """The name among `names` that `value` is in another case, or a ValueError naming the
+    closest one as a hint and listing them all."""
+    folded = {name.casefold(): name for name in names}
+    if isinstance(value, str) and value.casefold() in folded:
+        return folded[value.casefold()]
+    close = difflib.get_close_matches(str(value).casefold(), list(folded), n=1)
+    hint = f" (did you mean {folded[close[0]]}?)" if close else ""
+    raise ValueError(f"unknown {what} {echo(value)}{hint}; choose from "
+                     f"{', '.join(names)}{also}")
 
 
 def box(value):
@@ -97,18 +126,18 @@ def box(value):
             part if isinstance(part, list | tuple) else [part] for part in value))
         xmin, xmax, ymin, ymax = (float(part) for part in parts)
     except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not XMIN,XMAX,YMIN,YMAX, e.g. -5,5,-3,3") from None
+        raise ValueError(f"{echo(value)} is not XMIN,XMAX,YMIN,YMAX, e.g. -5,5,-3,3") from None
     if not all(map(math.isfinite, (xmin, xmax, ymin, ymax))) or xmin >= xmax or ymin >= ymax:
-        raise ValueError(f"{value!r} needs finite numbers with XMIN < XMAX and YMIN < YMAX")
+        raise ValueError(f"{echo(value)} needs finite numbers with XMIN < XMAX and YMIN < YMAX")
     if max(map(abs, (xmin, xmax, ymin, ymax))) > LARGEST:
-        raise ValueError(f"{value!r} goes beyond {LARGEST:g}, where the drawing's arithmetic "
+        raise ValueError(f"{echo(value)} goes beyond {LARGEST:g}, where the drawing's arithmetic "
                          "overflows")
     for low, high in ((xmin, xmax), (ymin, ymax)):
         if max(abs(low), abs(high)) < SMALLEST:
-            raise ValueError(f"{value!r} spans {low!r} to {high!r}, too small to draw: "
+            raise ValueError(f"{echo(value)} spans {low!r} to {high!r}, too small to draw: "
                              f"matplotlib's axes need a bound beyond +-{SMALLEST:g}")
         if high - low < RESOLUTION * max(abs(low), abs(high)):
-            raise ValueError(f"{value!r} spans {low!r} to {high!r}, too narrow to draw: a span "
+            raise ValueError(f"{echo(value)} spans {low!r} to {high!r}, too narrow to draw: a span "
                              f"needs at least {RESOLUTION:g} of the largest bound")
     return (xmin, xmax), (ymin, ymax)
 
@@ -119,10 +148,10 @@ def size(value):
         width, height = (value.lower().partition("x")[::2] if isinstance(value, str) else value)
         pixels = number(int, 0)(width), number(int, 0)(height)
     except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not WIDTHxHEIGHT, e.g. 800x600") from None
+        raise ValueError(f"{echo(value)} is not WIDTHxHEIGHT, e.g. 800x600") from None
     low, high = SIZE_RANGE
     if not all(low <= side <= high for side in pixels):
-        raise ValueError(f"{value!r} is out of range: each side {low} to {high} px")
+        raise ValueError(f"{echo(value)} is out of range: each side {low} to {high} px")
     return pixels
 
 
@@ -133,14 +162,16 @@ def hyperparameter(text):
     try:
         values = tuple(float(part) for part in text.split("/"))
     except ValueError:
-        raise ValueError(f"{text!r} is not a number, true/false or A/B (a pair such as "
+        raise ValueError(f"{echo(text)} is not a number, true/false or A/B (a pair such as "
                          "betas=0.9/0.999)") from None
     return values if len(values) > 1 else values[0]
 
 
 def rate(value):
     """A learning rate > 0, or "auto" (see curvature.py)."""
-    return "auto" if value == "auto" else number(float, 0, above=True)(value)
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    return number(float, 0, above=True)(value)
 
 
 def optimizer_spec(text):
@@ -150,53 +181,90 @@ def optimizer_spec(text):
     for setting in settings:
         key, equals, value = setting.partition("=")
         if not equals:
-            raise ValueError(f"{setting!r} in {text!r} is not KEY=VALUE")
+            raise ValueError(f"{echo(setting)} in {echo(text)} is not KEY=VALUE")
         hyperparameters[key] = hyperparameter(value)
     return name_in(OPTIMIZERS, "optimizer")(name), hyperparameters
 
 
 def writable(path):
-    """A path whose folder exists and may be written, with a name the file system takes, and
-    no file there that this user may not replace (another user's, in a sticky folder)."""
+    """A path to a regular file, or to none yet, in a folder that exists and may be written,
+    with a name the file system takes, that this user may replace (not another user's in a
+    sticky folder); through a symlink, all of that holds for its target."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise ValueError(f"{path!r} is a folder")
+    if "\0" in path:
+        raise ValueError(f"{echo(path)} contains a NUL character, which no file name may")
+    target = path
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise ValueError(f"{echo(path)} is a symlink loop") from None
+        target = os.path.realpath(path)
+    through = f" (the target of the symlink {echo(path)})" if target != path else ""
+    folder = os.path.dirname(target) or os.curdir
+    try:
+        os.path.abspath(target)
+    except OSError:         # the current folder was deleted
+        raise ValueError(f"{echo(path)} is in the current folder, which no longer "
+                         "exists") from None
+    if os.path.isdir(target):
+        raise ValueError(f"{echo(target)}{through} is a folder")
     if not os.path.isdir(folder):
-        raise ValueError(f"folder {folder!r} does not exist")
+        raise ValueError(f"folder {echo(folder)}{through} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"folder {folder!r} is not writable")
+        raise ValueError(f"folder {echo(folder)}{through} is not writable")
+    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
+        raise ValueError(f"{echo(target)}{through} is not a regular file (a device, FIFO or "
+                         "socket), which an output never replaces; choose a file")
     longest = limit(folder, "PC_NAME_MAX", 255)
-    if len(os.fsencode(os.path.basename(path))) > longest:
-        raise ValueError(f"{path!r} has a name longer than the {longest} bytes that its folder's "
-                         "file system allows")
-    if len(os.fsencode(os.path.abspath(path))) >= limit(folder, "PC_PATH_MAX", 4096):
-        raise ValueError(f"{path!r} is a longer path than the file system allows")
-    if os.path.exists(path) and not replaceable(path, folder):
-        raise ValueError(f"{path!r} belongs to another user in a folder that only lets owners "
-                         "replace their files (sticky)")
+    if len(os.fsencode(os.path.basename(target))) > longest:
+        raise ValueError(f"{echo(target)}{through} has a name longer than the {longest} bytes "
+                         "that its folder's file system allows")
+    if len(os.fsencode(os.path.abspath(target))) >= limit(folder, "PC_PATH_MAX", 4096):
+        raise ValueError(f"{echo(target)}{through} is a longer path than the file system allows")
+    if os.path.exists(target) and not replaceable(target, folder):
+        raise ValueError(f"{echo(target)}{through} belongs to another user in a folder that only "
+                         "lets owners replace their files (sticky)")
     return path
 
 
 def output_path(path):
-    kind = os.path.splitext(os.fspath(path))[1].lower()
-    if kind not in OUTPUT_KINDS:
-        raise ValueError(f"{os.fspath(path)!r} must end in {', '.join(OUTPUT_KINDS)} "
+    path = os.fspath(path)
+    stem, kind = os.path.splitext(os.path.basename(path))
+    if stem.startswith(".") and not kind and stem.lower() in OUTPUT_KINDS:
+        raise ValueError(f"{echo(path)} needs a name before {stem}, e.g. run{stem}")
+    if kind.lower() not in OUTPUT_KINDS:
+        raise ValueError(f"{echo(path)} must end in {', '.join(OUTPUT_KINDS)} "
                          f"({'; '.join(OUTPUT_KINDS.values())})")
-    if kind == ".mp4" and not shutil.which("ffmpeg"):
-        raise ValueError(f"{os.fspath(path)!r} needs ffmpeg, which is not installed; "
+    if kind.lower() == ".mp4" and not shutil.which("ffmpeg"):
+        raise ValueError(f"{echo(path)} needs ffmpeg, which is not installed; "
                          "write a .gif instead")
     return writable(path)
 
 
 def trajectory_path(path):
-    if not os.fspath(path).lower().endswith((".npz", ".csv")):
-        raise ValueError(f"{os.fspath(path)!r} must end in .npz or .csv")
+    path = os.fspath(path)
+    stem, kind = os.path.splitext(os.path.basename(path))
+    if stem.lower() in (".npz", ".csv") and not kind:
+        raise ValueError(f"{echo(path)} needs a name before {stem}, e.g. runs{stem}")
+    if kind.lower() not in (".npz", ".csv"):
+        raise ValueError(f"{echo(path)} must end in .npz or .csv")
     return writable(path)
+
+
+def same_file(first, second):
+    """Whether two output paths land on one file: the same target, through symlinks or not."""
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def flag(value):
     if not isinstance(value, bool):
-        raise ValueError(f"{value!r} is not True or False")
+        raise ValueError(f"{echo(value)} is not True or False")
     return value
 

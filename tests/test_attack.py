@@ -83,7 +83,7 @@ def test_an_output_name_too_long_for_the_file_system_names_the_users_path(tmp_pa
     out = str(tmp_path / ("x" * (longest - 3) + ".gif"))
     for flag, path in (("--out", out), ("--save-trajectories", out[:-4] + ".npz")):
         err = refused([flag, path], capsys)
-        assert flag in err and repr(path) in err and ".tmp" not in err
+        assert flag in err and repr(path)[:100] in err and path[-15:] in err and ".tmp" not in err
 
 
 def test_a_read_only_output_is_refused_unless_forced(tmp_path, capsys):

@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BAD = [
     (["--surface", "rosenbrok"], ["--surface", "rosenbrok", "did you mean rosenbrock"]),
-    (["--surface", "Wells"], ["--surface", "did you mean wells"]),
+    (["--surface", "Wellz"], ["--surface", "did you mean wells"]),
     (["--optimizer", "adamw"], ["--optimizer", "adamw", "did you mean adam"]),
     (["--optimizer", "sdg"], ["--optimizer", "did you mean sgd"]),
     (["--lr", "0"], ["--lr", "0", "> 0"]),
