@@ -62,7 +62,7 @@ LAYOUT = "3d"               # 3d, curve (learning curves), contour (a map) or mu
 COLOR = "group"             # colour balls by "group", or by the "basin" they end in
 ORBIT = 0                   # degrees the camera turns over the animation
 THEME = "light"             # "light" or "dark"
-OUT = "sgd.gif"             # output: .gif, .png (poster), .html (page) or .mp4 (ffmpeg)
+OUT = "sgd.gif"             # output: .gif, .png (poster), .html (player) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------
