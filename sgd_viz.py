@@ -41,6 +41,8 @@ BOUNDS = None               # ((xmin, xmax), (ymin, ymax)); None: the surface's 
 OPTIMIZER = "sgd"           # update rule, see --list; a list makes groups
 LEARNING_RATE = None        # step size lr in x <- x - lr * grad f(x); a list makes groups;
                             # None: the surface's own (--list), "auto": from its curvature
+SCHEDULE = None             # learning-rate schedule (cosine, step, warm-restarts, ...; None:
+                            # constant); a list makes groups
 BALLS = 300                 # number of balls, dropped at random over the start region
 STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavier
@@ -83,6 +85,14 @@ PRESETS = {
                "downhill", "--surface saddle --optimizer momentum,sgd --lr 0.03 --noise 1,0 "
                "--init grid --start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 36 "
                "--steps 120"),
+    "schedules": ("with stochastic gradients a constant rate stalls in a noise ball; a cosine "
+                  "schedule's falling rate converges", "--surface linear_regression --lr 0.3 "
+                  "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
+                  "--steps 150"),
+    "warm-restarts": ("warm restarts: each restart's large rate shakes the balls out of the "
+                      "wells, each cosine anneal settles most in the deepest; a constant large "
+                      "rate never settles", "--surface wells --lr 2 --schedule "
+                      "constant,warm-restarts:T_0=40 --layout curve --balls 150 --steps 200"),
 }
 
 

@@ -118,6 +118,9 @@ def list_registries(presets):
     for name, factory in OPTIMIZERS.items():
         settings = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
         lines.append(f"  {name:18} {settings}")
+    lines += ["schedules (--schedule; torch.optim.lr_scheduler's names and defaults):"]
+    lines += [f"  {name:18} {torch_name or 'no scheduler'}: {DEFAULT_WORDS[name]}"
+              for name, (torch_name, *_) in SCHEDULES.items()]
     lines += ["presets:"]
     lines += [f"  {name:18} {text}\n  {'':18} {flags}" for name, (text, flags) in presets.items()]
     return "\n".join(lines)

@@ -65,6 +65,14 @@ def legend(fig, surface, groups, colours):
                columnspacing=1.0, handletextpad=0.3)
 
 
+def rate_now(group, step):
+    """'lr 0.0123  ': the learning rate that took a scheduled group to `step` (at the start,
+    its first), or '' for a constant rate, which the label gives."""
+    if group.rates is None:
+        return ""
+    return f"lr {group.rates[max(step - 1, 0)]:<8.3g}  "
+
+
 def status(fig, surface, groups, colours):
     """The clock line and a status line per group (mean loss, converged and diverged counts,
     the share at a global minimum); returns their per-frame update."""
@@ -91,7 +99,8 @@ def status(fig, surface, groups, colours):
                                 if surface.unbounded else []),
                               *([f"diverged {diverged.sum()}/{len(diverged)}"]
                                 if diverged.any() or not surface.unbounded else [])])
-            line.set_text(f"{name}{epoch}mean loss {mean}  {counts}{gone}{found}")
+            line.set_text(f"{name}{epoch}{rate_now(group, run.steps[k])}mean loss {mean}  "
+                          f"{counts}{gone}{found}")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
     return update

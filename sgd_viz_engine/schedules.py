@@ -120,8 +120,13 @@ def _number(value):
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _constant(lr, steps):
+    return [lr] * steps
+
+
 # name -> (torch's class, function, defaults(lr, steps), checks: key -> (test, what is allowed))
 SCHEDULES = {
+    "constant": (None, _constant, lambda lr, steps: {}, {}),     # no scheduler, to compare
     "step": ("StepLR", _step,
              lambda lr, steps: dict(step_size=max(1, steps // 3), gamma=0.1),
              dict(step_size=(_positive_int, "an integer > 0"), gamma=(_number, "a number"))),
@@ -158,6 +163,7 @@ SCHEDULES = {
                       final_div_factor=(lambda v: _number(v) and v > 0, "a number > 0"))),
 }
 DEFAULT_WORDS = {           # what the run-relative defaults are, for --list and the help
+    "constant": "the group's lr at every step (no scheduler)",
     "step": "step_size a third of the steps, gamma 0.1",
     "exponential": "gamma: a hundredfold fall over the run",
     "cosine": "T_max the run's steps, eta_min 0",
@@ -193,8 +199,8 @@ def schedule(name, given, lr, steps):
         if key not in hyperparameters:
             close = difflib.get_close_matches(str(key), list(hyperparameters), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise ValueError(f"{name} ({torch_name}) has no hyperparameter {key!r}{hint}; "
-                             f"allowed: {', '.join(hyperparameters)}")
+            raise ValueError(f"{name} ({torch_name or 'no scheduler'}) has no hyperparameter "
+                             f"{key!r}{hint}; allowed: {', '.join(hyperparameters) or 'none'}")
         if isinstance(hyperparameters[key], float) and _number(value):
             value = float(value)
         test, allowed = checks[key]

@@ -30,6 +30,8 @@ from .readers import (
     size,
     trajectory_path,
 )
+from .schedules import DEFAULT_WORDS, SCHEDULES
+from .schedules import spec as schedule_spec
 from .simulation import INITS
 
 
@@ -64,6 +66,12 @@ ROWS = [
     Row("lr", "LEARNING_RATE", optional(listed(rate)),
         "learning rate, > 0 (default DEFAULT); a comma-separated list makes a group for every "
         "pair of optimizer and learning rate"),
+    Row("schedule", "SCHEDULE", optional(listed(schedule_spec)),
+        "learning-rate schedule, as torch.optim.lr_scheduler computes it, one scheduler step "
+        f"per optimizer step (default: none, a constant rate): {', '.join(SCHEDULES)}; "
+        "NAME:KEY=VALUE sets a hyperparameter by torch's name, e.g. cosine:eta_min=0.001 or "
+        "warm-restarts:T_0=20:T_mult=2; a comma-separated list makes groups. Defaults: "
+        + "; ".join(f"{name}: {words}" for name, words in DEFAULT_WORDS.items()), "NAME"),
     Row("balls", "BALLS", number(int, 1, MAX_BALLS), "number of balls (default DEFAULT)"),
     Row("steps", "STEPS", number(int, 1, MAX_STEPS), "optimizer steps (default DEFAULT)"),
     Row("init", "INIT", name_in(INITS, "init"),
