@@ -11,6 +11,7 @@ from surfaces import SURFACES
 
 from .plan import one_line
 from .readers import echo, flag, name_in
+from .schedules import DEFAULT_WORDS, SCHEDULES
 from .settings import ROWS
 
 PROG = "sgd_viz.py"         # how the help and messages name the program
