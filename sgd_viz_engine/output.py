@@ -13,6 +13,7 @@ from matplotlib import rc_context
 from . import player
 from .gifwriter import GifWriter, make_palette
 from .looks import THEMES, exact_colors, group_colors
+from .pacing import schedule
 from .scene import canvas_image, draw_frame, draw_scene, turn
 from .scene import title as scene_title
 from .simulation import Run
@@ -150,9 +151,12 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)
         try:
+            drawn, delays = schedule(groups, surface.bounds, fps, paced=not orbit)
+            delay = dict(zip(drawn.tolist(), delays.tolist(), strict=True))
             for k in range(frames):
-                frame(k)
-                writer.grab_frame()
+                if k in delay:
+                    frame(k)
+                    writer.grab_frame(delay=delay[k])
                 if progress:
                     progress()
         except BaseException:
@@ -161,7 +165,7 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
         writer.finish()
     if kind == ".mp4":
         return None
-    steps = [int(groups[0].run.steps[k]) for k in writer.firsts]
+    steps = [int(groups[0].run.steps[drawn[grab]]) for grab in writer.firsts]
     if kind == ".html":
         with open(path, "rb") as file:
             gif = file.read()
