@@ -20,7 +20,7 @@ from .cost import estimate
 from .curvature import auto_rate
 from .formula import surface_from_formula
 from .function import surface_from_function, with_gradient
-from .looks import GROUP_COLOURS
+from .looks import GROUP_COLORS
 from .readers import echo, plain, same_file
 from .settings import ROW_OF, ROWS
 from .simulation import Dynamics, starts_for
@@ -231,11 +231,11 @@ def make_plan(values, force=False):
     check_surface(surface, read)
     groups, shared = groups_of(read, surface, read["start_region"])
     if read["color"] == "basin" and len(groups) > 1:
-        raise PlanError(f"basin colours the balls of one group; these settings make "
+        raise PlanError(f"basin colors the balls of one group; these settings make "
                         f"{len(groups)} groups", "color")
-    if len(groups) > len(GROUP_COLOURS):
+    if len(groups) > len(GROUP_COLORS):
         raise PlanError(f"{len(groups)} groups (optimizers x learning rates x batch sizes x "
-                        f"noises); at most {len(GROUP_COLOURS)} can be told apart", "optimizer")
+                        f"noises); at most {len(GROUP_COLORS)} can be told apart", "optimizer")
     for name in ("out", "save_trajectories"):
         refuse_read_only(name, read[name], force)
     if read["out"] and read["save_trajectories"] and same_file(read["out"],

@@ -113,7 +113,7 @@ def test_a_setting_takes_its_own_name_and_its_flags():
     ("lr", -1, "lr=-1: out of range: needs > 0"),
     ("learning_rate", [0.1, -1], "learning_rate=[0.1, -1]: -1 is out of range: needs > 0"),
     ("balls", "many", "balls='many': not an integer"),
-    ("color", "basin", "color='basin': basin colours the balls of one group; these settings "
+    ("color", "basin", "color='basin': basin colors the balls of one group; these settings "
                        "make 2 groups"),
 ])
 def test_animate_names_the_keyword_as_written(keyword, value, message):
