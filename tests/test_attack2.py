@@ -4,6 +4,7 @@ import importlib.util
 import os
 import pathlib
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -252,3 +253,42 @@ def test_the_automatic_rate_and_the_advice_keep_mini_batched_balls(tmp_path, cap
     advice = notes[0].rpartition("--lr ")[2].rstrip(")")
     printed, notes = run_main([*flags, "--lr", advice], capsys)
     assert printed[0].endswith(" 0 diverged") and notes == []
+
+
+# --- 6, 14: the pair replaced together; a result line that cannot be printed ---------------------
+
+def test_a_signal_between_the_two_renames_waits_until_both_are_done(tmp_path, monkeypatch,
+                                                                     capsys):
+    out, table = tmp_path / "x.gif", tmp_path / "x.csv"
+    out.write_bytes(b"old picture")
+    table.write_bytes(b"old trajectories")
+    real_replace = os.replace
+
+    def replace_then_terminate(source, target):      # SIGTERM right after the first rename
+        real_replace(source, target)
+        if os.fspath(target).endswith(".gif"):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(os, "replace", replace_then_terminate)
+    status = sgd_viz.main([*TINY, "--out", str(out), "--save-trajectories", str(table)])
+    assert status == 128 + signal.SIGTERM
+    assert out.read_bytes()[:6] == b"GIF89a" and table.read_bytes().startswith(b"group,step")
+    assert "was written" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["x.csv", "x.gif"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_closed_or_full_standard_output_is_not_a_failure_to_write(tmp_path):
+    out = tmp_path / "old.gif"
+    command = [sys.executable, SCRIPT, *TINY, "--out", str(out)]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 0 and "was written" in done.stderr and "Trace" not in done.stderr
+    assert out.read_bytes()[:6] == b"GIF89a"
+    out.unlink()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child.stdout.close()                            # the reader has gone, as with `| true`
+    error = child.stderr.read()
+    child.stderr.close()
+    assert child.wait() == 0 and "Trace" not in error and "cannot write" not in error, error
+    assert out.read_bytes()[:6] == b"GIF89a"
