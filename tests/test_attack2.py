@@ -15,7 +15,7 @@ from PIL import Image
 
 import sgd_viz
 from sgd_viz_engine import cli
-from sgd_viz_engine.plan import PlanError, make_plan
+from sgd_viz_engine.plan import PlanError, estimate, make_plan
 
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sgd_viz.py")
 TINY = ["--balls", "4", "--steps", "3", "--frames", "3", "--size", "64x64", "--quiet"]
@@ -292,3 +292,14 @@ def test_a_closed_or_full_standard_output_is_not_a_failure_to_write(tmp_path):
     child.stderr.close()
     assert child.wait() == 0 and "Trace" not in error and "cannot write" not in error, error
     assert out.read_bytes()[:6] == b"GIF89a"
+
+
+# --- 11: the estimate counts the heroes and each step's own cost ----------------------------------
+
+@pytest.mark.parametrize("flags, seconds", [
+    # measured for issue 24: 149 s, estimated 2.1 s before the heroes were counted
+    ("--hero 10 --steps 100000 --balls 10 --size 320x240 --optimizer sgd,adam,momentum,rmsprop "
+     "--noise 0.5", 149)])
+def test_the_estimate_with_heroes_is_within_3x_of_what_it_took(flags, seconds):
+    guess, _ = estimate(plan_of(flags.split(), force=True))
+    assert seconds / 3 <= guess <= 3 * seconds, guess
