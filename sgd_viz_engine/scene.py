@@ -1,9 +1,11 @@
 """The figure: panels placed by the layout, titles, legend and status lines; drawn once as a
 static background, then frame by frame only what moves."""
 import itertools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -23,10 +25,11 @@ PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain 
 class Scene(NamedTuple):
     """The figure with its static parts drawn, and what draws the rest frame by frame."""
 
-    fig: object
-    background: object      # pixels of the static figure, restored before every frame
-    updates: list           # k -> the moving artists of step k, set and ready to draw
-    axes: list              # the 3D axes, which turn together
+    fig: Figure
+    background: Any         # pixels of the static figure (the canvas's copy_from_bbox),
+                            # restored before every frame
+    updates: list[Callable[[int], list]]    # k -> the moving artists of step k, set and ready
+    axes: list[Axes]        # the 3D axes, which turn together
 
 
 def hidden_by_view(surface, lift):
