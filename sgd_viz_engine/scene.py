@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
@@ -106,7 +107,7 @@ def draw_scene(surface, title, size, groups, layout, trail):
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
-    colors = group_colors(len(groups))
+    colors = group_colors(len(groups), rcParams["figure.facecolor"])
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
     drawn = surface.heights()
