@@ -50,6 +50,7 @@ def run(folder, *argv):
     return result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("title, module, start, end, flag, tests", [
     ("Add a surface", "surfaces.py", "SURFACES: dict", "    ]\n}", "--surface",
      ["tests/test_surfaces.py", "tests/test_numerics.py"]),
