@@ -83,8 +83,11 @@ def status(fig, surface, groups, colours):
                      if group.epoch_length else "")
             found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
                      if len(surface.minima) else "")
-            line.set_text(f"{name}{epoch}mean loss {mean}  {counts}"
-                          f"diverged {diverged.sum()}/{len(diverged)}{found}")
+            gone = "  ".join([*([f"escaped {run.escaped[k].sum()}/{len(diverged)}"]
+                                if surface.unbounded else []),
+                              *([f"diverged {diverged.sum()}/{len(diverged)}"]
+                                if diverged.any() or not surface.unbounded else [])])
+            line.set_text(f"{name}{epoch}mean loss {mean}  {counts}{gone}{found}")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
     return update
