@@ -104,7 +104,7 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
     colours = group_colours(len(groups))
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
-        "groups", GROUPS_CMAP)
+        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (colour, alpha)
     drawn = heights(surface)
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
