@@ -62,7 +62,7 @@ LAYOUT = "3d"               # 3d, curve (learning curves), contour (a map) or mu
 COLOR = "group"             # colour balls by "group", or by the "basin" they end in
 ORBIT = 0                   # degrees the camera turns over the animation
 THEME = "light"             # "light" or "dark"
-OUT = "sgd.gif"             # output: .gif, .png (poster), .html (page) or .mp4 (ffmpeg)
+OUT = "sgd.gif"             # output: .gif, .png (poster), .html (player) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------
@@ -200,10 +200,7 @@ def diverging(plan, groups):
         optimizer = group_plan.dynamics.optimizer
         lost, lr = group.run.diverged[-1], optimizer.hyperparameters["lr"]
         if lost.mean() > 0.5:
-            hyperparameters = {key: value for key, value in optimizer.hyperparameters.items()
-                               if key != "lr"}
-            auto, _ = curvature.auto_rate(plan.surface, optimizer.name,
-                                          hyperparameters, plan.start_region)
+            auto, _ = curvature.auto_rate(plan.surface, optimizer, plan.start_region)
             suggestion = float(f"{auto:.2g}") if auto < lr else float(f"{lr / 10:.2g}")
             yield (f"{lost.sum()} of {len(lost)} balls of {group.label} diverged; a learning "
                    f"rate of {suggestion:g} would keep them (try --lr {suggestion:g})")

@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from .basins import at_global_minimum
+from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from .occlusion import visibility
-from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
-from .simulation import at_global_minimum, is_plain
+from .panels import PANELS, Shown, axis_texts, drawn_ticks, overlap
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
@@ -52,7 +53,7 @@ def legend(fig, surface, groups, colours):
              *(["converged"] if settling else []), "diverged",
              *(["minimum"] if len(surface.minima) else [])]
     if any(group.heroes is not None for group in groups):
-        marks += ["hero", "step", *(["momentum"] if any(has_momentum(group.optimizer)
+        marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
                                                       for group in groups) else [])]
     colour = colours[0] if len(groups) == 1 else "0.5"
     fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
@@ -93,7 +94,7 @@ def status(fig, surface, groups, colours):
     return update
 
 
-def draw_scene(surface, title, size, groups, layout="3d", trail=8):
+def draw_scene(surface, title, size, groups, layout, trail):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
     updates that draw each frame's moving artists over it."""
     width, height = size
@@ -105,14 +106,14 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8):
     colours = group_colours(len(groups))
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (colour, alpha)
-    drawn = heights(surface)
+    drawn = surface.heights()
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn[0]), drawn)
-    updates = [panel(fig, rect, shown, list(which))
+    updates = [PANELS[panel](fig, rect, shown, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
-    if len(groups) == 1 and is_plain(groups[0].optimizer):
+    if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain:
         fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
     legend(fig, surface, groups, colours)
     updates.append(status(fig, surface, groups, colours))
