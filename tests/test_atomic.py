@@ -8,7 +8,6 @@ import time
 import pytest
 
 import sgd_viz
-from sgd_viz_engine import output
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
@@ -33,21 +32,14 @@ def test_same_arguments_same_bytes_across_processes(tmp_path):
     assert outputs[0] == outputs[1]
 
 
-def test_a_failure_mid_render_keeps_the_old_file(tmp_path, monkeypatch, capsys):
+def test_a_failure_mid_render_keeps_the_old_file(tmp_path, full_disk_after):
     old = tmp_path / "old.gif"
     old.write_bytes(PRECIOUS)
-    calls = []
-    real_draw = output.draw_frame
-
-    def failing_draw(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 5:
-            raise OSError(28, "No space left on device")
-        return real_draw(*args, **kwargs)
-
-    monkeypatch.setattr(output, "draw_frame", failing_draw)
-    assert sgd_viz.main([*TINY, "--out", str(old)]) == 1
-    assert "No space left" in capsys.readouterr().err
+    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), *TINY, "--out",
+                             str(old)], capture_output=True, text=True,
+                            preexec_fn=full_disk_after(4000))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"sgd_viz.py: error: cannot write {old}: File too large\n"
     assert old.read_bytes() == PRECIOUS
     assert os.listdir(tmp_path) == ["old.gif"]
 
