@@ -1,8 +1,8 @@
 """The panels a layout places: each draws its static part once and returns its per-frame update.
 
-A panel is a function panel(fig, rect, shown, which) -> update: it adds its axes to the figure
+A panel is a function panel(fig, rect, stage, which) -> update: it adds its axes to the figure
 at `rect` (figure fractions), draws there what does not move for the groups numbered `which`
-in `shown`, and returns update(k), which moves its artists to recorded step k and returns
+in `stage`, and returns update(k), which moves its artists to recorded step k and returns
 those to draw. A layout (layouts.LAYOUTS) says which panels, by their name in PANELS, go
 where. Moving artists are 2D, in pixels: balls are projected once per frame with the axes' own
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
@@ -28,12 +28,12 @@ FLAT = 1e-12               # heights that differ by less than this share of them
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 
 
-class Shown(NamedTuple):
+class Stage(NamedTuple):
     """What every panel is given."""
 
     surface: object
     groups: list            # simulation.Group
-    colours: list           # one per group
+    colors: list           # one per group
     cmap: object            # colormap of the surface
     scale: float            # ball size, see looks.crowding
     trail: int              # steps of trail behind each ball
@@ -99,11 +99,11 @@ def lifted(surface, lift, xy):
     return np.column_stack([xy, lift(surface.f(xy))])
 
 
-def draw_surface(ax, shown):
+def draw_surface(ax, stage):
     """The surface, its floor contours and axes on a 3D axes."""
-    surface, cmap = shown.surface, shown.cmap
+    surface, cmap = stage.surface, stage.cmap
     view = surface.view
-    _, mesh, z = shown.heights
+    _, mesh, z = stage.heights
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=len(z), ccount=len(z),
                     linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
@@ -147,42 +147,42 @@ def overlap(a, b, gap=1):
 
 # --- the panels ----------------------------------------------------------------------------
 
-def surface_panel(fig, rect, shown, which):
+def surface_panel(fig, rect, stage, which):
     """The 3D surface with the balls rolling on it: trails, balls, converged balls ringed,
     hidden balls hollow, diverged ones as crosses. A panel with only some of the groups names
     them in its corner."""
-    surface = shown.surface
+    surface = stage.surface
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
-    draw_surface(ax, shown)
-    lift = shown.heights.lift
-    if len(which) < len(shown.groups):
-        ax.text2D(0.5, 1, "\n".join(shown.groups[i].label for i in which),
+    draw_surface(ax, stage)
+    lift = stage.heights.lift
+    if len(which) < len(stage.groups):
+        ax.text2D(0.5, 1, "\n".join(stage.groups[i].label for i in which),
                   transform=ax.transAxes, ha="center", va="top",
-                  color=shown.colours[which[0]], fontsize="small")
+                  color=stage.colors[which[0]], fontsize="small")
     # Groups start from the same points: each later group's balls are smaller, so that every
     # group shows around the next, as rings of a target.
     shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
-    artists = [{name: pixels(fig, **faint(shown.groups[i], style(name, shown.colours[i],
-                    shown.scale * (size if name in ("hidden", "ball", "converged") else 1))))
+    artists = [{name: pixels(fig, **faint(stage.groups[i], style(name, stage.colors[i],
+                    stage.scale * (size if name in ("hidden", "ball", "converged") else 1))))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i, size in zip(which, shrink, strict=True)]
-    heroes = [hero(fig, shown, i, lift) for i in which if shown.groups[i].heroes is not None]
+    heroes = [hero(fig, stage, i, lift) for i in which if stage.groups[i].heroes is not None]
     minima = lifted(surface, lift, surface.minima)
     stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
-    tally = tallies(fig, shown, which, lift)
-    last = len(shown.groups[which[0]].run.steps) - 1
+    tally = tallies(fig, stage, which, lift)
+    last = len(stage.groups[which[0]].run.steps) - 1
     seen = {}
 
     def update(k):
         if seen.get("view") != (ax.elev, ax.azim):     # first frame, or the camera turned
-            seen.update(view=(ax.elev, ax.azim), project=projector(ax), hidden=shown.hidden(ax))
+            seen.update(view=(ax.elev, ax.azim), project=projector(ax), hidden=stage.hidden(ax))
             behind, screen = seen["hidden"](minima), seen["project"](minima)[0]
             for name, which_stars in (("minimum", ~behind), ("hidden minimum", behind)):
                 stars[name].set_data(*screen[which_stars].T)
         out = list(stars.values()) if len(minima) else []
         for i, group in zip(which, artists, strict=True):
-            run = shown.groups[i].run
-            diverged, first = run.diverged[k], max(0, k - shown.trail)
+            run = stage.groups[i].run
+            diverged, first = run.diverged[k], max(0, k - stage.trail)
             trailed = slice(None, None, -(-len(diverged) // TRAILED))
             path = seen["project"](drawn(surface, lift, run, slice(first, k + 1), trailed,
                                          off=np.nan))[0]
@@ -212,14 +212,14 @@ def faint(group, style):
     return {**style, "alpha": 0.3 * style.get("alpha", 1)} if group.heroes is not None else style
 
 
-def hero(fig, shown, i, lift):
+def hero(fig, stage, i, lift):
     """The heroes of group i: large balls with their whole path, an arrow of the step each
     takes next and, for an optimizer with momentum, of the part of it that the momentum
     carries (the step less plain gradient descent's, -lr * grad f); returns (k, project) ->
     the artists of recorded step k."""
-    group, surface = shown.groups[i], shown.surface
+    group, surface = stage.groups[i], stage.surface
     run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
-    ball, path, step = (pixels(fig, **style(name, shown.colours[i]))
+    ball, path, step = (pixels(fig, **style(name, stage.colors[i]))
                         for name in ("hero", "hero path", "step"))
     carried = pixels(fig, **style("momentum", None)) if group.optimizer.momentum else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
@@ -258,17 +258,17 @@ def hero(fig, shown, i, lift):
     return draw
 
 
-def tallies(fig, shown, which, lift):
+def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
     share of the group, beside the crowd; returns project -> the labels placed for the last
     frame, a label left out where it would cover another."""
     labels = []
     for slot, i in enumerate(which):
-        run = shown.groups[i].run
-        where, counts = crowds(run, shown.surface)
-        xyz = lifted(shown.surface, lift, where)
+        run = stage.groups[i].run
+        where, counts = crowds(run, stage.surface)
+        xyz = lifted(stage.surface, lift, where)
         for point, count in zip(xyz, counts, strict=True):
-            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size="small",
+            label = fig.add_artist(TextLine(0, 0, stage.colors[i], size="small",
                                             halo=rcParams["figure.facecolor"]))
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
@@ -291,13 +291,13 @@ def tallies(fig, shown, which, lift):
     return place
 
 
-def map_panel(fig, rect, shown, which):
+def map_panel(fig, rect, stage, which):
     """The surface seen from above: filled contours of its drawn heights, its minima, and the
     balls still on it."""
-    surface, ax = shown.surface, fig.add_axes(rect)
+    surface, ax = stage.surface, fig.add_axes(rect)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    _, mesh, z = shown.heights
-    ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=shown.cmap)
+    _, mesh, z = stage.heights
+    ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=stage.cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
     if len(surface.minima):
@@ -308,33 +308,33 @@ def map_panel(fig, rect, shown, which):
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize="small")
-    balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale)) for i in which]
+    balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
     low, high = surface.box.T
 
     def update(k):
         for i, artist in zip(which, balls, strict=True):
-            run = shown.groups[i].run
+            run = stage.groups[i].run
             on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
             show(artist, ax.transData.transform(on_surface))
         return balls
     return update
 
 
-def curve_panel(fig, rect, shown, which):
+def curve_panel(fig, rect, stage, which):
     """The learning curves: the median loss of each group against step, its interquartile range
     as a band, over the balls still on the surface, and a cursor at the frame's step. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
     convergence and a noise floor both read."""
-    surface, groups, ax = shown.surface, [shown.groups[i] for i in which], fig.add_axes(rect)
+    surface, groups, ax = stage.surface, [stage.groups[i] for i in which], fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
     gaps = [np.where(group.run.diverged, np.nan, group.run.losses - floor) for group in groups]
     for i, gap in zip(which, gaps, strict=True):
-        steps = shown.groups[i].run.steps
+        steps = stage.groups[i].run.steps
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
             low, median, high = np.nanpercentile(gap, [25, 50, 75], axis=1)
-        ax.fill_between(steps, low, high, color=shown.colours[i], alpha=0.2, lw=0)
-        ax.plot(steps, median, color=shown.colours[i], lw=1.6)
+        ax.fill_between(steps, low, high, color=stage.colors[i], alpha=0.2, lw=0)
+        ax.plot(steps, median, color=stage.colors[i], lw=1.6)
     values = np.concatenate([gap[np.isfinite(gap)] for gap in gaps])
     positive = values[values > 0]
     if len(positive) and values.min() >= 0 and positive.max() > 100 * positive.min():

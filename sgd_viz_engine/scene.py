@@ -12,9 +12,9 @@ from PIL import Image
 
 from .basins import at_global_minimum
 from .layouts import LAYOUTS
-from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
+from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_style
 from .occlusion import visibility
-from .panels import PANELS, Shown, axis_texts, drawn_ticks, overlap
+from .panels import PANELS, Stage, axis_texts, drawn_ticks, overlap
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
@@ -45,9 +45,9 @@ def hidden_by_view(surface, lift):
     return hidden
 
 
-def legend(fig, surface, groups, colours):
+def legend(fig, surface, groups, colors):
     """The legend of what each mark means: in a column at the top right for one group, in a row
-    there for several, whose colours their status lines show by name."""
+    there for several, whose colors their status lines show by name."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
@@ -55,20 +55,20 @@ def legend(fig, surface, groups, colours):
     if any(group.heroes is not None for group in groups):
         marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
                                                       for group in groups) else [])]
-    colour = colours[0] if len(groups) == 1 else "0.5"
-    fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
+    color = colors[0] if len(groups) == 1 else "0.5"
+    fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
                loc="upper right", bbox_to_anchor=(0.99, 0.99 if len(groups) == 1 else 1.0),
                ncols=1 if len(groups) == 1 else len(marks), frameon=False, fontsize="small",
                columnspacing=1.0, handletextpad=0.3)
 
 
-def status(fig, surface, groups, colours):
+def status(fig, surface, groups, colors):
     """The clock line and a status line per group (mean loss, converged and diverged counts,
     the share at a global minimum); returns their per-frame update."""
     clock = fig.add_artist(TextLine(0.02, 0.925))
     lines = [fig.add_artist(TextLine(0.02, 0.885 - 0.04 * index,
-                                     colour if len(groups) > 1 else None))
-             for index, colour in enumerate(colours)]
+                                     color if len(groups) > 1 else None))
+             for index, color in enumerate(colors)]
     width = max(len(group.label) for group in groups)
     word = "iteration" if any(group.epoch_length for group in groups) else "step"
     last = groups[0].run.steps[-1]
@@ -103,20 +103,20 @@ def draw_scene(surface, title, size, groups, layout, trail):
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
-    colours = group_colours(len(groups))
+    colors = group_colors(len(groups))
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
-        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (colour, alpha)
+        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
-    shown = Shown(surface, groups, colours, cmap,
+    stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn[0]), drawn)
-    updates = [PANELS[panel](fig, rect, shown, list(which))
+    updates = [PANELS[panel](fig, rect, stage, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")
     if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain:
         fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
-    legend(fig, surface, groups, colours)
-    updates.append(status(fig, surface, groups, colours))
+    legend(fig, surface, groups, colors)
+    updates.append(status(fig, surface, groups, colors))
     declutter(fig)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
@@ -169,18 +169,18 @@ def declutter(fig):
         for ax in fig.axes:
             axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
             ticks = {axis: drawn_ticks(axis, renderer) for axis in axes}
-            for axis, shown in ticks.items():
-                if len(shown) > 1 and any(overlap(a, b) for (_, a), (_, b) in
-                                          zip(shown, shown[1:], strict=False)):
-                    keep(axis, shown[::2])
+            for axis, labelled in ticks.items():
+                if len(labelled) > 1 and any(overlap(a, b) for (_, a), (_, b) in
+                                             zip(labelled, labelled[1:], strict=False)):
+                    keep(axis, labelled[::2])
                     changed = True
             for one, other in itertools.combinations(axes, 2):
                 met = [(tick, box) for tick, box in ticks[one]
                        if any(overlap(box, other_box) for _, other_box in ticks[other])]
                 if met:
-                    keep(one, [shown for shown in ticks[one] if shown not in met])
+                    keep(one, [tick for tick in ticks[one] if tick not in met])
                     changed = True
-            boxes = [box for shown in ticks.values() for _, box in shown]
+            boxes = [box for labelled in ticks.values() for _, box in labelled]
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)
                 if axis.label.get_text() and axis.labelpad < 16 and any(
@@ -201,10 +201,10 @@ def declutter(fig):
     fig.canvas.draw()
 
 
-def keep(axis, shown):
-    """Keep only these ticks (and their labels as drawn) of an axis."""
-    axis.set_ticks([tick.get_loc() for tick, _ in shown],
-                   [tick.label1.get_text() for tick, _ in shown])
+def keep(axis, ticks):
+    """Keep only these ticks, (tick, its label's box) pairs, of an axis, labelled as drawn."""
+    axis.set_ticks([tick.get_loc() for tick, _ in ticks],
+                   [tick.label1.get_text() for tick, _ in ticks])
 
 
 def inside(box, bounds):
