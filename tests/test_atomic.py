@@ -1,5 +1,6 @@
 """Nothing lost: output appears whole or not at all; the same arguments give the same bytes."""
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -77,11 +78,17 @@ def test_a_signal_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path
     assert os.listdir(tmp_path) == ["sgd.gif"]
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc")
 def test_ctrl_c_while_the_libraries_load_stops_without_a_traceback(tmp_path):
     process = subprocess.Popen([sys.executable, os.path.join(HERE, "sgd_viz.py"), "--out",
                                 str(tmp_path / "x.gif")], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(0.25)            # python has started; matplotlib is still loading
+    # Wait until the script has set up Ctrl-C and is loading the libraries (numpy is mapped
+    # into the process; matplotlib comes after it), however busy the machine is.
+    deadline = time.monotonic() + 60
+    while "numpy" not in pathlib.Path(f"/proc/{process.pid}/maps").read_text():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and process.returncode in (-signal.SIGINT, 130)
