@@ -109,7 +109,7 @@ def draw_scene(surface, title, size, groups, layout, trail):
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
     colors = group_colors(len(groups), rcParams["figure.facecolor"])
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
-        "groups", GROUPS_CMAP)
+        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
     stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
