@@ -8,6 +8,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -87,10 +88,13 @@ def test_a_link_to_a_device_is_refused_by_the_plan_without_touching_it(tmp_path)
 
 
 def test_a_deleted_current_folder_is_refused_in_one_line():
-    code = ("import os, sys, tempfile; sys.path.insert(0, os.path.dirname(sys.argv[1]));"
-            "folder = tempfile.mkdtemp(); os.chdir(folder); os.rmdir(folder);"
-            "import sgd_viz; raise SystemExit(sgd_viz.main(['--out', 'x.gif']))")
-    done = subprocess.run([sys.executable, "-c", code, SCRIPT], capture_output=True, text=True)
+    def in_a_deleted_folder():      # as a shell whose folder was removed runs the script
+        folder = tempfile.mkdtemp()
+        os.chdir(folder)
+        os.rmdir(folder)
+
+    done = subprocess.run([sys.executable, SCRIPT, "--out", "x.gif"], capture_output=True,
+                          text=True, preexec_fn=in_a_deleted_folder)
     assert done.returncode == 2 and done.stdout == "", done.stderr
     assert done.stderr.count("\n") == 1 and "no longer exists" in done.stderr
 
