@@ -23,6 +23,7 @@ if __name__ == "__main__":      # Ctrl-C while the libraries load: stop quietly,
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 import difflib
+import io
 import os
 import sys
 
@@ -178,20 +179,37 @@ def fingerprint(path):
 
 
 def finish(plan, groups):
-    """Print the result line, the rates chosen, and a note for each group that diverged."""
+    """Print the result line, the rates chosen, and a note for each group that diverged. The
+    files are written by now: a standard output that is closed or full loses only the lines."""
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
-    print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
-          f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
-    for group in plan.groups:
-        if group.rate_reason:
-            print(f"{group.label}: {group.rate_reason}")
+    lines = [f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
+             f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} "
+             "diverged", *(f"{group.label}: {group.rate_reason}" for group in plan.groups
+                           if group.rate_reason)]
+    try:
+        print("\n".join(lines), flush=True)
+    except OSError as error:
+        silence_stdout()
+        print(f"{PROG}: note: {plan.out} was written; its result line was not: "
+              f"{error.strerror or error}", file=sys.stderr)
     big = output.size_note(plan.out)
     if big:
         print(f"{PROG}: note: {big}", file=sys.stderr)
     for line in diverging(plan, groups):
         print(f"{PROG}: note: {line}", file=sys.stderr)
     return 0
+
+
+def silence_stdout():
+    """Point standard output at os.devnull, so that what it still holds is not written (and
+    fails again) when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass            # not a file (a test's StringIO): nothing is flushed at exit
 
 
 def diverging(plan, groups):

@@ -83,6 +83,7 @@ def test_balls_are_projected_where_mplot3d_draws_them(name):
 
 
 def test_status_text_is_drawn_where_matplotlib_would_draw_it():
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -105,7 +106,12 @@ def test_status_text_is_drawn_where_matplotlib_would_draw_it():
         fig.draw_artist(fig.text(0.05, 0.5, text, family="monospace", va="center",
                                  color="black"))
 
-    assert np.abs(ink(pillow) - ink(matplotlib)).max() <= 2       # pixels
+    drawn, expected = ink(pillow), ink(matplotlib)
+    assert np.abs(drawn[:3] - expected[:3]).max() <= 2        # top, bottom, left: pixels
+    # matplotlib before 3.11 lays the line out wider (measured: 11 pixels of 210 at 3.8 and
+    # 3.10); TextLine keeps the newer width
+    old = tuple(int(part) for part in mpl.__version__.split(".")[:2]) < (3, 11)
+    assert abs(drawn[3] - expected[3]) <= 2 + old * 0.06 * (expected[3] - expected[2])
 
 
 def test_on_top_keeps_the_last_point_on_each_pixel_in_drawing_order():
