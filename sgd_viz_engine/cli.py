@@ -77,7 +77,7 @@ def build_parser(defaults, presets, usage=""):
                                           if line.lstrip().startswith("python ")),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sections = {}
-    for row in ROWS:
+    for row in (row for row in ROWS if row.flag):
         if row.section not in sections:
             sections[row.section] = parser.add_argument_group(row.section)
         default = defaults[row.name] if row.setting else False
@@ -98,8 +98,9 @@ def build_parser(defaults, presets, usage=""):
 
 
 def parse(argv, defaults, presets, usage=""):
-    """The settings that `argv` asks for, by name, over `defaults`; a preset's flags come
-    before the others, so that explicit flags override them. A mistake in the flags exits 2."""
+    """The settings that `argv` asks for, by name, over `defaults`, and under "given" the
+    settings its flags set; a preset's flags come before the others, so that explicit flags
+    override them. A mistake in the flags exits 2."""
     parser = build_parser(defaults, presets, usage)
     preset = parser.parse_known_args(argv)[0].preset
     if preset:
@@ -108,7 +109,10 @@ def parse(argv, defaults, presets, usage=""):
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
         argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]
-    return vars(parser.parse_args(argv))
+    values = {**defaults, **vars(parser.parse_args(argv))}    # with the settings no flag sets
+    unset = object()        # a value that no flag sets: what is left so was not given
+    seen = vars(parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(values, unset))))
+    return {**values, "given": {name for name, value in seen.items() if value is not unset}}
 
 
 def list_registries(presets):

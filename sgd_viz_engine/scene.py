@@ -1,9 +1,12 @@
 """The figure: panels placed by the layout, titles, legend and status lines; drawn once as a
 static background, then frame by frame only what moves."""
 import itertools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
+from matplotlib import rcParams
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -23,10 +26,11 @@ PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain 
 class Scene(NamedTuple):
     """The figure with its static parts drawn, and what draws the rest frame by frame."""
 
-    fig: object
-    background: object      # pixels of the static figure, restored before every frame
-    updates: list           # k -> the moving artists of step k, set and ready to draw
-    axes: list              # the 3D axes, which turn together
+    fig: Figure
+    background: Any         # pixels of the static figure (the canvas's copy_from_bbox),
+                            # restored before every frame
+    updates: list[Callable[[int], list]]    # k -> the moving artists of step k, set and ready
+    axes: list[Axes]        # the 3D axes, which turn together
 
 
 def hidden_by_view(surface, drawn):
@@ -115,9 +119,9 @@ def draw_scene(surface, title, size, groups, layout, trail):
     FigureCanvasAgg(fig)
     top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
-    colors = group_colors(len(groups))
+    colors = group_colors(len(groups), rcParams["figure.facecolor"])
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
-        "groups", GROUPS_CMAP)
+        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
     stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,

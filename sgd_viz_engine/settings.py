@@ -20,12 +20,14 @@ from .readers import (
     OUTPUT_KINDS,
     box,
     flag,
+    function,
     listed,
     name_in,
     number,
     optimizer_spec,
     optional,
     output_path,
+    points,
     rate,
     size,
     trajectory_path,
@@ -46,6 +48,7 @@ class Row(NamedTuple):
     help: str
     metavar: str | None = None
     section: str = "the scene"
+    flag: bool = True       # False: a setting only Python can give (a function)
 
 
 SCENE, PICTURE = "the scene", "the picture"
@@ -57,6 +60,14 @@ ROWS = [
     Row("bounds", "BOUNDS", optional(box),
         "domain of the surface, written with = when it starts with a minus: --bounds=-6,6,-3,3 "
         "(default: the surface's own, or -5,5,-5,5 for a formula)", "XMIN,XMAX,YMIN,YMAX"),
+    Row("minima", "MINIMA", optional(points),
+        "the surface's global minima, drawn as stars and counted in each group's share at a "
+        "global minimum, written with = when it starts with a minus: --minima=1,2;-1,-2 "
+        "(default: the surface's own; a formula has none)", "X,Y;X,Y"),
+    Row("grad", "GRAD", optional(function),
+        "the gradient of a surface given as a Python function f(x, y): grad(x, y) -> (df/dx, "
+        "df/dy); None: the complex step where f takes complex numbers, else central "
+        "differences", flag=False),
     Row("optimizer", "OPTIMIZER", listed(optimizer_spec),
         f"update rule (default DEFAULT): {', '.join(OPTIMIZERS)}; a comma-separated list "
         "compares several, each with its own color, from the same starts with the same "
@@ -134,6 +145,9 @@ ROWS = [
 ]
 
 READERS = {row.name: row.read for row in ROWS}      # setting (by its flag's name) -> its reader
+ROW_OF = {row.name: row for row in ROWS}
+SPELLINGS = {**{row.setting.lower(): row.name for row in ROWS if row.setting},
+             **{row.name: row.name for row in ROWS}}   # a keyword of animate() -> its setting
 
 
 def values_of(block):

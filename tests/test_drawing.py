@@ -85,6 +85,7 @@ def test_balls_are_projected_where_mplot3d_draws_them(name):
 
 
 def test_status_text_is_drawn_where_matplotlib_would_draw_it():
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -107,7 +108,12 @@ def test_status_text_is_drawn_where_matplotlib_would_draw_it():
         fig.draw_artist(fig.text(0.05, 0.5, text, family="monospace", va="center",
                                  color="black"))
 
-    assert np.abs(ink(pillow) - ink(matplotlib)).max() <= 2       # pixels
+    drawn, expected = ink(pillow), ink(matplotlib)
+    assert np.abs(drawn[:3] - expected[:3]).max() <= 2        # top, bottom, left: pixels
+    # matplotlib before 3.11 lays the line out wider (measured: 11 pixels of 210 at 3.8 and
+    # 3.10); TextLine keeps the newer width
+    old = tuple(int(part) for part in mpl.__version__.split(".")[:2]) < (3, 11)
+    assert abs(drawn[3] - expected[3]) <= 2 + old * 0.06 * (expected[3] - expected[2])
 
 
 def test_on_top_keeps_the_last_point_on_each_pixel_in_drawing_order():
@@ -152,8 +158,8 @@ def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
     [trail] = [artist for artist in scene.updates[0](12)
                if isinstance(artist, Line2D) and artist.get_linestyle() != "None"]
     x, y = trail.get_data()
-    assert np.isnan(x).sum() == 9                   # balls 0, 3, ..., 24, one gap after each
-    assert len(x) == 9 * (8 + 2)                    # 8 steps of trail: 9 points and a gap
+    # balls 0, 3, ..., 24; 8 steps of trail: a segment each, its two ends and a gap
+    assert len(x) == 9 * 8 * 3 and np.isnan(x[2::3]).all() and np.isfinite(x[0::3]).all()
 
 
 def test_a_point_in_a_pit_seen_from_the_side_is_hidden_and_from_above_is_not():
