@@ -11,6 +11,7 @@ from surfaces import SURFACES
 
 from .plan import one_line
 from .readers import echo, flag, name_in
+from .schedules import DEFAULT_WORDS, SCHEDULES
 from .settings import ROWS
 
 PROG = "sgd_viz.py"         # how the help and messages name the program
@@ -76,7 +77,7 @@ def build_parser(defaults, presets, usage=""):
                                           if line.lstrip().startswith("python ")),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sections = {}
-    for row in ROWS:
+    for row in (row for row in ROWS if row.flag):
         if row.section not in sections:
             sections[row.section] = parser.add_argument_group(row.section)
         default = defaults[row.name] if row.setting else False
@@ -97,8 +98,9 @@ def build_parser(defaults, presets, usage=""):
 
 
 def parse(argv, defaults, presets, usage=""):
-    """The settings that `argv` asks for, by name, over `defaults`; a preset's flags come
-    before the others, so that explicit flags override them. A mistake in the flags exits 2."""
+    """The settings that `argv` asks for, by name, over `defaults`, and under "given" the
+    settings its flags set; a preset's flags come before the others, so that explicit flags
+    override them. A mistake in the flags exits 2."""
     parser = build_parser(defaults, presets, usage)
     preset = parser.parse_known_args(argv)[0].preset
     if preset:
@@ -107,10 +109,13 @@ def parse(argv, defaults, presets, usage=""):
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
         lesson = vars(parser.parse_args(presets[preset][1].split()))
-        values = vars(parser.parse_args([*presets[preset][1].split(), "--out", f"{preset}.gif",
-                                         *argv]))
-        return {**values, "optimizer": narrowed(values, lesson)}
-    return vars(parser.parse_args(argv))
+        argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]
+    values = {**defaults, **vars(parser.parse_args(argv))}    # with the settings no flag sets
+    if preset:
+        values["optimizer"] = narrowed(values, lesson)
+    unset = object()        # a value that no flag sets: what is left so was not given
+    seen = vars(parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(values, unset))))
+    return {**values, "given": {name for name, value in seen.items() if value is not unset}}
 
 
 def narrowed(values, lesson):
@@ -139,6 +144,9 @@ def list_registries(presets):
     for name, factory in OPTIMIZERS.items():
         settings = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
         lines.append(f"  {name:18} {settings}")
+    lines += ["schedules (--schedule; torch.optim.lr_scheduler's names and defaults):"]
+    lines += [f"  {name:18} {torch_name or 'no scheduler'}: {DEFAULT_WORDS[name]}"
+              for name, (torch_name, *_) in SCHEDULES.items()]
     lines += ["presets:"]
     lines += [f"  {name:18} {text}\n  {'':18} {flags}" for name, (text, flags) in presets.items()]
     return "\n".join(lines)

@@ -20,16 +20,20 @@ from .readers import (
     OUTPUT_KINDS,
     box,
     flag,
+    function,
     listed,
     name_in,
     number,
     optimizer_spec,
     optional,
     output_path,
+    points,
     rate,
     size,
     trajectory_path,
 )
+from .schedules import DEFAULT_WORDS, SCHEDULES
+from .schedules import spec as schedule_spec
 from .simulation import INITS
 
 
@@ -44,6 +48,7 @@ class Row(NamedTuple):
     help: str
     metavar: str | None = None
     section: str = "the scene"
+    flag: bool = True       # False: a setting only Python can give (a function)
 
 
 SCENE, PICTURE = "the scene", "the picture"
@@ -55,6 +60,14 @@ ROWS = [
     Row("bounds", "BOUNDS", optional(box),
         "domain of the surface, written with = when it starts with a minus: --bounds=-6,6,-3,3 "
         "(default: the surface's own, or -5,5,-5,5 for a formula)", "XMIN,XMAX,YMIN,YMAX"),
+    Row("minima", "MINIMA", optional(points),
+        "the surface's global minima, drawn as stars and counted in each group's share at a "
+        "global minimum, written with = when it starts with a minus: --minima=1,2;-1,-2 "
+        "(default: the surface's own; a formula has none)", "X,Y;X,Y"),
+    Row("grad", "GRAD", optional(function),
+        "the gradient of a surface given as a Python function f(x, y): grad(x, y) -> (df/dx, "
+        "df/dy); None: the complex step where f takes complex numbers, else central "
+        "differences", flag=False),
     Row("optimizer", "OPTIMIZER", optional(listed(optimizer_spec)),
         f"update rule (default: the surface's lesson's, sgd unless --list names another): "
         f"{', '.join(OPTIMIZERS)}; a comma-separated list "
@@ -65,6 +78,12 @@ ROWS = [
     Row("lr", "LEARNING_RATE", optional(listed(rate)),
         "learning rate, > 0 (default DEFAULT); a comma-separated list makes a group for every "
         "pair of optimizer and learning rate"),
+    Row("schedule", "SCHEDULE", optional(listed(schedule_spec)),
+        "learning-rate schedule, as torch.optim.lr_scheduler computes it, one scheduler step "
+        f"per optimizer step (default: none, a constant rate): {', '.join(SCHEDULES)}; "
+        "NAME:KEY=VALUE sets a hyperparameter by torch's name, e.g. cosine:eta_min=0.001 or "
+        "warm-restarts:T_0=20:T_mult=2; a comma-separated list makes groups. Defaults: "
+        + "; ".join(f"{name}: {words}" for name, words in DEFAULT_WORDS.items()), "NAME"),
     Row("balls", "BALLS", number(int, 1, MAX_BALLS), "number of balls (default DEFAULT)"),
     Row("steps", "STEPS", optional(number(int, 1, MAX_STEPS)),
         "optimizer steps (default: the surface's lesson's, 60 unless --list names another)"),
@@ -76,9 +95,10 @@ ROWS = [
         "where balls may start (default: the surface's bounds); write = when it starts with a "
         "minus", "XMIN,XMAX,YMIN,YMAX"),
     Row("batch_size", "BATCH_SIZE", optional(listed(number(int, 1, 10**9))),
-        "on a surface over a data set (linear_regression): rows per gradient; its size m is "
-        "batch gradient descent, 1 is stochastic, between is mini-batch (default: m); a list "
-        "makes groups", "B"),
+        "on a surface over a data set (" + ", ".join(
+            name for name, surface in SURFACES.items() if surface.samples) + "): rows per "
+        "gradient; its size m is batch gradient descent, 1 is stochastic, between is "
+        "mini-batch (default: m); a list makes groups", "B"),
     Row("noise", "NOISE", listed(number(float, 0, 1e6)),
         "add Gaussian noise of this standard deviation to every gradient, the same draws for "
         "every group (default DEFAULT); a list makes groups", "SIGMA"),
@@ -127,6 +147,9 @@ ROWS = [
 ]
 
 READERS = {row.name: row.read for row in ROWS}      # setting (by its flag's name) -> its reader
+ROW_OF = {row.name: row for row in ROWS}
+SPELLINGS = {**{row.setting.lower(): row.name for row in ROWS if row.setting},
+             **{row.name: row.name for row in ROWS}}   # a keyword of animate() -> its setting
 
 
 def values_of(block):
