@@ -23,6 +23,7 @@ if __name__ == "__main__":      # Ctrl-C while the libraries load: stop quietly,
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 import difflib
+import io
 import os
 import sys
 
@@ -44,11 +45,13 @@ GRAD = None                 # grad(x, y) -> (df/dx, df/dy) of a function SURFACE
 OPTIMIZER = "sgd"           # update rule, see --list; a list makes groups
 LEARNING_RATE = None        # step size lr in x <- x - lr * grad f(x); a list makes groups;
                             # None: the surface's own (--list), "auto": from its curvature
+SCHEDULE = None             # learning-rate schedule (cosine, step, warm-restarts, ...; None:
+                            # constant); a list makes groups
 BALLS = 300                 # number of balls, dropped at random over the start region
 STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
 INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavier
 START_REGION = None         # where balls start, like BOUNDS; None: the bounds
-BATCH_SIZE = None           # rows per gradient on linear_regression (None: all of them)
+BATCH_SIZE = None           # rows per gradient on a surface over data (None: all of them)
 NOISE = 0.0                 # standard deviation of Gaussian noise added to every gradient
 ANNEAL = False              # the noise falls linearly to 0 over the run
 TOL = None                  # converged when the loss changes by less than this (None: never)
@@ -86,6 +89,14 @@ PRESETS = {
                "downhill", "--surface saddle --optimizer momentum,sgd --lr 0.03 --noise 1,0 "
                "--init grid --start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 36 "
                "--steps 120"),
+    "schedules": ("with stochastic gradients a constant rate stalls in a noise ball; a cosine "
+                  "schedule's falling rate converges", "--surface linear_regression --lr 0.3 "
+                  "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
+                  "--steps 150"),
+    "warm-restarts": ("warm restarts: each restart's large rate shakes the balls out of the "
+                      "wells, each cosine anneal settles most in the deepest; a constant large "
+                      "rate never settles", "--surface wells --lr 2 --schedule "
+                      "constant,warm-restarts:T_0=40 --layout curve --balls 150 --steps 200"),
 }
 
 
@@ -178,20 +189,37 @@ def fingerprint(path):
 
 
 def finish(plan, groups):
-    """Print the result line, the rates chosen, and a note for each group that diverged."""
+    """Print the result line, the rates chosen, and a note for each group that diverged. The
+    files are written by now: a standard output that is closed or full loses only the lines."""
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
-    print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
-          f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
-    for group in plan.groups:
-        if group.rate_reason:
-            print(f"{group.label}: {group.rate_reason}")
+    lines = [f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
+             f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} "
+             "diverged", *(f"{group.label}: {group.rate_reason}" for group in plan.groups
+                           if group.rate_reason)]
+    try:
+        print("\n".join(lines), flush=True)
+    except OSError as error:
+        silence_stdout()
+        print(f"{PROG}: note: {plan.out} was written; its result line was not: "
+              f"{error.strerror or error}", file=sys.stderr)
     big = output.size_note(plan.out)
     if big:
         print(f"{PROG}: note: {big}", file=sys.stderr)
     for line in diverging(plan, groups):
         print(f"{PROG}: note: {line}", file=sys.stderr)
     return 0
+
+
+def silence_stdout():
+    """Point standard output at os.devnull, so that what it still holds is not written (and
+    fails again) when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass            # not a file (a test's StringIO): nothing is flushed at exit
 
 
 def diverging(plan, groups):

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sgd_viz_engine import network as _model
+
 
 class View(NamedTuple):
     """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
@@ -343,6 +345,30 @@ def mccormick_grad(p):
     return _stack(c + d - 1.5, c - d + 2.5)
 
 
+# --- losses over a data set: f(p, rows) is the mean of a per-row loss over the rows of a batch
+# (all rows by default), grad(p, rows) its gradient; `samples` in the Surface says how many rows.
+
+def mean_over_rows(row_loss, row_grad, inputs, targets, chunk=1 << 20):
+    """f(p, rows) = mean_i row_loss(x, y, inputs_i, targets_i) over the chosen rows, and its
+    gradient from row_grad(...) -> (d/dx, d/dy), both per point and row, shape (points, rows):
+    the pair of a surface over a data set. Points go a chunk at a time (points x rows <= chunk)."""
+    def mean(p, rows, terms):
+        p = _points(p)
+        flat = p.reshape(-1, 2)
+        x, y = inputs[rows], targets[rows]
+        step = max(1, chunk // len(y))
+        parts = [[term.mean(-1) for term in terms(flat[i:i + step, :1], flat[i:i + step, 1:],
+                                                   x, y)] for i in range(0, len(flat) or 1, step)]
+        return [np.concatenate(part).reshape(p.shape[:-1]) for part in zip(*parts, strict=True)]
+
+    def f(p, rows=slice(None)):
+        return mean(p, rows, lambda *a: [row_loss(*a)])[0]
+
+    def grad(p, rows=slice(None)):
+        return _stack(*mean(p, rows, row_grad))
+    return f, grad
+
+
 # Linear regression, the loss of the gradient-descent notes: fit y = w x + b to a seeded dataset
 # of m points drawn around the line y = 1.5 x - 0.5. A point p is a parameter pair (w, b).
 _data = np.random.default_rng(2024)
@@ -369,6 +395,62 @@ def linear_regression_grad(p, rows=slice(None)):
     w, b = _xy(p)
     mx, my, mxx, mxy, _ = _moments(rows)
     return _stack(w * mxx + b * mx - mxy, w * mx + b - my)
+
+
+# Logistic regression: a weight and a bias (w, b) classifying one feature. 100 rows from
+# default_rng(2026): labels 0 or 1 with equal odds, the feature normal with mean -1 or +1 and
+# standard deviation 1, so that the classes overlap and the minimum is finite.
+_data = np.random.default_rng(2026)
+CLASSES = _data.integers(0, 2, 100).astype(float)
+FEATURES = _data.normal(2 * CLASSES - 1, 1.0)
+
+
+def logistic_row(w, b, x, label):
+    """log(1 + exp(-s z)), z = w x + b, s = +1 for label 1 and -1 for label 0"""
+    return np.logaddexp(0, -(2 * label - 1) * (w * x + b))
+
+
+def logistic_row_grad(w, b, x, label):
+    # d/dz = sigmoid(z) - label, written without overflow for large |z|
+    error = np.exp(-np.logaddexp(0, -(w * x + b))) - label
+    return error * x, error
+
+
+logistic_regression, logistic_regression_grad = mean_over_rows(
+    logistic_row, logistic_row_grad, FEATURES, CLASSES)
+
+
+# One neuron: the weights (w, v) of y = v tanh(w x), fitted by mean squared error to 100 rows
+# from default_rng(2025): x uniform in [-2, 2], y from the teacher w = 1.5, v = 1 plus normal
+# noise of 0.1. As tanh is odd, (w, v) and (-w, -v) fit alike: two equal minima; at the origin
+# every gradient is exactly zero (a saddle), so balls started there stay.
+_data = np.random.default_rng(2025)
+NEURON_X = _data.uniform(-2, 2, 100)
+NEURON_Y = 1.0 * np.tanh(1.5 * NEURON_X) + _data.normal(0, 0.1, 100)
+
+
+def neuron_row(w, v, x, y):
+    """(v tanh(w x) - y)^2 / 2"""
+    return 0.5 * (v * np.tanh(w * x) - y) ** 2
+
+
+def neuron_row_grad(w, v, x, y):
+    t = np.tanh(w * x)
+    residual = v * t - y
+    return residual * v * x * (1 - t * t), residual * t
+
+
+neuron, neuron_grad = mean_over_rows(neuron_row, neuron_row_grad, NEURON_X, NEURON_Y)
+
+
+def network(p, rows=slice(None)):
+    """A 2-16-1 network's cross-entropy on two half-moons, on a plane through its trained
+    weights (see sgd_viz_engine/network.py; trained on first use, not on import)."""
+    return _model.loss(p, rows)
+
+
+def network_grad(p, rows=slice(None)):
+    return _model.grad(p, rows)
 
 
 SURFACES: dict[str, Surface] = {
@@ -455,5 +537,23 @@ SURFACES: dict[str, Surface] = {
                 samples=len(REGRESSION_X),
                 view=View(40, -60, labels=("w (slope)", "b (intercept)")),
                 lesson=Lesson(0.1)),
+        Surface("logistic_regression", logistic_regression, logistic_regression_grad,
+                ((-3, 7), (-5, 5)), np.array([(1.5993168532230726, -0.20275986254321668)]),
+                "1/m sum_i log(1 + exp(-s_i (w x_i + b))), m = 100",
+                samples=len(FEATURES),
+                view=View(35, -60, labels=("w (weight)", "b (bias)")),
+                lesson=Lesson(1.0)),
+        Surface("neuron", neuron, neuron_grad, ((-3, 3), (-3, 3)),
+                np.array([(1.5393862198493888, 0.9777440541153486),
+                          (-1.5393862198493888, -0.9777440541153486)]),
+                "1/(2m) sum_i (v tanh(w x_i) - y_i)^2, m = 100",
+                samples=len(NEURON_X),
+                view=View(45, -60, labels=("w (input weight)", "v (output weight)")),
+                lesson=Lesson(0.5)),
+        Surface("network", network, network_grad, ((-1, 1), (-1, 1)), np.array([(0.0, 0.0)]),
+                "cross-entropy of a 2-16-1 network on two half-moons, on a plane of its weights",
+                samples=_model.MOONS,
+                view=View(60, -60, "log", labels=("direction 1", "direction 2"), grid=61),
+                lesson=Lesson(0.02)),
     ]
 }

@@ -11,6 +11,7 @@ from surfaces import SURFACES
 
 from .plan import one_line
 from .readers import echo, flag, name_in
+from .schedules import DEFAULT_WORDS, SCHEDULES
 from .settings import ROWS
 
 PROG = "sgd_viz.py"         # how the help and messages name the program
@@ -122,6 +123,9 @@ def list_registries(presets):
     for name, factory in OPTIMIZERS.items():
         settings = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
         lines.append(f"  {name:18} {settings}")
+    lines += ["schedules (--schedule; torch.optim.lr_scheduler's names and defaults):"]
+    lines += [f"  {name:18} {torch_name or 'no scheduler'}: {DEFAULT_WORDS[name]}"
+              for name, (torch_name, *_) in SCHEDULES.items()]
     lines += ["presets:"]
     lines += [f"  {name:18} {text}\n  {'':18} {flags}" for name, (text, flags) in presets.items()]
     return "\n".join(lines)

@@ -8,20 +8,22 @@ where. Moving artists are 2D, in pixels: balls are projected once per frame with
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
 """
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib import rcParams
-from matplotlib.colors import LightSource
+from matplotlib.colors import Colormap, LightSource
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from surfaces import Heights
+from surfaces import Heights, Surface
 
 from .basins import crowds
 from .looks import style
 from .occlusion import projector
+from .simulation import Group
 from .textline import TextLine
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
@@ -31,13 +33,13 @@ TRAILED = 300               # trails behind at most this many balls (an even sam
 class Stage(NamedTuple):
     """What every panel is given."""
 
-    surface: object
-    groups: list            # simulation.Group
-    colors: list           # one per group
-    cmap: object            # colormap of the surface
+    surface: Surface
+    groups: list[Group]
+    colors: list[str]       # one per group
+    cmap: str | Colormap    # colormap of the surface
     scale: float            # ball size, see looks.crowding
     trail: int              # steps of trail behind each ball
-    hidden: object          # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
+    hidden: Callable        # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
     heights: Heights        # how the surface is drawn, see Surface.heights
 
 

@@ -23,6 +23,7 @@ from .formula import surface_from_formula
 from .function import surface_from_function, with_gradient
 from .looks import GROUP_COLORS
 from .readers import echo, plain, same_file
+from .schedules import schedule
 from .settings import ROW_OF, ROWS
 from .simulation import Dynamics, starts_for
 from .trial import kept_rate
@@ -98,18 +99,42 @@ def digits_of(value, digits):
     return f"{value:.{digits}g}" if digits <= 16 else repr(value)
 
 
-def labelled(groups, batched, noisy):
+def labelled(groups, batched, noisy, scheduled=()):
     """The groups (GroupPlans with empty labels) labelled with the fewest significant digits,
     from 6, that tell every two apart (lr=0.1 and lr=0.1000001 are two groups); batch and
-    noise are named when they differ between groups (`batched`, `noisy`)."""
+    noise are named when they differ between groups (`batched`, `noisy`), and the schedule
+    when `scheduled` gives each group's (several schedules)."""
     for digits in range(6, 18):
         labels = [" ".join([label(dynamics.optimizer, digits),
+                            *([scheduled[index]] if scheduled else []),
                             *([f"batch {dynamics.batch_size}"] if batched else []),
                             *([f"noise {digits_of(dynamics.noise, digits)}"] if noisy else [])])
-                  for dynamics in (group.dynamics for group in groups)]
+                  for index, dynamics in enumerate(group.dynamics for group in groups)]
         if len(set(labels)) == len(labels):
             break
     return [group._replace(label=text) for group, text in zip(groups, labels, strict=True)]
+
+
+def schedule_text(spec):
+    """A schedule as --schedule writes it: name, then the hyperparameters given."""
+    name, given = spec
+    return ":".join([name, *(f"{key}={value}" for key, value in given.items())])
+
+
+def scheduled(optimizer, spec, steps):
+    """The rates (and onecycle's momenta) of a group's schedule `spec` (None: constant), or
+    a PlanError, as torch's schedulers raise it."""
+    if spec is None:
+        return None, None
+    name, given = spec
+    try:
+        made = schedule(name, given, optimizer.hyperparameters["lr"], steps)
+    except ValueError as error:
+        raise PlanError(error, "schedule") from None
+    if made.momenta is not None and not {"momentum", "betas"} & set(optimizer.hyperparameters):
+        raise PlanError(f"{schedule_text(spec)} cycles the momentum, and {optimizer.name} has "
+                        "none (torch refuses it too); add cycle_momentum=false", "schedule")
+    return made.rates, made.momenta
 
 
 def surface_of(name_or_formula, bounds=None):
@@ -171,9 +196,15 @@ def groups_of(values, surface, region):
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
               *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else []),
               *(["noise annealed"] if values["anneal"] and any(noises) else [])]
-    groups = {}
-    for (name, hyperparameters), lr, batch, noise in itertools.product(
-            values["optimizer"], values["lr"] or [None], batches, noises):
+    schedules = list(dict.fromkeys(
+        None if spec is None else (spec[0], tuple(spec[1].items()))
+        for spec in values["schedule"] or [None]))
+    schedules = [None if spec is None else (spec[0], dict(spec[1])) for spec in schedules]
+    if len(schedules) == 1 and schedules[0]:
+        shared.append(f"{schedule_text(schedules[0])} schedule")
+    groups, named = {}, {}
+    for (name, hyperparameters), lr, spec, batch, noise in itertools.product(
+            values["optimizer"], values["lr"] or [None], schedules, batches, noises):
         try:
             written = OPTIMIZERS[name](**hyperparameters)
         except ValueError as error:
@@ -182,16 +213,23 @@ def groups_of(values, surface, region):
         optimizer = OPTIMIZERS[name](**{**hyperparameters, "lr": lr})
         if batch is not None and not batch <= surface.samples:
             raise PlanError(
-                f"{surface.name} has no data set to batch; use --surface linear_regression"
+                f"{surface.name} has no data set to batch; use a surface over data: "
+                "--surface " + " or ".join(
+                    name for name, known in SURFACES.items() if known.samples)
                 if not surface.samples else
                 f"{batch} is more than the {surface.samples} rows of the data set", "batch_size")
         dynamics = Dynamics(**{**{name: values[name] for name in Dynamics._fields
                                   if name in values},
                                "optimizer": optimizer, "batch_size": batch, "noise": noise})
         dynamics, why = verified(surface, dynamics, starts, values["steps"], why)
-        key = (name, tuple(dynamics.optimizer.hyperparameters.items()), batch, noise)
+        rates, momenta = scheduled(dynamics.optimizer, spec, values["steps"])
+        dynamics = dynamics._replace(rates=rates, momenta=momenta)
+        key = (name, tuple(dynamics.optimizer.hyperparameters.items()),
+               spec and schedule_text(spec), batch, noise)
         groups.setdefault(key, GroupPlan("", dynamics, why))
-    return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1), shared
+        named.setdefault(key, "constant" if spec is None else schedule_text(spec))
+    return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1,
+                    list(named.values()) if len(schedules) > 1 else ()), shared
 
 
 def check_surface(surface, read):

@@ -1,10 +1,12 @@
 """The figure: panels placed by the layout, titles, legend and status lines; drawn once as a
 static background, then frame by frame only what moves."""
 import itertools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib import rcParams
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -14,7 +16,7 @@ from PIL import Image
 from .basins import at_global_minimum
 from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_style
-from .occlusion import visibility
+from .occlusion import on_mesh, visibility
 from .panels import PANELS, Stage, axis_texts, drawn_ticks, overlap
 from .textline import TextLine
 
@@ -24,24 +26,28 @@ PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain 
 class Scene(NamedTuple):
     """The figure with its static parts drawn, and what draws the rest frame by frame."""
 
-    fig: object
-    background: object      # pixels of the static figure, restored before every frame
-    updates: list           # k -> the moving artists of step k, set and ready to draw
-    axes: list              # the 3D axes, which turn together
+    fig: Figure
+    background: Any         # pixels of the static figure (the canvas's copy_from_bbox),
+                            # restored before every frame
+    updates: list[Callable[[int], list]]    # k -> the moving artists of step k, set and ready
+    axes: list[Axes]        # the 3D axes, which turn together
 
 
-def hidden_by_view(surface, lift):
+def hidden_by_view(surface, drawn):
     """3D axes -> the function telling which drawn points its camera cannot see (see
-    occlusion.visibility), for heights drawn by `lift`, computed once per camera position and
-    shared by the panels."""
+    occlusion.visibility), for the heights `drawn` (see Surface.heights), computed once per
+    camera position and shared by the panels."""
     last = {}
+    # A loss over a data set costs a pass over its rows per point: the rays look up the drawn
+    # mesh instead, which is what the camera sees.
+    height = on_mesh(surface.bounds, drawn.z) if surface.samples else (
+        lambda p: drawn.lift(surface.f(p)))
 
     def hidden(ax):
         view = ax.elev, ax.azim, ax.get_zlim()
         if view not in last:
             last.clear()
-            last[view] = visibility(lambda p: lift(surface.f(p)), surface.bounds, view[2],
-                                    ax.get_proj())
+            last[view] = visibility(height, surface.bounds, view[2], ax.get_proj())
         return last[view]
     return hidden
 
@@ -61,6 +67,14 @@ def legend(fig, surface, groups, colors):
                loc="upper right", bbox_to_anchor=(0.99, 0.99 if len(groups) == 1 else 1.0),
                ncols=1 if len(groups) == 1 else len(marks), frameon=False, fontsize="small",
                columnspacing=1.0, handletextpad=0.3)
+
+
+def rate_now(group, step):
+    """'lr 0.0123  ': the learning rate that took a scheduled group to `step` (at the start,
+    its first), or '' for a constant rate, which the label gives."""
+    if group.rates is None:
+        return ""
+    return f"lr {group.rates[max(step - 1, 0)]:<8.3g}  "
 
 
 def status(fig, surface, groups, colors):
@@ -89,7 +103,8 @@ def status(fig, surface, groups, colors):
                                 if surface.unbounded else []),
                               *([f"diverged {diverged.sum()}/{len(diverged)}"]
                                 if diverged.any() or not surface.unbounded else [])])
-            line.set_text(f"{name}{epoch}mean loss {mean}  {counts}{gone}{found}")
+            line.set_text(f"{name}{epoch}{rate_now(group, run.steps[k])}mean loss {mean}  "
+                          f"{counts}{gone}{found}")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
     return update
@@ -106,11 +121,11 @@ def draw_scene(surface, title, size, groups, layout, trail):
     bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
     colors = group_colors(len(groups), rcParams["figure.facecolor"])
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
-        "groups", GROUPS_CMAP)
+        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
     stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
-                  hidden_by_view(surface, drawn[0]), drawn)
+                  hidden_by_view(surface, drawn), drawn)
     updates = [PANELS[panel](fig, rect, stage, list(which))
                for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
     fig.text(0.02, 0.965, title, fontsize="large", va="center")

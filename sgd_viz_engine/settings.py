@@ -32,6 +32,8 @@ from .readers import (
     size,
     trajectory_path,
 )
+from .schedules import DEFAULT_WORDS, SCHEDULES
+from .schedules import spec as schedule_spec
 from .simulation import INITS
 
 
@@ -75,6 +77,12 @@ ROWS = [
     Row("lr", "LEARNING_RATE", optional(listed(rate)),
         "learning rate, > 0 (default DEFAULT); a comma-separated list makes a group for every "
         "pair of optimizer and learning rate"),
+    Row("schedule", "SCHEDULE", optional(listed(schedule_spec)),
+        "learning-rate schedule, as torch.optim.lr_scheduler computes it, one scheduler step "
+        f"per optimizer step (default: none, a constant rate): {', '.join(SCHEDULES)}; "
+        "NAME:KEY=VALUE sets a hyperparameter by torch's name, e.g. cosine:eta_min=0.001 or "
+        "warm-restarts:T_0=20:T_mult=2; a comma-separated list makes groups. Defaults: "
+        + "; ".join(f"{name}: {words}" for name, words in DEFAULT_WORDS.items()), "NAME"),
     Row("balls", "BALLS", number(int, 1, MAX_BALLS), "number of balls (default DEFAULT)"),
     Row("steps", "STEPS", number(int, 1, MAX_STEPS), "optimizer steps (default DEFAULT)"),
     Row("init", "INIT", name_in(INITS, "init"),
@@ -85,9 +93,10 @@ ROWS = [
         "where balls may start (default: the surface's bounds); write = when it starts with a "
         "minus", "XMIN,XMAX,YMIN,YMAX"),
     Row("batch_size", "BATCH_SIZE", optional(listed(number(int, 1, 10**9))),
-        "on a surface over a data set (linear_regression): rows per gradient; its size m is "
-        "batch gradient descent, 1 is stochastic, between is mini-batch (default: m); a list "
-        "makes groups", "B"),
+        "on a surface over a data set (" + ", ".join(
+            name for name, surface in SURFACES.items() if surface.samples) + "): rows per "
+        "gradient; its size m is batch gradient descent, 1 is stochastic, between is "
+        "mini-batch (default: m); a list makes groups", "B"),
     Row("noise", "NOISE", listed(number(float, 0, 1e6)),
         "add Gaussian noise of this standard deviation to every gradient, the same draws for "
         "every group (default DEFAULT); a list makes groups", "SIGMA"),

@@ -148,3 +148,20 @@ def test_every_group_color_stands_out_from_the_dark_background():
     for i in range(len(groups)):
         color = tagged(scene, f"ball {i}").get_markerfacecolor()
         assert abs(looks.lightness(color) - looks.lightness(dark)) > 0.1
+
+
+def test_frames_are_spent_where_the_balls_move(tmp_path):
+    # himmelblau: nine tenths of the motion is in the first nine steps
+    from PIL import Image, ImageSequence
+
+    import sgd_viz
+
+    out = tmp_path / "paced.gif"
+    assert sgd_viz.main(["--surface", "himmelblau", "--size", "160x120", "--quiet",
+                         "--out", str(out)]) == 0
+    with Image.open(out) as gif:
+        durations = [frame.info["duration"] for frame in ImageSequence.Iterator(gif)]
+    shown = durations[1:-1]                 # without the holds of the first and last frames
+    assert len(durations) <= 61
+    assert sum(shown[:9]) > 0.5 * sum(shown)
+    assert max(shown) <= 300 and min(shown) >= 20
