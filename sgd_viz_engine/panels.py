@@ -27,6 +27,8 @@ from .simulation import Group
 from .textline import TextLine
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
+TINY = 1e-280              # heights spanning less are one height: a colour scale over a smaller
+                           # span overflows (numpy 1.26 warns)
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 
 
@@ -47,10 +49,10 @@ def height_range(z):
     """The heights the 3D box spans: those drawn, or for a flat surface (heights all the same,
     to a relative FLAT) a range of a tenth of its height around it (1 at height 0)."""
     low, high = float(z.min()), float(z.max())
-    if high - low > FLAT * max(abs(low), abs(high)):
+    if high - low > max(FLAT * max(abs(low), abs(high)), TINY):
         return low, high
     middle = (low + high) / 2
-    half = 0.05 * abs(middle) or 0.5
+    half = 0.05 * abs(middle) if abs(middle) > TINY else 0.5
     return middle - half, middle + half
 
 
@@ -107,14 +109,17 @@ def draw_surface(ax, stage):
     surface, cmap = stage.surface, stage.cmap
     view = surface.view
     _, mesh, z = stage.heights
+    low, high = height_range(z)
+    flat = {} if (low, high) == (z.min(), z.max()) else {"vmin": low, "vmax": high}
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=len(z), ccount=len(z),
+                    **flat,
                     linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
     if view.floor:
         ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
                    cmap=cmap, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=height_range(z), xlabel=view.labels[0],
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(low, high), xlabel=view.labels[0],
            ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
     if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
