@@ -200,15 +200,21 @@ def rate(value):
     return number(float, 0, above=True)(value)
 
 
-def optimizer_spec(text):
-    """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
+def named_settings(text, read):
+    """'NAME:KEY=VALUE:...' -> (NAME, {KEY: read(VALUE), ...})."""
     name, *settings = str(text).strip().split(":")
-    hyperparameters = {}
+    given = {}
     for setting in settings:
         key, equals, value = setting.partition("=")
         if not equals:
             raise ValueError(f"{echo(setting)} in {echo(text)} is not KEY=VALUE")
-        hyperparameters[key] = hyperparameter(value)
+        given[key] = read(value)
+    return name, given
+
+
+def optimizer_spec(text):
+    """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
+    name, hyperparameters = named_settings(text, hyperparameter)
     return name_in(OPTIMIZERS, "optimizer")(name), hyperparameters
 
 

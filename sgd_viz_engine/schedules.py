@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .readers import named_settings
+
 
 class Schedule(NamedTuple):
     """A rate for every step, and for onecycle a momentum (beta1 for Adam) for every step."""
@@ -219,13 +221,7 @@ def schedule(name, given, lr, steps):
 def spec(text):
     """'cosine:eta_min=0.001' -> (name, hyperparameters); the values are checked by schedule(),
     which knows the run's rate and steps."""
-    name, *settings = str(text).strip().split(":")
+    name, given = named_settings(text, value_of)
     if name not in SCHEDULES:
         schedule(name, {}, 1.0, 1)      # raises, with the closest name
-    given = {}
-    for setting in settings:
-        key, equals, value = setting.partition("=")
-        if not equals:
-            raise ValueError(f"{setting!r} in {text!r} is not KEY=VALUE")
-        given[key] = value_of(value)
     return name, given
