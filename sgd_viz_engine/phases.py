@@ -259,7 +259,7 @@ def figure(found, plan):
         if found.boundary is not None:
             axes.plot(*found.boundary.T, color="black", lw=2.5, ls=(0, (4, 2)), gid="boundary")
             handles.append(Line2D([], [], color="black", lw=2.5, ls=(0, (4, 2)),
-                                  label="theory: diverges\nbeyond lr = 2(1+β)/L"))
+                                  label="theory's limit:\nlr = 2(1+β)/L"))
         axes.set_xlim(across.low, across.high)
         axes.set_ylim(up.low, up.high)
         axes.set_xlabel(across.words(), fontsize=14)
