@@ -29,7 +29,7 @@ import sys
 
 from tqdm import tqdm
 
-from sgd_viz_engine import cli, curvature, output, phases, simulation, trial
+from sgd_viz_engine import cli, curvature, output, phaseplot, simulation, trial
 from sgd_viz_engine.api import Animation
 from sgd_viz_engine.cli import PROG
 from sgd_viz_engine.plan import PlanError, as_written, make_plan
@@ -72,8 +72,9 @@ ORBIT = 0                   # degrees the camera turns over the animation
 THEME = "light"             # "light" or "dark"
 OUT = "sgd.gif"             # output: .gif, .png (poster), .html (player) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
-PHASES = None               # "lr,momentum": instead of the balls, a phase map (a .png) of how
-                            # balls end over a grid of these two hyperparameters
+PHASES = None               # "lr,momentum": instead of the balls, a phase map (a .png, or a .gif
+                            # walking through it) of how balls end over a grid of these two
+                            # hyperparameters of the optimizer
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------
 PRESETS = {
@@ -196,7 +197,7 @@ def main(argv=None):
 
 def phase_map(plan):
     """Write the phase map that --phases asks for; print the result line."""
-    said = phases.write(plan)
+    said = phaseplot.write(plan)
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {said}", flush=True)
     return 0
 

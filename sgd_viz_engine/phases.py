@@ -25,7 +25,7 @@ import numpy as np
 from optimizers import OPTIMIZERS, divergence_rate
 
 from .curvature import largest_curvature
-from .simulation import Balls, blocks, starts_for, step
+from .simulation import BLOCK, Balls, starts_for, step
 
 OUTCOMES = ("converges smoothly", "converges, rippling", "too slow", "diverges")
 CELLS = 40                  # cells on an axis, unless NAME=LOW:HIGH:CELLS says
@@ -38,6 +38,11 @@ UNIT = ("momentum", "dampening", "alpha", "beta1", "beta2")
 WORDS = {"lr": "learning rate", "momentum": "momentum β", "beta1": "β1", "beta2": "β2",
          "weight_decay": "weight decay"}
 MOST_BALLS = 4_000_000      # balls of all cells together
+WALK = ((0.1, 0.05), (0.36, 0.05), (0.36, 0.6), (0.95, 0.6), (0.3, 0.97), (0.1, 0.05))
+                            # the corners of the GIF's walk through the map, in shares of
+                            # each axis: on momentum's map smooth, zigzag, ripples, diverges,
+                            # too slow, and back
+WALKED = 3                  # balls shown beside the map at each point of the walk
 
 
 class Axis(NamedTuple):
@@ -126,8 +131,9 @@ def check(plan_values, surface, groups, region):
         raise ValueError(f"maps one optimizer at one rate; these settings make {len(groups)} "
                          "groups")
     out = plan_values["out"]
-    if out is None or not str(out).lower().endswith(".png"):
-        raise ValueError(f"draws a .png, not {out!r}: give --out NAME.png")
+    if out is None or not str(out).lower().endswith((".png", ".gif")):
+        raise ValueError(f"draws a .png (the map) or a .gif (a walk through it), not {out!r}: "
+                         "give --out NAME.png")
     axes = axes_of(plan_values["phases"], surface, groups[0], region)
     balls = axes[0].cells * axes[1].cells * plan_values["balls"]
     if balls > MOST_BALLS:
@@ -137,22 +143,34 @@ def check(plan_values, surface, groups, region):
     return axes
 
 
+def starts_of(plan):
+    """The starts that every cell's balls share, (balls, 2)."""
+    return starts_for(plan.surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
+                      plan.start_region)
+
+
+def at_points(plan, points, balls):
+    """The plan's dynamics with the map's two hyperparameters at each of `points` (p, 2),
+    (across, up), for `balls` balls each, in that order."""
+    dynamics = plan.groups[0].dynamics
+    return dynamics._replace(optimizer=with_values(dynamics.optimizer, {
+        axis.name: np.repeat(points[:, i], balls)[:, None]
+        for i, axis in enumerate(plan.phases)}))
+
+
 def phase_map(plan):
     """Run every cell of `plan.phases` and classify its balls: the PhaseMap. The balls of all
     cells go a block at a time (simulation.blocks), each block with its hyperparameters."""
     surface, (group,), (across, up) = plan.surface, plan.groups, plan.phases
-    starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
-                        plan.start_region)
     cells = across.cells * up.cells
-    values = {across.name: np.tile(across.values(), up.cells),       # row by row, bottom up
-              up.name: np.repeat(up.values(), across.cells)}
-    values = {name: np.repeat(value, plan.balls)[:, None] for name, value in values.items()}
-    x = np.tile(starts, (cells, 1))
+    points = np.stack([np.tile(across.values(), up.cells),        # row by row, bottom up
+                       np.repeat(up.values(), across.cells)], axis=-1)
+    x = np.tile(starts_of(plan), (cells, 1))
+    per_block = max(1, BLOCK // plan.balls)       # whole cells to a block
     outcome = np.concatenate([
-        outcomes(surface, group.dynamics._replace(optimizer=with_values(
-            group.dynamics.optimizer, {name: value[part] for name, value in values.items()})),
-                 x[part], plan.steps)
-        for part in blocks(len(x))])
+        outcomes(surface, at_points(plan, points[first:first + per_block], plan.balls),
+                 x[first * plan.balls:(first + per_block) * plan.balls], plan.steps)
+        for first in range(0, cells, per_block)])
     counts = np.bincount(np.repeat(np.arange(cells), plan.balls) * len(OUTCOMES) + outcome,
                          minlength=cells * len(OUTCOMES))
     shares = counts.reshape(up.cells, across.cells, len(OUTCOMES)) / plan.balls
@@ -161,11 +179,12 @@ def phase_map(plan):
                     boundary(curvature, group.dynamics.optimizer, across, up), curvature)
 
 
-def outcomes(surface, dynamics, x, steps):
+def outcomes(surface, dynamics, x, steps, trace=False):
     """Step the balls at `x` `steps` times as `dynamics` says: each one's outcome, an index
-    into OUTCOMES."""
+    into OUTCOMES; with `trace`, also their positions at every step, (steps + 1, n, 2)."""
     still = np.zeros(len(x), dtype=bool)
     balls = Balls(x, surface.f(x), still, still, dynamics.optimizer.init(x), still)
+    path = [x]
     with np.errstate(all="ignore"):
         close = CLOSE * size(surface.grad(x))
         turns = np.zeros(x.shape, dtype=np.int32)
@@ -183,7 +202,11 @@ def outcomes(surface, dynamics, x, steps):
             turns += (moved * last < 0) & away[:, None]
             far = np.where(away, t, far)
             last = moved
-    return np.select([balls.diverged, far == steps, turns.max(axis=1) >= RIPPLES], [3, 2, 1], 0)
+            if trace:
+                path.append(balls.x)
+    outcome = np.select([balls.diverged, far == steps, turns.max(axis=1) >= RIPPLES], [3, 2, 1],
+                        0)
+    return (outcome, np.stack(path)) if trace else outcome
 
 
 def size(vectors):
@@ -207,6 +230,28 @@ def boundary(curvature, optimizer, across, up):
     return np.stack([lr, beta] if across.name == "lr" else [beta, lr], axis=-1)
 
 
+def walk(found, frames):
+    """The points (frames, 2), (across, up), of the walk along WALK, evenly spaced by length."""
+    corners = np.array(WALK)
+    length = np.r_[0, np.cumsum(np.hypot(*np.diff(corners, axis=0).T))]
+    at = np.linspace(0, length[-1], frames)
+    low, high = (np.array([getattr(axis, end) for axis in found.axes]) for end in ("low",
+                                                                                  "high"))
+    return low + np.stack([np.interp(at, length, corners[:, i]) for i in (0, 1)],
+                          axis=-1) * (high - low)
+
+
+def walked(plan, found, frames):
+    """The walk's points (frames, 2), and at each the first WALKED starts run with those
+    hyperparameters: their outcomes (frames, WALKED) and paths (steps + 1, frames, WALKED, 2)."""
+    points = walk(found, frames)
+    shown = min(WALKED, plan.balls)
+    x = np.tile(starts_of(plan)[:shown], (frames, 1))
+    outcome, path = outcomes(plan.surface, at_points(plan, points, shown), x, plan.steps,
+                             trace=True)
+    return points, outcome.reshape(frames, shown), path.reshape(len(path), frames, shown, 2)
+
+
 def summary(found):
     """The result line's words: the cells and the share of cells of each outcome."""
     across, up = found.axes
@@ -214,73 +259,3 @@ def summary(found):
     return f"{across.cells}x{up.cells} cells: " + ", ".join(
         f"{share:.0%} {words}" for words, share in zip(OUTCOMES, shares, strict=True))
 
-
-def title(found):
-    """The lesson in a few words."""
-    across, up = found.axes
-    if {across.name, up.name} == {"lr", "momentum"}:
-        return "Momentum allows larger steps, but they ripple"
-    return f"Where {across.words()} and {up.words()} converge, ripple or diverge"
-
-
-def figure(found, plan):
-    """The picture of the map at plan.size: the cells in their outcome's colour, the axes in
-    words, the theory's line, a legend in big words and the lesson as the title. Artists
-    carry gids: "phase map", "boundary", "title", "legend"."""
-    from matplotlib import rc_context
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import to_rgb
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    from .looks import PHASE_COLORS, THEMES
-    from .scene import scale
-
-    across, up = found.axes
-    width, height = plan.size
-    dpi = 100 * scale(plan.size)
-    with rc_context(THEMES[plan.theme]):
-        fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-        FigureCanvasAgg(fig)
-        fig.text(0.03, 0.95, title(found), fontsize=19, fontweight="bold", va="center",
-                 gid="title")
-        optimizer = plan.groups[0].dynamics.optimizer.name
-        fig.text(0.03, 0.895, f"{optimizer} on {plan.surface.name}, "
-                 f"{plan.surface.formula}: {plan.balls} balls a cell, {plan.steps} steps"
-                 + (f"; L = {found.curvature:.3g}" if found.boundary is not None else ""),
-                 fontsize=11, va="center", alpha=0.8)
-        axes = fig.add_axes((0.1, 0.13, 0.56, 0.7))
-        colours = np.array([to_rgb(PHASE_COLORS[words]) for words in OUTCOMES])
-        axes.imshow(colours[found.outcome], origin="lower", aspect="auto",
-                    interpolation="nearest", extent=(across.low, across.high, up.low, up.high),
-                    gid="phase map")
-        handles = [Patch(color=PHASE_COLORS[words], label=words) for words in OUTCOMES]
-        if found.boundary is not None:
-            axes.plot(*found.boundary.T, color="black", lw=2.5, ls=(0, (4, 2)), gid="boundary")
-            handles.append(Line2D([], [], color="black", lw=2.5, ls=(0, (4, 2)),
-                                  label="theory's limit:\nlr = 2(1+β)/L"))
-        axes.set_xlim(across.low, across.high)
-        axes.set_ylim(up.low, up.high)
-        axes.set_xlabel(across.words(), fontsize=14)
-        axes.set_ylabel(up.words(), fontsize=14)
-        axes.tick_params(labelsize=11)
-        fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.68, 0.48),
-                   fontsize=13, frameon=False, handlelength=1.6, handleheight=1.2,
-                   labelspacing=0.9).set_gid("legend")
-    return fig
-
-
-def write(plan):
-    """Compute the map of `plan`, draw it into plan.out (replaced only when complete) and
-    return the result line's words (see summary)."""
-    from .output import atomic_output
-    from .scene import canvas_image
-
-    found = phase_map(plan)
-    fig = figure(found, plan)
-    fig.canvas.draw()
-    image = canvas_image(fig)
-    with atomic_output(plan.out) as path:
-        image.save(path, "PNG")
-    return summary(found)

@@ -142,7 +142,8 @@ ROWS = [
         "output, replaced only when complete (default DEFAULT): "
         + "; ".join(f"{kind} {what}" for kind, what in OUTPUT_KINDS.items()), section=PICTURE),
     Row("phases", "PHASES", optional(phase_axes),
-        "instead of the balls, a phase map (a .png): a grid of two hyperparameters of the "
+        "instead of the balls, a phase map (a .png; a .gif walks a marker through it beside the "
+        "balls run at each point): a grid of two hyperparameters of the "
         "optimizer, each cell's balls run from the same starts, each cell colored by how most "
         "of them end (converge smoothly, converge rippling, too slow, diverge); X,Y names them, "
         "e.g. lr,momentum (lr from 0 to 4.5/L, momentum 0 to 1, 40 cells each) or "

@@ -7,7 +7,7 @@ from PIL import Image
 
 import sgd_viz
 from optimizers import OPTIMIZERS
-from sgd_viz_engine import cli, phases
+from sgd_viz_engine import cli, phaseplot, phases
 from sgd_viz_engine.plan import make_plan
 
 BOWL = ["--surface", "bowl", "--optimizer", "sgd", "--steps", "100",
@@ -52,7 +52,7 @@ def test_too_much_momentum_or_too_small_a_rate_is_too_slow():
 def test_the_line_drawn_is_the_theory_of_heavy_ball_momentum():
     plan = plan_of(*BOWL, "--balls", "2", "--phases", "lr=0:9:3,momentum=0:1:3")
     found = phases.phase_map(plan)
-    (line,) = phases.figure(found, plan).findobj(lambda artist: artist.get_gid() == "boundary")
+    (line,) = phaseplot.figure(found, plan).findobj(lambda artist: artist.get_gid() == "boundary")
     lr, beta = line.get_xdata(), line.get_ydata()
     assert beta.min() == 0 and beta.max() == 1
     np.testing.assert_allclose(lr, 2 * (1 + beta) / L, rtol=1e-6)   # L from the curvature
@@ -128,7 +128,7 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
 
 def test_the_words_are_plain_and_big_enough():
     plan = plan_of(*BOWL, "--balls", "2", "--phases", "lr=0:9:3,momentum=0:1:3")
-    fig = phases.figure(phases.phase_map(plan), plan)
+    fig = phaseplot.figure(phases.phase_map(plan), plan)
     fig.canvas.draw()
     texts = [text for text in fig.findobj(Text) if text.get_visible() and text.get_text()]
     assert min(text.get_fontsize() * fig.dpi / 72 for text in texts) >= 12
@@ -144,7 +144,7 @@ def test_the_words_are_plain_and_big_enough():
     (["--phases", "lr=3:1,momentum"], "LOW < HIGH"),
     (["--phases", "lr,weight_decay"], "weight_decay needs its span"),
     (["--phases", "lr,momentum=-1:1"], "Invalid momentum"),
-    (["--phases", "lr,momentum", "--out", "map.gif"], "draws a .png"),
+    (["--phases", "lr,momentum", "--out", "map.html"], "draws a .png"),
     (["--phases", "lr,momentum", "--optimizer", "sgd,adam"], "2 groups"),
     (["--phases", "lr,momentum", "--noise", "1"], "drop --noise"),
     (["--phases", "lr=0:1:1000,momentum=0:1:1000"], "out of range"),
@@ -155,4 +155,20 @@ def test_a_map_that_cannot_be_made_is_one_line_and_exit_2(flags, words, tmp_path
     assert sgd_viz.main(argv) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--phases" in error and words in error
-    assert not out.exists() and not (tmp_path / "map.gif").exists()
+    assert not out.exists() and not (tmp_path / "map.html").exists()
+
+
+def test_the_walk_is_a_gif_whose_balls_show_every_outcome(tmp_path):
+    out = tmp_path / "walk.gif"
+    argv = [*BOWL, "--balls", "3", "--fps", "5", "--phases", "lr=0:9:8,momentum=0:1:8"]
+    plan = plan_of(*argv, out=str(out))
+    fig, update = phaseplot.walk_figure(phases.phase_map(plan), plan, 40)
+    (said,) = fig.findobj(lambda artist: artist.get_gid() == "outcome")
+    seen = set()
+    for k in range(40):
+        update(k)
+        seen.add(said.get_text())
+    assert seen == set(phases.OUTCOMES)
+    assert sgd_viz.main([*argv, "--out", str(out), "--quiet"]) == 0
+    with Image.open(out) as gif:
+        assert gif.size == (800, 600) and gif.n_frames > 10
