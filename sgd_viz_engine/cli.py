@@ -86,7 +86,8 @@ def build_parser(defaults, presets, usage=""):
             "--" + row.name.replace("_", "-"), default=default,
             help=literal(row.help.replace("DEFAULT", default_text(default))), **options)
     parser.add_argument("--preset", metavar="NAME", help=literal(
-        "a lesson set up in one go (writes NAME.gif unless --out): " + "; ".join(
+        "a lesson set up in one go (writes NAME.gif, or the file it names, unless --out): "
+        + "; ".join(
             f"{name}: {text}" for name, (text, _) in presets.items())))
     parser.add_argument("--list", action="store_true",
                         help="list the surfaces, optimizers and presets, then exit")
@@ -109,7 +110,8 @@ def parse(argv, defaults, presets, usage=""):
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
         lesson = vars(parser.parse_args(presets[preset][1].split()))
-        argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]
+        own = presets[preset][1].split()
+        argv = [*own, *([] if "--out" in own else ["--out", f"{preset}.gif"]), *argv]
     values = {**defaults, **vars(parser.parse_args(argv))}    # with the settings no flag sets
     if preset:
         values["optimizer"] = narrowed(values, lesson)

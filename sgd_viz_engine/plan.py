@@ -16,6 +16,7 @@ import numpy as np
 from optimizers import OPTIMIZERS, defaults
 from surfaces import SURFACES, Surface
 
+from . import phases
 from .checks import LARGEST, drawn_problem, minima_problem, read_only, start_problem
 from .cost import estimate
 from .curvature import auto_rate
@@ -304,6 +305,11 @@ def make_plan(values, force=False):
     if len(groups) > len(GROUP_COLORS):
         raise PlanError(f"{len(groups)} groups (optimizers x learning rates x batch sizes x "
                         f"noises); at most {len(GROUP_COLORS)} can be told apart", "optimizer")
+    if read["phases"] is not None:
+        try:
+            read["phases"] = phases.check(read, surface, groups, read["start_region"])
+        except ValueError as error:
+            raise PlanError(error, "phases") from None
     for name in ("out", "save_trajectories"):
         refuse_read_only(name, read[name], force)
     if read["out"] and read["save_trajectories"] and same_file(read["out"],
