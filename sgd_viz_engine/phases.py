@@ -1,5 +1,7 @@
-"""The phase map: a grid of two hyperparameters, every cell's balls stepped at once, each cell
-coloured by how its balls end (converge smoothly, converge rippling, too slow, diverge).
+"""The phase map: how balls end over a grid of two hyperparameters, all cells stepped at once.
+
+Each cell is coloured by how most of its balls end: converge smoothly, converge rippling, too
+slow, diverge.
 
 Distill's "Why Momentum Really Works" draws the plane of step size and momentum split into
 regions; here it is computed. Every cell of the grid runs the same starts (--balls of them, as
@@ -8,8 +10,8 @@ and their hyperparameters arrays of one value per ball (see optimizers.py), step
 simulation.step, so the maths is the animation's. A ball
 
 - diverges when the simulation says so (it left the surface);
-- has converged when its gradient stays below CLOSE of its gradient at the start, to the last
-  step; otherwise it is too slow;
+- has converged when its gradient and its step stay below CLOSE of its first ones, to the last
+  step (the step too, as a rippling ball passes the minimum fast); otherwise it is too slow;
 - ripples when, before it has converged, one of its coordinates turned back RIPPLES times or
   more (heavy-ball momentum with real roots overshoots at most once; complex roots ripple, and
   a negative root zigzags every step).
@@ -29,7 +31,7 @@ from .simulation import BLOCK, Balls, starts_for, step
 
 OUTCOMES = ("converges smoothly", "converges, rippling", "too slow", "diverges")
 CELLS = 40                  # cells on an axis, unless NAME=LOW:HIGH:CELLS says
-CLOSE = 1e-2                # converged: the gradient below this share of its first
+CLOSE = 1e-2                # converged: gradient and step below this share of their first
 RIPPLES = 2                 # turns of one coordinate that make a path ripple
 WIDEST_LR = 4.5             # the default lr axis ends at this over L: beyond 4/L, where
                             # momentum near 1 diverges
@@ -130,6 +132,8 @@ def check(plan_values, surface, groups, region):
     if len(groups) != 1:
         raise ValueError(f"maps one optimizer at one rate; these settings make {len(groups)} "
                          "groups")
+    if plan_values["save_trajectories"]:
+        raise ValueError("draws a map, which has no trajectories: drop --save-trajectories")
     out = plan_values["out"]
     if out is None or not str(out).lower().endswith((".png", ".gif")):
         raise ValueError(f"draws a .png (the map) or a .gif (a walk through it), not {out!r}: "

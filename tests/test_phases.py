@@ -147,6 +147,7 @@ def test_the_words_are_plain_and_big_enough():
     (["--phases", "lr,momentum", "--out", "map.html"], "draws a .png"),
     (["--phases", "lr,momentum", "--optimizer", "sgd,adam"], "2 groups"),
     (["--phases", "lr,momentum", "--noise", "1"], "drop --noise"),
+    (["--phases", "lr,momentum", "--save-trajectories", "t.npz"], "no trajectories"),
     (["--phases", "lr=0:1:1000,momentum=0:1:1000"], "out of range"),
 ])
 def test_a_map_that_cannot_be_made_is_one_line_and_exit_2(flags, words, tmp_path, capsys,
