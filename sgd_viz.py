@@ -59,6 +59,10 @@ LAYOUT = "3d"               # 3d, curve (learning curves), contour (a map) or mu
 COLOR = "group"             # colour balls by "group", or by the "basin" they end in
 ORBIT = 0                   # degrees the camera turns over the animation
 THEME = "light"             # "light" or "dark"
+TITLE = None                # the title on the picture; None: one from the settings; "": none
+LABELS = None               # names of the groups, in order, e.g. ["too small", "too large"];
+                            # None: from their settings
+TABLE = False               # the fuller status table (mean loss, diverged, global minimum)
 OUT = "sgd.gif"             # output: .gif, .png (poster), .html (page) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
 
@@ -91,7 +95,8 @@ def settings():
                 balls=BALLS, steps=STEPS, init=INIT, start_region=START_REGION,
                 batch_size=BATCH_SIZE, noise=NOISE, anneal=ANNEAL, tol=TOL, seed=SEED,
                 size=SIZE, fps=FPS, frames=FRAMES, hold=HOLD, trail=TRAIL, hero=HERO, layout=LAYOUT,
-                color=COLOR, orbit=ORBIT, theme=THEME, out=OUT,
+                color=COLOR, orbit=ORBIT, theme=THEME, title=TITLE, labels=LABELS,
+                table=TABLE, out=OUT,
                 save_trajectories=SAVE_TRAJECTORIES)
 
 

@@ -5,6 +5,7 @@ and the setting at the top of sgd_viz.py it overrides go through the same checks
 """
 import argparse
 import difflib
+import shlex
 
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
@@ -122,6 +123,15 @@ def build_parser(defaults, presets, usage=""):
     add(picture, "--orbit", "turn the camera by DEG degrees over the animation (default "
         "DEFAULT; slower, the scene is redrawn)", metavar="DEG")
     add(picture, "--theme", f"colours of the figure: {', '.join(THEMES)} (default DEFAULT)")
+    add(picture, "--title", "the title written on the picture; '' for none (default: a short "
+        "one from the settings, such as \"Gradient descent on Himmelblau's function\")",
+        metavar="TEXT")
+    add(picture, "--labels", "names of the groups, comma-separated, one per group in the order "
+        "the groups are made, e.g. --labels 'too small,just right,too large' (default: their "
+        "optimizer and settings)", metavar="A,B,...")
+    add(picture, "--table", "write the fuller status table (mean loss, diverged, share at a "
+        "global minimum) instead of one line per group with its one number (default DEFAULT)",
+        action="store_true")
     add(picture, "--out", "output, replaced only when complete (default DEFAULT): "
         + "; ".join(f"{kind} {what}" for kind, what in OUTPUT_KINDS.items()))
     add(picture, "--save-trajectories", "also write every ball's positions, losses and status "
@@ -149,8 +159,38 @@ def parse(argv, defaults, presets, usage=""):
             name_in(presets, "preset")(preset)
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
-        argv = [*presets[preset][1].split(), *(["--out", f"{preset}.gif"]), *argv]
+        flags = shlex.split(presets[preset][1])
+        if regrouped(parser, argv):     # the preset's names belong to the preset's groups
+            flags = without_labels(flags)
+        argv = [*flags, *(["--out", f"{preset}.gif"]), *argv]
     return vars(parser.parse_args(argv))
+
+
+def regrouped(parser, argv):
+    """Whether `argv` sets what makes the groups (optimizers, rates, batch sizes, noises)
+    without naming them with --labels."""
+    making = ("optimizer", "lr", "batch_size", "noise", "labels")
+    before, unset = {name: parser.get_default(name) for name in making}, object()
+    parser.set_defaults(**dict.fromkeys(making, unset))
+    try:
+        given = vars(parser.parse_known_args(argv)[0])
+    finally:
+        parser.set_defaults(**before)
+    return given["labels"] is unset and any(given[name] is not unset for name in making)
+
+
+def without_labels(flags):
+    """Preset flags without their --labels (as --labels=A,B or --labels A,B)."""
+    kept, skip = [], False
+    for flag in flags:
+        if not skip and not flag.startswith("--labels="):
+            if flag == "--labels":
+                skip = True
+            else:
+                kept.append(flag)
+        else:
+            skip = False
+    return kept
 
 
 def list_registries(presets):

@@ -93,14 +93,15 @@ def _mode(path):
 
 def render_plan(plan, groups, out, progress=None, trajectories=None):
     """render() with the picture settings of a plan.Plan."""
-    return render(groups, plan.surface, scene_title(plan.surface, groups, plan.shared), out,
-                  size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
+    return render(groups, plan.surface, scene_title(plan.surface, groups, plan.shared, plan.title),
+                  out, size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
                   orbit=plan.orbit, theme=plan.theme, layout=plan.layout, progress=progress,
-                  trajectories=trajectories)
+                  trajectories=trajectories, table=plan.table)
 
 
 def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1.5, orbit=0,
-           theme="light", layout="3d", progress=None, first=1.0, trajectories=None):
+           theme="light", layout="3d", progress=None, first=1.0, trajectories=None,
+           table=False):
     """Draw the groups' runs into `out` (see write_picture) and, if given, write their
     trajectories to `trajectories` (see write_trajectories): both files are replaced only when
     both are complete. An error names the user's path, not a temporary one."""
@@ -111,20 +112,21 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
         with named(out):
             write_picture(groups, surface, title, picture, size=size, fps=fps, trail=trail,
                           hold=hold, orbit=orbit, theme=theme, layout=layout,
-                          progress=progress, first=first)
+                          progress=progress, first=first, table=table)
 
 
 def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8, hold=1.5,
-                  orbit=0, theme="light", layout="3d", progress=None, first=1.0):
+                  orbit=0, theme="light", layout="3d", progress=None, first=1.0, table=False):
     """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF
     inline) or a .png poster of the last step, the camera turning by `orbit` degrees over the
     animation; the animation shows its first frame for `first` seconds, so that the starts can
-    be seen, and its last for `hold` more. `progress`, if given, is called after each frame."""
+    be seen, and its last for `hold` more; `table` writes the fuller status table. `progress`,
+    if given, is called after each frame."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(path)[1].lower()
     background = THEMES[theme].get("figure.facecolor", "white")
     with rc_context(THEMES[theme]):
-        scene = draw_scene(surface, title, size, groups, layout, trail)
+        scene = draw_scene(surface, title, size, groups, layout, trail, table)
         start = scene.axes[0].azim
 
         def frame(k):
@@ -165,7 +167,7 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
 
 def html_page(gif, title, size, background="white"):
     """A page that needs nothing else: the GIF inline as a data: URI, no script, no link."""
-    text = html.escape(" ".join(title.split()))
+    text = html.escape(" ".join(title.split()) or "sgd_viz")
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{text}</title>\n"
             f"<style>body {{ margin: 0; background: {html.escape(str(background))}; }} "

@@ -19,11 +19,14 @@ from matplotlib.transforms import Bbox, IdentityTransform
 
 from .looks import style
 from .occlusion import projector
-from .simulation import crowds, mesh_over
+from .simulation import at_global_minimum, crowds, mesh_over
 from .textline import TextLine
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
+TITLE_SIZE = 17             # text sizes in points, 100 dpi at 800x600 (see scene.scale): the
+LINE_SIZE = 12              # title 24 px, a group's line 17 px, any other text 13 px
+TEXT_SIZE = 9.5
 
 
 class Shown(NamedTuple):
@@ -111,8 +114,9 @@ def lifted(surface, lift, xy):
     return np.column_stack([xy, lift(surface.f(xy))])
 
 
-def draw_surface(ax, shown):
-    """The surface, its floor contours and axes on a 3D axes."""
+def draw_surface(ax, shown, labelled="xyz"):
+    """The surface, its floor contours and axes on a 3D axes, the `labelled` axes with their
+    labels and tick labels (the others share those of a panel beside them)."""
     surface, cmap = shown.surface, shown.cmap
     view = surface.view
     _, mesh, z = shown.heights
@@ -131,7 +135,11 @@ def draw_surface(ax, shown):
         ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
         ax.set_zlim(height_range(z))
     ax.view_init(elev=view.elevation, azim=view.azimuth)
-    ax.tick_params(labelsize="small")
+    ax.tick_params(labelsize=TEXT_SIZE)
+    for name in "xyz":
+        if name not in labelled:
+            getattr(ax, f"set_{name}label")("")
+            getattr(ax, f"{name}axis").set_major_formatter("")
 
 
 def axis_texts(ax, renderer):
@@ -159,18 +167,21 @@ def overlap(a, b, gap=1):
 
 # --- the panels ----------------------------------------------------------------------------
 
-def surface_panel(fig, rect, shown, which):
+def surface_panel(fig, rect, shown, which, labelled="xyz"):
     """The 3D surface with the balls rolling on it: trails, balls, converged balls ringed,
-    hidden balls hollow, diverged ones as crosses. A panel with only some of the groups names
-    them in its corner."""
+    hidden balls hollow, diverged ones as crosses. A panel of one group of several writes its
+    line (see lesson_number) at its top left; `labelled`: see draw_surface."""
     surface = shown.surface
+    named = []
+    if len(which) < len(shown.groups):      # its name, and its number below, above the box
+        line = 1.3 * LINE_SIZE / 72 * fig.dpi / fig.bbox.height
+        named = [fig.add_artist(TextLine(rect[0] + 0.01, rect[1] + rect[3] - (row + 0.5) * line,
+                                         shown.colours[which[0]], family="sans-serif",
+                                         size=LINE_SIZE)) for row in (0, 1)]
+        rect = (*rect[:3], max(rect[3] - 2 * line, 0.05))
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
-    draw_surface(ax, shown)
+    draw_surface(ax, shown, labelled)
     lift = shown.heights[0]
-    if len(which) < len(shown.groups):
-        ax.text2D(0.5, 1, "\n".join(shown.groups[i].label for i in which),
-                  transform=ax.transAxes, ha="center", va="top",
-                  color=shown.colours[which[0]], fontsize="small")
     # Groups start from the same points: each later group's balls are smaller, so that every
     # group shows around the next, as rings of a target.
     shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
@@ -215,8 +226,26 @@ def surface_panel(fig, rect, shown, which):
                                       ("diverged", diverged)):
                 out.append(show(group[name], screen[order[which_balls[order]]]))
         out += [artist for draw in heroes for artist in draw(k, seen["project"])]
-        return out + (tally(seen["project"]) if k == last else [])
+        if named:
+            group = shown.groups[which[0]]
+            named[0].set_text(group.label)
+            named[1].set_text(lesson_number(surface, group.run, k))
+        return out + named + (tally(seen["project"]) if k == last else [])
     return update
+
+
+def lesson_number(surface, run, k):
+    """The one number of a group's lesson at recorded step k: the share of its balls at a
+    global minimum ("40% reach ★"), or how many diverged when as many do ("diverged 60/60"),
+    or on a surface without a known minimum how many left it ("left 34/40")."""
+    diverged = run.diverged[k]
+    lost = int(diverged.sum())
+    if not len(surface.minima):
+        return f"left {lost}/{len(diverged)}"
+    reached = at_global_minimum(run.positions[k], surface) & ~diverged
+    if lost and lost >= reached.sum():
+        return f"diverged {lost}/{len(diverged)}"
+    return f"{reached.mean():.0%} reach ★"
 
 
 def faint(group, style):
@@ -287,7 +316,7 @@ def tallies(fig, shown, which, lift):
         where, counts = crowds(run, shown.surface)
         xyz = lifted(shown.surface, lift, where)
         for point, count in zip(xyz, counts, strict=True):
-            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size="small",
+            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
@@ -310,7 +339,7 @@ def tallies(fig, shown, which, lift):
     return place
 
 
-def map_panel(fig, rect, shown, which):
+def map_panel(fig, rect, shown, which, **options):
     """The surface seen from above: filled contours of its drawn heights, its minima, and the
     balls still on it."""
     surface, ax = shown.surface, fig.add_axes(rect)
@@ -326,7 +355,7 @@ def map_panel(fig, rect, shown, which):
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=surface.view.labels[0],
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
-    ax.tick_params(labelsize="small")
+    ax.tick_params(labelsize=TEXT_SIZE)
     balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale)) for i in which]
     low, high = np.array(surface.bounds, dtype=float).T
 
@@ -339,7 +368,7 @@ def map_panel(fig, rect, shown, which):
     return update
 
 
-def curve_panel(fig, rect, shown, which):
+def curve_panel(fig, rect, shown, which, **options):
     """The learning curves: the median loss of each group against step, its interquartile range
     as a band, over the balls still on the surface, and a cursor at the frame's step. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
@@ -363,7 +392,7 @@ def curve_panel(fig, rect, shown, which):
     steps = groups[0].run.steps
     # a run that settled at its start has one step: the axis still spans one
     ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
-    ax.tick_params(labelsize="small")
+    ax.tick_params(labelsize=TEXT_SIZE)
     ax.grid(alpha=0.3)
     cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)
 
@@ -373,29 +402,46 @@ def curve_panel(fig, rect, shown, which):
     return update
 
 
-# --- the layouts: where the panels go, in figure fractions, between `bottom` and `top` -------
+# --- the layouts: where the panels go, in a box (left, bottom, width, height) of figure -------
+# fractions. A layout gives (panel, rect, groups, options): the panel function, where, which
+# groups, and keywords for the panel. A 3D panel reaches a little above its box: the top of
+# its axes is empty.
 
-def alone(count, top, bottom):
+def alone(count, box):
     """The surface alone, with every group."""
-    return [(surface_panel, (0, bottom, 1, top + 0.03 - bottom), range(count))]
+    left, bottom, width, height = box
+    return [(surface_panel, (left, bottom, width, min(height + 0.03, 1 - bottom)),
+             range(count), {})]
 
 
 def beside(panel):
     """The surface on the left, `panel` on the right, both with every group."""
-    def layout(count, top, bottom):
+    def layout(count, box):
+        left, bottom, width, height = box
         low = bottom + 0.04         # a narrow 3D box hangs its tick labels lower
-        return [(surface_panel, (0.0, low, 0.57, top + 0.03 - low), range(count)),
-                (panel, (0.69, 0.14, 0.29, top - 0.2), range(count))]
+        return [(surface_panel, (left, low, 0.57 * width,
+                                 max(min(height + 0.03, 1 - bottom) - 0.04, 0.05)),
+                 range(count), {}),
+                (panel, (left + 0.69 * width, bottom + 0.1, 0.29 * width, max(height - 0.16, 0.05)),
+                 range(count), {})]
     return layout
 
 
-def multiples(count, top, bottom):
-    """A surface per group, the same camera, in a grid."""
-    columns = math.ceil(math.sqrt(count))
+def multiples(count, box):
+    """A surface per group, the same camera, equal panels: in a row for up to three groups,
+    else in a grid; the x and y axes labelled on the bottom left panel, the height on the
+    bottom right one."""
+    left, bottom, width, height = box
+    columns = count if count <= 3 else math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
-    cell = (top + 0.03 - bottom) / rows
-    return [(surface_panel, (i % columns / columns, bottom + (rows - 1 - i // columns) * cell,
-                             1 / columns, cell), [i]) for i in range(count)]
+    cell = height / rows
+    last_row = (count - 1) // columns
+    return [(surface_panel, (left + i % columns * width / columns,
+                             bottom + (rows - 1 - i // columns) * cell, width / columns, cell),
+             [i], {"labelled": ("xy" if i % columns == 0 else "")
+                   + ("z" if i == min(count - 1, last_row * columns + columns - 1) else "")
+                   if i // columns == last_row else ""})
+            for i in range(count)]
 
 
 LAYOUTS = {                 # name: (what it shows, for --help; where its panels go)

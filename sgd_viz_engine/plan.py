@@ -92,6 +92,9 @@ class Plan(NamedTuple):
     color: str
     orbit: float
     theme: str
+    title: object           # text, "" for none, None: one from the settings (see scene.title)
+    labels: object          # names of the groups, given (already in their labels) or None
+    table: bool             # the fuller status table instead of one line per group
     out: str
     save_trajectories: object   # path or None
     quiet: bool
@@ -261,6 +264,26 @@ def trajectory_path(path):
     return writable(path)
 
 
+def text(value):
+    """Text on one line (a title)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text")
+    if not value.isprintable():
+        raise ValueError(f"{value!r} must be one line of printable text")
+    return value.strip()
+
+
+def names(value):
+    """Names of the groups: comma-separated text, or a list; each one line, not empty, and
+    each different."""
+    read = listed(text)(value)
+    if not all(read):
+        raise ValueError(f"{value!r} has an empty name; give every group a name")
+    if len(set(read)) < len(read):
+        raise ValueError(f"{value!r} names two groups alike; give each its own name")
+    return read
+
+
 def flag(value):
     if not isinstance(value, bool):
         raise ValueError(f"{value!r} is not True or False")
@@ -291,6 +314,9 @@ READERS = {                 # setting (a flag's name, with _ for -) -> its reade
     "color": name_in(("group", "basin"), "colouring"),
     "orbit": number(float, -3600, 3600),
     "theme": name_in(THEMES, "theme"),
+    "title": optional(text),
+    "labels": optional(names),
+    "table": flag,
     "out": optional(output_path),   # None: no file yet (the Python API saves later)
     "save_trajectories": optional(trajectory_path),
     "quiet": flag,
@@ -417,6 +443,15 @@ def make_plan(values, force=False):
                         f"bounds {surface.bounds}")
     check_surface(surface, read)
     groups, shared = groups_of(read, surface, read["start_region"])
+    if read["labels"] is not None:
+        if len(read["labels"]) != len(groups):
+            made = "; ".join(group.label for group in groups)
+            raise PlanError(f"argument --labels: {len(read['labels'])} name"
+                            f"{'s' * (len(read['labels']) != 1)} for {len(groups)} group"
+                            f"{'s' * (len(groups) != 1)} ({made}); give one name per group, "
+                            "in that order")
+        groups = [group._replace(label=name)
+                  for group, name in zip(groups, read["labels"], strict=True)]
     if read["color"] == "basin" and len(groups) > 1:
         raise PlanError(f"argument --color: basin colours the balls of one group; these "
                         f"settings make {len(groups)} groups")

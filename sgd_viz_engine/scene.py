@@ -8,15 +8,30 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from .occlusion import visibility
-from .panels import LAYOUTS, Shown, axis_texts, drawn_ticks, has_momentum, heights, overlap
+from .panels import (
+    LAYOUTS,
+    LINE_SIZE,
+    TEXT_SIZE,
+    TITLE_SIZE,
+    Shown,
+    axis_texts,
+    drawn_ticks,
+    has_momentum,
+    heights,
+    lesson_number,
+    overlap,
+)
 from .simulation import at_global_minimum, is_plain
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
+WIDE = 1.5                  # a picture this much wider than high puts its words in a column
+COLUMN = 0.3                # the column's share of the width
 
 
 class Scene(NamedTuple):
@@ -44,9 +59,11 @@ def hidden_by_view(surface, lift):
     return hidden
 
 
-def legend(fig, surface, groups, colours):
-    """The legend of what each mark means: in a column at the top right for one group, in a row
-    there for several, whose colours their status lines show by name."""
+def legend(fig, surface, groups, colours, where):
+    """The legend of what each mark means, in a column with its top left or right corner at
+    `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of several
+    groups in grey, their colours named by their lines. Returns its height, a share of the
+    figure's."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
@@ -55,67 +72,132 @@ def legend(fig, surface, groups, colours):
         marks += ["hero", "step", *(["momentum"] if any(has_momentum(group.optimizer)
                                                       for group in groups) else [])]
     colour = colours[0] if len(groups) == 1 else "0.5"
-    fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
-               loc="upper right", bbox_to_anchor=(0.99, 0.99 if len(groups) == 1 else 1.0),
-               ncols=1 if len(groups) == 1 else len(marks), frameon=False, fontsize="small",
-               columnspacing=1.0, handletextpad=0.3)
+    x, y, corner = where
+    drawn = fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
+                       loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
+                       handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3)
+    return drawn.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
 
 
-def status(fig, surface, groups, colours):
-    """The clock line and a status line per group (mean loss, converged and diverged counts,
-    the share at a global minimum); returns their per-frame update."""
-    clock = fig.add_artist(TextLine(0.02, 0.925))
-    lines = [fig.add_artist(TextLine(0.02, 0.885 - 0.04 * index,
-                                     colour if len(groups) > 1 else None))
-             for index, colour in enumerate(colours)]
+def status(fig, surface, groups, colours, table, top, named=False):
+    """The clock line and a line per group below `top` (a figure fraction); returns their
+    per-frame update and the share of the figure's height they take. A group's line is its
+    name and the one number of its lesson (see lesson_number); with `table`, the fuller
+    table: mean loss, converged and diverged counts, the share at a global minimum. With
+    `named`, the panels write the groups' lines."""
+    size = TEXT_SIZE if table else LINE_SIZE
+    step, clock_height = line_height(fig, size), line_height(fig, TEXT_SIZE)
+    clock = fig.add_artist(TextLine(0.02, top - clock_height / 2, size=TEXT_SIZE))
+    first = top - clock_height - step / 2
+    lines = [fig.add_artist(TextLine(0.02, first - step * index,
+                                     colour if len(groups) > 1 else None,
+                                     family="monospace" if table else "sans-serif", size=size))
+             for index, colour in enumerate([] if named else colours)]
     width = max(len(group.label) for group in groups)
     word = "iteration" if any(group.epoch_length for group in groups) else "step"
     last = groups[0].run.steps[-1]
 
+    def row(group, k):
+        run, diverged = group.run, group.run.diverged[k]
+        mean = (f"{np.mean(run.losses[k][~diverged]):<9.4g}" if not diverged.all()
+                else "-        ")
+        counts = f"converged {run.converged[k].sum()}  " if run.converged.any() else ""
+        name = f"{group.label:<{width}}  " if len(groups) > 1 else ""
+        epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} "
+                 if group.epoch_length else "")
+        found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
+                 if len(surface.minima) else "")
+        return (f"{name}{epoch}mean loss {mean}  {counts}"
+                f"diverged {diverged.sum()}/{len(diverged)}{found}")
+
     def update(k):
-        for group, line in zip(groups, lines, strict=True):
-            run, diverged = group.run, group.run.diverged[k]
-            mean = (f"{np.mean(run.losses[k][~diverged]):<9.4g}" if not diverged.all()
-                    else "-        ")
-            counts = f"converged {run.converged[k].sum()}  " if run.converged.any() else ""
-            name = f"{group.label:<{width}}  " if len(groups) > 1 else ""
-            epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} "
-                     if group.epoch_length else "")
-            found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
-                     if len(surface.minima) else "")
-            line.set_text(f"{name}{epoch}mean loss {mean}  {counts}"
-                          f"diverged {diverged.sum()}/{len(diverged)}{found}")
+        for group, line in zip(groups, lines, strict=False):
+            line.set_text(row(group, k) if table else
+                          f"{group.label}   {lesson_number(surface, group.run, k)}")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
-    return update
+    return update, clock_height + step * len(lines)
 
 
-def draw_scene(surface, title, size, groups, layout="3d", trail=8):
+def line_height(fig, size):
+    """The height of a line of text of `size` points, as a share of the figure's height."""
+    return 1.3 * size / 72 * fig.dpi / fig.bbox.height
+
+
+def draw_scene(surface, title, size, groups, layout="3d", trail=8, table=False):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
-    updates that draw each frame's moving artists over it."""
+    updates that draw each frame's moving artists over it; `table` writes the fuller status
+    table instead of a line per group."""
     width, height = size
     dpi = 100 * scale(size)
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
-    bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
     colours = group_colours(len(groups))
+    placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
+    named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
+    box, lines = words(fig, surface, title, groups, colours, table, named)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
     drawn = heights(surface)
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn[0]), drawn)
-    updates = [panel(fig, rect, shown, list(which))
-               for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
-    fig.text(0.02, 0.965, title, fontsize="large", va="center")
-    if len(groups) == 1 and is_plain(groups[0].optimizer):
-        fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
-    legend(fig, surface, groups, colours)
-    updates.append(status(fig, surface, groups, colours))
+    updates = [panel(fig, rect, shown, list(which), **options)
+               for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
+    updates.append(lines)
     declutter(fig)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
+
+
+def words(fig, surface, title, groups, colours, table, named):
+    """Write the words: the title, the clock and the groups' lines (see status), the legend,
+    the formula and, for plain gradient descent, its update rule. Across the top and bottom of
+    the picture; in a column on the left of a wide one (a slide), so that the panels fill its
+    height. Returns the box left for the panels, (left, bottom, width, height) in figure
+    fractions, and the lines' per-frame update."""
+    gap = 0.012 * fig.bbox.width / fig.bbox.height
+    wide = fig.bbox.width / fig.bbox.height >= WIDE and not table
+    room = (COLUMN - 0.03 if wide else 0.96) * fig.bbox.width
+    y = 0.985
+    if title:
+        text = fig.text(0.02, y, title, fontsize=TITLE_SIZE, va="top", linespacing=1.1)
+        wrap(text, room)
+        y -= extent(fig, text).height / fig.bbox.height + gap
+    update, used = status(fig, surface, groups, colours, table, y, named)
+    rule = (fig.text(0.02 if wide else 0.98, 0.02, PLAIN_RULE, fontsize=LINE_SIZE,
+                     ha="left" if wide else "right")
+            if len(groups) == 1 and is_plain(groups[0].optimizer) else None)
+    below = formula(fig, surface, room if wide else 0.72 * fig.bbox.width)
+    if wide:
+        if rule is not None:
+            rule.set_y(0.02 + below + (gap if below else 0))
+        legend(fig, surface, groups, colours, (0.02, y - used - 2 * gap, "upper left"))
+        return (COLUMN, 0.02, 1 - COLUMN, 0.96), update
+    legend(fig, surface, groups, colours, (0.99, y, "upper right"))   # over a box's empty corner
+    top = y - used
+    bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
+    bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
+    return (0, bottom, 1, max(top - gap - bottom, 0.2)), update
+
+
+def extent(fig, text):
+    """A text's window extent, in pixels."""
+    return text.get_window_extent(fig.canvas.get_renderer())
+
+
+def wrap(text, room):
+    """Break a text's words into lines no wider than `room` pixels (a word too long for one
+    stays whole)."""
+    words = text.get_text().split(" ")
+    lines = [words[0]]
+    for word in words[1:]:
+        text.set_text(f"{lines[-1]} {word}")
+        if extent(text.figure, text).width > room:
+            lines.append(word)
+        else:
+            lines[-1] = text.get_text()
+    text.set_text("\n".join(lines))
 
 
 def scale(size):
@@ -126,36 +208,30 @@ def scale(size):
     return ratio if ratio > 1 else ratio ** 0.5
 
 
-def formula(fig, surface):
-    """Write the surface's formula at the bottom left, wrapped to the room beside the update
-    rule; returns its number of lines (0 for a surface without a formula of its own)."""
+def formula(fig, surface, room):
+    """Write the surface's formula at the bottom left, wrapped to `room` pixels; returns the
+    share of the figure's height it takes (0 for a surface without a formula of its own)."""
     if surface.formula == surface.name:
         return 0
-    text = fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75,
+    text = fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize=TEXT_SIZE, alpha=0.75,
                     va="bottom", linespacing=1.1)
-    room = 0.72 * fig.bbox.width    # the rest is the update rule's
-    words = text.get_text().split(" ")
-    lines = [words[0]]
-    for word in words[1:]:
-        text.set_text(f"{lines[-1]} {word}")
-        if text.get_window_extent(fig.canvas.get_renderer()).width > room:
-            lines.append(word)
-        else:
-            lines[-1] = text.get_text()
-    text.set_text("\n".join(lines))
-    return len(lines)
+    wrap(text, room)
+    return extent(fig, text).height / fig.bbox.height
 
 
 def declutter(fig):
-    """Draw the figure, then mend what collides, until nothing does: where an axis's tick labels
+    """Draw the figure, then mend what collides, until nothing does: first a 3D panel's box is
+    drawn as large as its place allows (its axes leave much empty); where an axis's tick labels
     overlap, keep every other tick; where two axes' tick labels meet at a corner, drop the
     first axis's; where an axis label overlaps tick labels, move it out; where a 3D panel's
     text leaves the figure or meets text outside the panel, draw its box smaller."""
-    renderer, zoom = fig.canvas.get_renderer(), {}
+    renderer = fig.canvas.get_renderer()
     drawings = [artist for ax in fig.axes for artist in [*ax.collections, *ax.images]
                 if artist.get_visible()]
     for artist in drawings:     # text does not move with them, and they take long to draw
         artist.set_visible(False)
+    fitted = fill(fig)
+    zoom = dict(fitted)
     for _ in range(8):
         fig.canvas.draw()
         changed = False
@@ -185,9 +261,10 @@ def declutter(fig):
                     changed = True
             others = outside + [box for other in fig.axes if other is not ax
                                 for box in texts[other]]
-            if ax.name == "3d" and zoom.get(ax, 1) > 0.6 and any(not inside(box, fig.bbox) or any(
-                    overlap(box, other) for other in others) for box in texts[ax]):
-                zoom[ax] = 0.93 * zoom.get(ax, 1)
+            if ax.name == "3d" and zoom[ax] > 0.6 * fitted[ax] and any(
+                    not inside(box, fig.bbox) or any(overlap(box, other) for other in others)
+                    for box in texts[ax]):
+                zoom[ax] = 0.93 * zoom[ax]
                 ax.set_box_aspect(None, zoom=zoom[ax])
                 changed = True
         if not changed:
@@ -195,6 +272,37 @@ def declutter(fig):
     for artist in drawings:
         artist.set_visible(True)
     fig.canvas.draw()
+
+
+def fill(fig):
+    """Draw the 3D panels' boxes as large as their places allow, all at one size (mplot3d draws
+    a box in a square in the middle of its axes, with room to spare), each centred in its
+    place: the box of its panes, axes and their labels; returns each 3D axes' zoom."""
+    renderer, zoom = fig.canvas.get_renderer(), 1.0
+    places = {ax: ax.get_position(original=True) for ax in fig.axes if ax.name == "3d"}
+    for _ in range(3):
+        fig.canvas.draw()
+        drawn = {ax: Bbox.union([box for axis in (ax.xaxis, ax.yaxis, ax.zaxis) for box in (
+            axis.get_tightbbox(renderer), axis.pane.get_window_extent(renderer))
+            if box is not None]) for ax in places}
+        spans = {ax: place.transformed(fig.transFigure) for ax, place in places.items()}
+        fit = min(min(spans[ax].width / box.width, spans[ax].height / box.height)
+                  for ax, box in drawn.items()) if places else 1
+        moves = {}
+        for ax, box in drawn.items():   # the box grows about the axes' centre
+            middle = np.array([ax.bbox.x0 + ax.bbox.x1, ax.bbox.y0 + ax.bbox.y1]) / 2
+            grown = middle + fit * (np.array([box.x0 + box.x1, box.y0 + box.y1]) / 2 - middle)
+            moves[ax] = (np.array([spans[ax].x0 + spans[ax].x1, spans[ax].y0 + spans[ax].y1])
+                         / 2 - grown) / [fig.bbox.width, fig.bbox.height]
+        if abs(fit - 1) < 0.02 and all(np.abs(move).max() < 0.002 for move in moves.values()):
+            break
+        zoom *= fit
+        for ax, move in moves.items():
+            ax.set_box_aspect(None, zoom=zoom)
+            position = ax.get_position(original=True)
+            ax.set_position([position.x0 + move[0], position.y0 + move[1], position.width,
+                             position.height])
+    return dict.fromkeys(places, zoom)
 
 
 def keep(axis, shown):
@@ -232,6 +340,19 @@ def canvas_image(fig):
     return Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba()).convert("RGB")
 
 
-def title(surface, groups, shared=()):
-    """The title line: the surface, the group when there is only one, settings all share."""
-    return "    ".join([surface.name, *([groups[0].label] if len(groups) == 1 else []), *shared])
+SPOKEN = {"sgd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov momentum",
+          "adagrad": "AdaGrad", "rmsprop": "RMSprop", "adam": "Adam"}   # optimizers in words
+
+
+def title(surface, groups, shared=(), given=None):
+    """The title: `given` if there is one ("" for none), else one from the settings, the
+    optimizers in words on the surface, and what every group shares: "Gradient descent on
+    Himmelblau's function"."""
+    if given is not None:
+        return given
+    names = list(dict.fromkeys(
+        SPOKEN["sgd"] if is_plain(group.optimizer) or group.optimizer is None else
+        SPOKEN.get(group.optimizer.name, group.optimizer.name) for group in groups))
+    said = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    words = f"{said[:1].upper()}{said[1:]} on {surface.title or surface.name}"
+    return " · ".join([words, *shared])

@@ -81,3 +81,48 @@ def test_no_text_collides(name, layout, size):
     count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 4}[layout]
     scene, groups = scene_of(name, layout, size, count)
     assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []
+
+
+# --- the words: a title, the groups' names, the table on request ------------------------------
+
+def texts_of(argv):
+    """Every text that the scene of these flags draws at its first and last frame."""
+    import sgd_viz
+    from sgd_viz_engine import cli, output, plan, simulation
+
+    made = plan.make_plan(cli.parse([*argv, "--balls", "8", "--steps", "20", "--size", "800x600"],
+                                    sgd_viz.settings(), sgd_viz.PRESETS))
+    groups = simulation.simulate_groups(made)
+    scene = draw_scene(made.surface, output.scene_title(made.surface, groups, made.shared,
+                                                        made.title), made.size, groups,
+                       made.layout, made.trail, made.table)
+    return [text for boxes in drawn_texts(scene, [0, len(groups[0].run.steps) - 1])
+            for text, _ in boxes]
+
+
+def test_a_plain_run_gets_a_title_from_its_settings_and_a_given_one_replaces_it():
+    assert "Gradient descent on Himmelblau's function" in texts_of(["--surface", "himmelblau"])
+    assert "Gradient descent, momentum and Adam on a bowl" in texts_of(
+        ["--surface", "bowl", "--optimizer", "sgd,momentum,adam"])
+    assert "Too large diverges" in texts_of(["--title", "Too large diverges"])
+    assert not any("Gradient descent" in text for text in texts_of(["--title", ""]))
+
+
+def test_labels_name_the_groups_and_the_table_is_on_request():
+    texts = texts_of(["--surface", "bowl", "--lr", "0.3,4.3", "--labels", "too small,too large"])
+    lines = [text for text in texts if text.startswith(("too small", "too large"))]
+    assert lines and all("mean loss" not in line for line in lines)
+    assert any(line.startswith("too large") and "diverged 8/8" in line for line in lines)
+    table = texts_of(["--surface", "bowl", "--lr", "0.3,4.3", "--table"])
+    assert any("mean loss" in text and "diverged" in text for text in table)
+
+
+def test_a_preset_keeps_its_names_unless_its_groups_are_changed():
+    import sgd_viz
+    from sgd_viz_engine import cli
+
+    presets = {"two": ("two rates", "--lr 0.1,0.2 --labels='slow one,fast one' --title 'A b'")}
+    read = cli.parse(["--preset", "two"], sgd_viz.settings(), presets)
+    assert read["labels"] == "slow one,fast one" and read["title"] == "A b"
+    assert cli.parse(["--preset", "two", "--lr", "0.3"], sgd_viz.settings(),
+                     presets)["labels"] is None
