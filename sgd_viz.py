@@ -30,7 +30,10 @@ from tqdm import tqdm
 
 from sgd_viz_engine import cli, curvature, output, simulation
 from sgd_viz_engine.api import Animation
+from sgd_viz_engine.cli import PROG
 from sgd_viz_engine.plan import PlanError, make_plan
+from sgd_viz_engine.readers import name_in
+from sgd_viz_engine.settings import values_of
 
 # --- the scene -----------------------------------------------------------------------------
 SURFACE = "wells"           # loss surface, see --list; or a formula in x and y
@@ -80,24 +83,18 @@ PRESETS = {
     "local-minima": ("balls trapped in the wells they start above; annealed noise shakes many "
                      "into the deepest", "--surface wells --lr 0.1 --noise 0,3 --anneal "
                      "--layout curve --balls 150 --steps 150"),
-    "saddle": ("on a saddle's ridge plain GD stalls; momentum and noise escape",
-               "--surface saddle --optimizer sgd,momentum --lr 0.02 --noise 0,0.05 --init grid "
-               "--start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 40 --steps 120"),
+    "saddle": ("on a saddle, plain GD stalls at the saddle point; noise and momentum escape "
+               "downhill", "--surface saddle --optimizer momentum,sgd --lr 0.03 --noise 1,0 "
+               "--init grid --start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 36 "
+               "--steps 120"),
 }
 
 
-PROG = "sgd_viz.py"         # how messages name the program
 
 
 def settings():
     """The settings above, by the name of the flag that overrides each (with _ for -)."""
-    return dict(surface=SURFACE, bounds=BOUNDS, optimizer=OPTIMIZER, lr=LEARNING_RATE,
-                balls=BALLS, steps=STEPS, init=INIT, start_region=START_REGION,
-                batch_size=BATCH_SIZE, noise=NOISE, anneal=ANNEAL, tol=TOL, seed=SEED,
-                size=SIZE, fps=FPS, frames=FRAMES, hold=HOLD, trail=TRAIL, hero=HERO, layout=LAYOUT,
-                color=COLOR, orbit=ORBIT, theme=THEME, title=TITLE, labels=LABELS,
-                table=TABLE, out=OUT,
-                save_trajectories=SAVE_TRAJECTORIES)
+    return values_of(globals())
 
 
 def work(plan):
@@ -187,8 +184,8 @@ def finish(plan, groups):
     print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
           f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
     for group in plan.groups:
-        if group.rate:
-            print(f"{group.label}: {group.rate}")
+        if group.rate_reason:
+            print(f"{group.label}: {group.rate_reason}")
     big = output.size_note(plan.out)
     if big:
         print(f"{PROG}: note: {big}", file=sys.stderr)
@@ -204,24 +201,26 @@ def diverging(plan, groups):
     if plan.color == "basin" or not len(plan.surface.minima):
         return      # basins regroup the balls; without a minimum, leaving is the lesson
     for group_plan, group in zip(plan.groups, groups, strict=True):
-        lost, lr = group.run.diverged[-1], group_plan.optimizer.hyperparameters["lr"]
+        optimizer = group_plan.dynamics.optimizer
+        lost, lr = group.run.diverged[-1], optimizer.hyperparameters["lr"]
         if lost.mean() > 0.5:
-            hyperparameters = {key: value for key, value in group_plan.optimizer.hyperparameters
-                               .items() if key != "lr"}
-            auto, _ = curvature.auto_rate(plan.surface, group_plan.optimizer.name,
+            hyperparameters = {key: value for key, value in optimizer.hyperparameters.items()
+                               if key != "lr"}
+            auto, _ = curvature.auto_rate(plan.surface, optimizer.name,
                                           hyperparameters, plan.start_region)
             suggestion = float(f"{auto:.2g}") if auto < lr else float(f"{lr / 10:.2g}")
             yield (f"{lost.sum()} of {len(lost)} balls of {group.label} diverged; a learning "
                    f"rate of {suggestion:g} would keep them (try --lr {suggestion:g})")
 
 
-def animate(**options):
+def animate(force=False, **options):
     """For notebooks and scripts: the run that the same settings would render, as an
     api.Animation that shows itself in Jupyter as the command line's GIF, e.g.
     ``animate(surface="himmelblau", lr=[0.01, 0.02])``; ``.save("run.mp4")`` writes any
     output kind and ``.trajectories`` gives the arrays. Options are the settings above by
     their flag's name, as Python values or as text; a bad value raises a ValueError with the
-    command line's message, an unknown name a TypeError naming the closest setting."""
+    command line's message, an unknown name a TypeError naming the closest setting; `force`
+    runs what looks too big to finish in reasonable time, as --force does."""
     values = {**settings(), "quiet": True, "out": None}    # written by .save(), if at all
     for name in options:
         if name not in values and name != "preset":
@@ -229,13 +228,13 @@ def animate(**options):
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"animate() got an unknown setting {name!r}{hint}")
     if "preset" in options:
-        preset = options.pop("preset")
-        if preset not in PRESETS:
-            raise PlanError(f"argument --preset: unknown preset {preset!r}; one of "
-                            f"{', '.join(PRESETS)}")
+        try:
+            preset = name_in(PRESETS, "preset")(options.pop("preset"))
+        except ValueError as error:
+            raise PlanError(f"argument --preset: {error}") from None
         values = {**values, **cli.parse(["--preset", preset], settings(), PRESETS),
                   "quiet": True, "out": None}
-    plan = make_plan({**values, **options})
+    plan = make_plan({**values, **options}, force=force)
     return Animation(plan, simulation.simulate_groups(plan))
 
 

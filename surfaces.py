@@ -48,6 +48,7 @@ class Surface:
     samples: int = 0  # > 0 for a loss over a dataset: then grad(p, rows) is the mini-batch gradient
     view: View = View()  # camera, height scale and axis labels
     lesson: Lesson = Lesson()  # default learning rate and start region
+    unbounded: bool = False  # falls without bound: a ball leaving the bounds downhill escaped
     title: str = ""  # its name in a title's words, e.g. "Himmelblau's function" ("": name)
 
     def __post_init__(self):
@@ -350,7 +351,7 @@ SURFACES: dict[str, Surface] = {
         Surface("saddle", saddle, saddle_grad, ((-2, 2), (-2, 2)), np.empty((0, 2)),
                 "x^2 - y^2",
                 view=View(30, -50),
-                lesson=Lesson(0.05),
+                lesson=Lesson(0.05), unbounded=True,
                 title="a saddle"),
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",

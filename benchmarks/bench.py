@@ -54,7 +54,7 @@ from sgd_viz_engine import (
 from sgd_viz_engine import scene as scene_module  # noqa: E402  (bench.py's `scene` is a Scene below)
 from sgd_viz_engine.looks import BALL_COLOR, LOOKS, SURFACE_CMAP  # noqa: E402
 from sgd_viz_engine.panels import TRAILED  # noqa: E402
-from sgd_viz_engine.simulation import frame_steps, simulate, uniform_starts  # noqa: E402
+from sgd_viz_engine.simulation import Dynamics, frame_steps, simulate, uniform_starts  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 DIVERGED_COLOR = LOOKS["diverged"].style["mfc"]
@@ -220,7 +220,7 @@ def run_matplotlib(scene, out, naive):
     start = time.perf_counter()
     surface, optimizer = SURFACES[scene.surface], OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr)
     starts = uniform_starts(surface, scene.balls, np.random.default_rng(sgd_viz.SEED))
-    run = simulate(surface, optimizer, starts, scene.steps)
+    run = simulate(surface, Dynamics(optimizer), starts, scene.steps)
     width, height = scene.size
     dpi = 100 * min(width / 800, height / 600) ** 0.5      # as sgd_viz: same pixels, same text
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="white")
@@ -292,8 +292,8 @@ def case(name, row, quick, tmp):
         surface = SURFACES[scene.surface]
         starts = uniform_starts(surface, scene.balls, np.random.default_rng(0))
         start = time.perf_counter()
-        simulate(surface, OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr), starts, scene.steps,
-                 frame_steps(scene.steps, sgd_viz.FRAMES))   # as main() records
+        simulate(surface, Dynamics(OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr)), starts,
+                 scene.steps, frame_steps(scene.steps, sgd_viz.FRAMES))   # as main() records
         report = {"wall": time.perf_counter() - start}
     if row in ROWS:
         with open(out, "rb") as file:

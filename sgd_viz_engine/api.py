@@ -5,7 +5,9 @@ import os
 import tempfile
 
 from . import output, scene
-from .plan import READERS, PlanError
+from .plan import PlanError, refuse_read_only
+from .readers import echo
+from .settings import READERS
 
 
 class Animation:
@@ -28,19 +30,21 @@ class Animation:
     @property
     def trajectories(self):
         """Each group's run by its label: steps (T,), positions (T, N, 2), losses (T, N),
-        diverged and converged (T, N)."""
+        diverged, converged and escaped (T, N)."""
         return {group.label: group.run._asdict() for group in self.groups}
 
-    def save(self, path):
+    def save(self, path, force=False):
         """Write the animation (.gif, .png, .html, .mp4) or the trajectories (.npz, .csv) to
-        `path`, replacing it only once complete; returns the path."""
+        `path`, replacing it only once complete (a read-only file only with `force`); returns
+        the path."""
         path = os.fspath(path)
         kind = os.path.splitext(path)[1].lower()
-        reader = READERS["save_trajectories" if kind in (".npz", ".csv") else "out"]
+        name = "save_trajectories" if kind in (".npz", ".csv") else "out"
         try:
-            path = reader(path)
+            path = READERS[name](path)
         except ValueError as error:
-            raise PlanError(f"{path!r}: {error}") from None
+            raise PlanError(f"{echo(path)}: {error}") from None
+        refuse_read_only(name, path, force)
         if kind in (".npz", ".csv"):
             output.save_trajectories(self.groups, path)
             return path

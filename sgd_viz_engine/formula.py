@@ -15,14 +15,15 @@ exact up to rounding. Points are arrays of shape (..., 2), coordinate last, as i
 
 import ast
 import difflib
+import unicodedata
 
 import numpy as np
 
 from surfaces import Surface
 
 MAX_LENGTH = 1000   # characters of formula text
-MAX_NODES = 500     # numbers, names, operations and calls
-MAX_DEPTH = 100     # levels of the tree; the evaluator recurses once per level
+MAX_NODES = 500     # numbers, names, operations and calls; the evaluator recurses once per
+                    # level of the tree, so they bound its depth too
 GRID = 64           # f must be finite on a GRID x GRID grid over the bounds
 NAME_LENGTH = 40    # a longer formula is shortened in the surface's name
 
@@ -133,6 +134,13 @@ def _parse(text):
     """The expression tree of text, after checking every node against the whitelist."""
     if len(text) > MAX_LENGTH:
         raise ValueError(f"the formula has {len(text)} characters; at most {MAX_LENGTH} allowed")
+    # Python reads a fullwidth or math-italic x as x, but the title's font has no glyph for it
+    for column, char in enumerate(text, start=1):
+        if not char.isascii() and not char.isspace():
+            plain = "pi" if char == "\u03c0" else unicodedata.normalize("NFKC", char)
+            hint = f" (did you mean {plain}?)" if plain.isascii() and plain.isprintable() else ""
+            raise ValueError(f"the character {char!r} at column {column} is not allowed{hint}; "
+                             f"{ALLOWED}, in ASCII")
     source, columns = _one_line(text)
     if not source:
         raise ValueError(f"the formula is empty; {ALLOWED}")
@@ -143,20 +151,20 @@ def _parse(text):
         raise ValueError(f"syntax error{where} ({error.msg}); {ALLOWED}") from None
     except (ValueError, RecursionError, MemoryError):
         raise ValueError(f"the formula cannot be parsed; {ALLOWED}") from None
-    stack, count = [(body, 1)], 0
+    stack, count = [body], 0
     while stack:  # iterative, so a deep tree is refused before anything recurses through it
-        node, depth = stack.pop()
+        node = stack.pop()
         count += 1
-        if count > MAX_NODES or depth > MAX_DEPTH:
+        if count > MAX_NODES:
             raise ValueError(f"the formula is too complex: at most {MAX_NODES} numbers, names and "
-                             f"operations, nested at most {MAX_DEPTH} deep")
+                             "operations")
         what = _refusal(node, source)
         if what:
             # col_offset counts UTF-8 bytes, columns count characters
             index = len(source.encode()[: node.col_offset].decode(errors="ignore"))
             column = _column(columns, index)
             raise ValueError(f"{what} at column {column} is not allowed{_hint(node)}; {ALLOWED}")
-        stack.extend((child, depth + 1) for child in _children(node))
+        stack.extend(_children(node))
     return body
 
 

@@ -187,9 +187,10 @@ def write_trajectories(groups, path):
     """Positions, losses and status of every ball at every recorded step.
 
     .npz: `labels` (G,) the groups' labels, `balls` (G,) how many balls each group has, `steps`
-    (G, T), and `positions` (G, T, N, 2), `losses` (G, T, N), `diverged` and `converged`
-    (G, T, N), where N is the largest group: group g's balls are its first balls[g], the rest
-    is NaN (False for the flags). Groups differ in size when balls are coloured by basin.
+    (G, T), and `positions` (G, T, N, 2), `losses` (G, T, N), `diverged`, `converged` and
+    `escaped` (G, T, N), where N is the largest group: group g's balls are its first
+    balls[g], the rest is NaN (False for the flags). Groups differ in size when balls are
+    coloured by basin.
     .csv: one row per group, step and ball: group, step, ball, x, y, loss, status.
     """
     if path.lower().endswith(".npz"):
@@ -214,8 +215,8 @@ def write_trajectories(groups, path):
         writer.writerow(["group", "step", "ball", "x", "y", "loss", "status"])
         for group in groups:
             run = group.run
-            status = np.where(run.diverged, "diverged",
-                              np.where(run.converged, "converged", "moving"))
+            status = np.where(run.diverged, "diverged", np.where(
+                run.escaped, "escaped", np.where(run.converged, "converged", "moving")))
             for row, step in enumerate(run.steps.tolist()):
                 writer.writerows([group.label, step, ball, x, y, loss, state] for
                                  ball, ((x, y), loss, state) in enumerate(zip(

@@ -235,16 +235,21 @@ def surface_panel(fig, rect, shown, which, labelled="xyz"):
 
 
 def lesson_number(surface, run, k):
-    """The one number of a group's lesson at recorded step k: the share of its balls at a
-    global minimum ("40% reach ★"), or how many diverged when as many do ("diverged 60/60"),
-    or on a surface without a known minimum how many left it ("left 34/40")."""
-    diverged = run.diverged[k]
+    """The one number of a group's lesson at recorded step k: on a surface unbounded below,
+    how many escaped downhill ("escaped 34/40"); else how many diverged when as many do as
+    reach a global minimum ("diverged 60/60"), or else the share at a global minimum ("40%
+    reach ★"); on a surface without a known minimum, the mean loss."""
+    diverged, balls = run.diverged[k], run.diverged.shape[1]
     lost = int(diverged.sum())
+    if surface.unbounded:
+        return f"escaped {int(run.escaped[k].sum())}/{balls}"
     if not len(surface.minima):
-        return f"left {lost}/{len(diverged)}"
+        kept = run.losses[k][~diverged]
+        return f"diverged {lost}/{balls}" if lost or not len(kept) else (
+            f"mean loss {np.mean(kept):.3g}")
     reached = at_global_minimum(run.positions[k], surface) & ~diverged
     if lost and lost >= reached.sum():
-        return f"diverged {lost}/{len(diverged)}"
+        return f"diverged {lost}/{balls}"
     return f"{reached.mean():.0%} reach ★"
 
 

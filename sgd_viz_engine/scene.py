@@ -107,8 +107,11 @@ def status(fig, surface, groups, colours, table, top, named=False):
                  if group.epoch_length else "")
         found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
                  if len(surface.minima) else "")
-        return (f"{name}{epoch}mean loss {mean}  {counts}"
-                f"diverged {diverged.sum()}/{len(diverged)}{found}")
+        gone = "  ".join([*([f"escaped {run.escaped[k].sum()}/{len(diverged)}"]
+                            if surface.unbounded else []),
+                          *([f"diverged {diverged.sum()}/{len(diverged)}"]
+                            if diverged.any() or not surface.unbounded else [])])
+        return f"{name}{epoch}mean loss {mean}  {counts}{gone}{found}"
 
     def update(k):
         for group, line in zip(groups, lines, strict=False):

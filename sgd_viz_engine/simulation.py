@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers import defaults
+from optimizers import Optimizer, defaults
 
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
@@ -25,6 +25,8 @@ class Run(NamedTuple):
     losses: np.ndarray      # (T, N), finite
     diverged: np.ndarray    # (T, N) bool: left the surface, frozen on the bounds' edge
     converged: np.ndarray   # (T, N) bool: loss changed by less than the tolerance, stopped
+    escaped: np.ndarray     # (T, N) bool: left a surface unbounded below downhill (a success),
+                            # frozen on the bounds' edge; never also diverged
 
 
 class Group(NamedTuple):
@@ -37,6 +39,18 @@ class Group(NamedTuple):
     heroes: object = None       # a Run of every step of a few balls from the first starts
 
 
+class Dynamics(NamedTuple):
+    """How a group's balls move: the update rule, and what disturbs the gradient it follows.
+    The defaults change nothing: every row, no noise, never converged."""
+
+    optimizer: Optimizer
+    batch_size: int | None = None   # rows per gradient on a data set; None: all of them
+    noise: float = 0.0      # standard deviation of Gaussian noise added to every gradient
+    anneal: bool = False    # the noise falls linearly from `noise` at the first step to 0
+    tol: float | None = None    # converged when the loss changes by less; None: never
+    seed: int = 0           # seed of the noise's and the batches' streams
+
+
 class Balls(NamedTuple):
     """The state of a block of balls between two steps."""
 
@@ -45,6 +59,7 @@ class Balls(NamedTuple):
     diverged: np.ndarray    # (n,) bool
     converged: np.ndarray   # (n,) bool
     state: object           # the optimizer's state for these balls
+    escaped: np.ndarray     # (n,) bool
 
 
 def mesh_over(bounds, n):
@@ -125,76 +140,87 @@ def outside(surface, x):
     return ~np.logical_and.reduce([(x[:, i] >= low[i]) & (x[:, i] <= high[i]) for i in (0, 1)])
 
 
-def step(surface, optimizer, balls, batch=(), kicks=None, tol=None, measure=True):
-    """One optimizer step of a block of balls, returned as new Balls. A ball that ends outside
-    the escape margin (see outside), whose numbers overflow, or where the loss is not finite,
-    has diverged: it is frozen on the bounds' edge, from where it left; losses stay finite.
-    With `tol`, a ball whose loss changes by less than `tol` has converged. Diverged and
-    converged balls no longer move. Without `measure` the losses are left as they were (they
-    are only needed when recorded)."""
+def step(surface, dynamics, balls, batch=(), kicks=None, measure=True):
+    """One optimizer step of a block of balls, moved as `dynamics` says (the gradient on the
+    rows `batch`, plus `kicks`), returned as new Balls. A ball that ends outside the escape
+    margin (see outside), whose numbers overflow, or where the loss is not finite, has
+    diverged: it is frozen on the bounds' edge, from where it left; losses stay finite. On a
+    surface unbounded below, a ball that leaves with a finite loss lower than before the step
+    has escaped instead: it rolled off downhill, a success. With a tolerance, a ball whose loss
+    changes by less has converged. Stopped balls no longer move. Without `measure` the losses
+    are left as they were (they are only needed when recorded)."""
+    tol = dynamics.tol
     grad = surface.grad(balls.x, *batch)
     if kicks is not None:
         grad = grad + kicks
-    x, state = optimizer.update(balls.x, grad, balls.state)
-    moving = ~(balls.diverged | balls.converged)
-    escaped = moving & outside(surface, x)
-    if escaped.any():
+    x, state = dynamics.optimizer.update(balls.x, grad, balls.state)
+    moving = ~(balls.diverged | balls.converged | balls.escaped)
+    left = moving & outside(surface, x)
+    escaped = balls.escaped
+    if left.any():
+        if surface.unbounded:
+            downhill = np.zeros_like(left)
+            downhill[left] = np.isfinite(x[left]).all(axis=1) & (surface.f(x[left])
+                                                                 < balls.loss[left])
+            escaped = escaped | downhill
         low, high = np.array(surface.bounds, dtype=float).T
         finite = np.isfinite(x).all(axis=1, keepdims=True)
-        x = np.where(escaped[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
+        x = np.where(left[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
     if not moving.all():
-        x = np.where((moving | escaped)[:, None], x, balls.x)
+        x = np.where((moving | left)[:, None], x, balls.x)
     loss, converged = balls.loss, balls.converged
     if measure:
         loss = surface.f(x)
-        undefined = moving & ~escaped & ~np.isfinite(loss)     # off the formula's domain
+        undefined = moving & ~left & ~np.isfinite(loss)     # off the formula's domain
         if undefined.any():
             low, high = np.array(surface.bounds, dtype=float).T
             x = np.where(undefined[:, None], np.clip(balls.x, low, high), x)
             loss = np.where(undefined, surface.f(x), loss)
-            escaped = escaped | undefined
+            left = left | undefined
         # where even the bounds' edge is off the domain, the loss last measured stays
         loss = np.where(np.isfinite(loss), loss, balls.loss)
         if tol is not None:
-            converged = converged | (moving & ~escaped & (np.abs(loss - balls.loss) < tol))
-    return Balls(x, loss, balls.diverged | escaped, converged, state)
+            converged = converged | (moving & ~left & (np.abs(loss - balls.loss) < tol))
+    return Balls(x, loss, balls.diverged | (left & ~escaped), converged, state, escaped)
 
 
-def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, tol=None,
-             batch_size=None, anneal=False, tick=None):
-    """Step every ball `steps` times, keeping the steps in `record` (default: all) as a Run.
-    On a surface over a data set, `batch_size` rows drawn by `minibatches` give each step's
-    gradient (all balls see the same batch); None uses every row (batch gradient descent).
-    `noise` adds Gaussian noise of that standard deviation to every gradient, or with `anneal`
-    noise that falls linearly from it at the first step to 0 at the last. Batches and noise
-    come from streams that depend only on `seed`: runs with other optimizers get the same.
+def simulate(surface, dynamics, starts, steps, record=None, tick=None):
+    """Step every ball `steps` times as `dynamics` says, keeping the steps in `record`
+    (default: all) as a Run. On a surface over a data set, its batch size of rows drawn by
+    `minibatches` give each step's gradient (all balls see the same batch); None uses every
+    row (batch gradient descent). Its noise is Gaussian, added to every gradient, or annealed:
+    falling linearly from it at the first step to 0 at the last. Batches and noise come from
+    streams that depend only on its seed: runs with other optimizers get the same.
     The balls are stepped a block at a time (see blocks), each block with its own optimizer
     state; the numbers are the same. `tick`, if given, is called after each step."""
     record = np.arange(steps + 1) if record is None else np.asarray(record)
+    noise, seed = dynamics.noise, dynamics.seed
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
-    batches = (minibatches(surface.samples, batch_size, np.random.default_rng([seed, 2]))
-               if batch_size and surface.samples else None)
+    batches = (minibatches(surface.samples, dynamics.batch_size, np.random.default_rng([seed, 2]))
+               if dynamics.batch_size and surface.samples else None)
     starts = np.array(starts, dtype=float)
     parts = blocks(len(starts))
     still = np.zeros(len(starts), dtype=bool)
     block_balls = [Balls(starts[part], np.array(in_blocks(surface.f, starts[part]), dtype=float),
-                         still[part], still[part], optimizer.init(starts[part]))
+                         still[part], still[part], dynamics.optimizer.init(starts[part]),
+                         still[part])
                    for part in parts]
     positions = np.empty((len(record), *starts.shape))
     losses = np.empty((len(record), len(starts)))
     diverged = np.empty((len(record), len(starts)), dtype=bool)
     converged = np.empty((len(record), len(starts)), dtype=bool)
+    escaped = np.empty((len(record), len(starts)), dtype=bool)
     row = 0
     with np.errstate(all="ignore"):     # overflow is expected here: it is what divergence means
         for t in range(steps + 1):
             recorded = row < len(record) and record[row] == t
             if t > 0:
                 batch = (next(batches),) if batches else ()
-                sigma = noise * (1 - (t - 1) / steps) if anneal else noise
+                sigma = noise * (1 - (t - 1) / steps) if dynamics.anneal else noise
                 kicks = sigma * noise_stream.standard_normal(starts.shape) if noise else None
-                block_balls = [step(surface, optimizer, balls, batch,
-                                    None if kicks is None else kicks[part], tol,
-                                    recorded or tol is not None)
+                block_balls = [step(surface, dynamics, balls, batch,
+                                    None if kicks is None else kicks[part],
+                                    recorded or dynamics.tol is not None)
                                for part, balls in zip(parts, block_balls, strict=True)]
                 if tick:
                     tick()
@@ -202,8 +228,9 @@ def simulate(surface, optimizer, starts, steps, record=None, noise=0.0, seed=0, 
                 for part, balls in zip(parts, block_balls, strict=True):
                     positions[row, part], losses[row, part] = balls.x, balls.loss
                     diverged[row, part], converged[row, part] = balls.diverged, balls.converged
+                    escaped[row, part] = balls.escaped
                 row += 1
-    return Run(record, positions, losses, diverged, converged)
+    return Run(record, positions, losses, diverged, converged, escaped)
 
 
 def until_settled(runs, still=0.0):
@@ -230,15 +257,13 @@ def simulate_groups(plan, tick=None):
     still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
 
     def simulated(group, starts, record):
-        return simulate(surface, group.optimizer, starts, plan.steps, record, noise=group.noise,
-                        seed=plan.seed, tol=plan.tol, batch_size=group.batch_size,
-                        anneal=plan.anneal, tick=tick)
+        return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
 
     runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
     # Heroes are run again, every step recorded: the same balls without noise; with noise,
     # balls from the same starts that draw noise of their own.
-    groups = [Group(group.label, run, group.optimizer,
-                    group.batch_size and -(-surface.samples // group.batch_size),
+    groups = [Group(group.label, run, group.dynamics.optimizer,
+                    group.dynamics.batch_size and -(-surface.samples // group.dynamics.batch_size),
                     simulated(group, starts[:plan.hero], None) if plan.hero else None)
               for group, run in zip(plan.groups, runs, strict=True)]
     return by_basin(groups[0], surface) if plan.color == "basin" else groups
@@ -254,7 +279,7 @@ def basins(run, surface, radius=BASIN_RADIUS):
     """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
     balls), largest basin first in the returned list of basins: balls whose ends lie within
     `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
-    ends, lost = run.positions[-1], run.diverged[-1]
+    ends, lost = run.positions[-1], run.diverged[-1] | run.escaped[-1]
     reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
     basin = np.full(len(ends), -1)
     for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
@@ -274,17 +299,20 @@ def crowds(run, surface, share=0.1):
 
 def by_basin(group, surface, most=8):
     """The group split by the basin each ball ends in (see basins). Labels give the basin's
-    lowest point and its share of the balls; diverged balls form a group of their own; the
-    smallest basins are merged when there would be more than `most` groups."""
+    lowest point and its share of the balls; diverged balls form a group of their own, and so
+    do escaped ones; the smallest basins are merged when there would be more than `most`
+    groups."""
     run = group.run
-    ends, lost = run.positions[-1], run.diverged[-1]
+    ends, lost, escaped = run.positions[-1], run.diverged[-1], run.escaped[-1]
     basin, kept = basins(run, surface)
-    keep = most - 1 - bool(lost.any())
+    keep = most - 1 - bool(lost.any()) - bool(escaped.any())
     named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
     parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
               basin == b) for b in named]
     if len(named) < len(kept):
         parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named)))
+    if escaped.any():
+        parts.append(("escaped", escaped))
     if lost.any():
         parts.append(("diverged", lost))
     return [Group(f"{name}: {mask.mean():.0%}",

@@ -83,7 +83,7 @@ def test_an_output_name_too_long_for_the_file_system_names_the_users_path(tmp_pa
     out = str(tmp_path / ("x" * (longest - 3) + ".gif"))
     for flag, path in (("--out", out), ("--save-trajectories", out[:-4] + ".npz")):
         err = refused([flag, path], capsys)
-        assert flag in err and repr(path) in err and ".tmp" not in err
+        assert flag in err and repr(path)[:100] in err and path[-15:] in err and ".tmp" not in err
 
 
 def test_a_read_only_output_is_refused_unless_forced(tmp_path, capsys):
@@ -167,7 +167,7 @@ def test_a_name_that_parses_as_a_formula_is_a_formula(text, point, value):
 
 def test_rates_that_print_the_same_are_separate_groups_told_apart():
     plan = plan_of(["--lr", "0.1,0.1000001,0.1"])
-    rates = [group.optimizer.hyperparameters["lr"] for group in plan.groups]
+    rates = [group.dynamics.optimizer.hyperparameters["lr"] for group in plan.groups]
     assert rates == [0.1, 0.1000001]
     assert [group.label for group in plan.groups] == ["sgd lr=0.1", "sgd lr=0.1000001"]
     plan = plan_of(["--noise", "0.3,0.30000000000000004"])
@@ -194,7 +194,7 @@ def test_settling_does_not_copy_the_whole_run():
     rng = np.random.default_rng(0)
     positions = rng.normal(size=(50, 20_000, 2))        # 16 MB
     run = simulation.Run(np.arange(50), positions, np.zeros((50, 20_000)),
-                         np.zeros((50, 20_000), bool), np.zeros((50, 20_000), bool))
+                         *[np.zeros((50, 20_000), bool)] * 3)
     tracemalloc.start()
     kept = simulation.until_settled([run], still=1e-3)
     peak = tracemalloc.get_traced_memory()[1]
@@ -276,7 +276,8 @@ def test_a_ball_where_the_formula_is_undefined_has_diverged_where_it_was():
     # stepped by 0.5 * grad = 0.5 / (2 sqrt(0.1)) = 0.79 lands at x = -0.69, within the margin
     # of 1.25 beyond the bounds that makes other balls diverge: it stops where it was.
     surface = surface_of("sqrt(x)", ((0, 5), (0, 5)))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.5), [[0.1, 2.0], [4.0, 2.0]], 3)
+    run = simulation.simulate(surface, simulation.Dynamics(OPTIMIZERS["sgd"](lr=0.5)),
+                              [[0.1, 2.0], [4.0, 2.0]], 3)
     assert np.isfinite(run.losses).all()
     np.testing.assert_array_equal(run.diverged[:, 0], [False, True, True, True])
     np.testing.assert_array_equal(run.positions[1:, 0], [[0.1, 2.0]] * 3)

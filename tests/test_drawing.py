@@ -9,7 +9,7 @@ from optimizers import OPTIMIZERS
 from sgd_viz_engine import looks, occlusion, panels
 from sgd_viz_engine.panels import heights, on_top
 from sgd_viz_engine.scene import draw_frame, draw_scene, hidden_by_view
-from sgd_viz_engine.simulation import Group, at_global_minimum, simulate, uniform_starts
+from sgd_viz_engine.simulation import Dynamics, Group, at_global_minimum, simulate, uniform_starts
 from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES, View
 
@@ -25,7 +25,7 @@ def scene_of(surface, run, size, title=""):
 def test_balls_are_drawn_over_the_surface():
     surface = SURFACES["wells"]
     starts = uniform_starts(surface, 40, np.random.default_rng(0))
-    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 2)
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 2)
     scene = scene_of(surface, run, (400, 300))
     empty = np.array(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
     draw_frame(scene, 0)
@@ -46,7 +46,7 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     # only those where neighbouring planes disagree.
     surface = dataclasses.replace(SURFACES[name], view=View(elevation, azimuth))
     balls = uniform_starts(surface, 2000, np.random.default_rng(1))
-    scene = scene_of(surface, simulate(surface, OPTIMIZERS["sgd"](), balls[:3], 1),
+    scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), balls[:3], 1),
                      (320, 240))
     lift, ax = heights(surface)[0], scene.axes[0]
     points = np.column_stack([balls, lift(surface.f(balls))])    # as drawn
@@ -57,7 +57,7 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
 
 
 def test_the_camera_is_where_matplotlib_puts_it():
-    run = simulate(SURFACES["wells"], OPTIMIZERS["sgd"](), [[0.0, 0.0]], 1)
+    run = simulate(SURFACES["wells"], Dynamics(OPTIMIZERS["sgd"]()), [[0.0, 0.0]], 1)
     scene = scene_of(SURFACES["wells"], run, (320, 240))
     eye, towards = occlusion.camera(scene.axes[0].get_proj())
     assert towards is None
@@ -69,7 +69,7 @@ def test_balls_are_projected_where_mplot3d_draws_them(name):
     from mpl_toolkits.mplot3d import proj3d
 
     surface = SURFACES[name]
-    run = simulate(surface, OPTIMIZERS["sgd"](), [[0.0, 0.0]], 1)
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), [[0.0, 0.0]], 1)
     scene = scene_of(surface, run, (320, 240))
     points = uniform_starts(surface, 50, np.random.default_rng(2))
     ax = scene.axes[0]
@@ -144,7 +144,7 @@ def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
     monkeypatch.setattr(panels, "TRAILED", 10)
     surface = SURFACES["bowl"]
     starts = uniform_starts(surface, 25, np.random.default_rng(0))
-    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.5), starts, 12)
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.5)), starts, 12)
     scene = scene_of(surface, run, (160, 120))
     [trail] = [artist for artist in scene.updates[0](12)
                if isinstance(artist, Line2D) and artist.get_linestyle() != "None"]
@@ -212,7 +212,7 @@ def test_a_surface_undefined_near_the_camera_still_hides_what_is_behind_its_hill
 def test_the_contour_panel_shows_each_ball_at_its_position():
     surface = SURFACES["himmelblau"]
     starts = uniform_starts(surface, 40, np.random.default_rng(6))
-    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.01), starts, 3)
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.01)), starts, 3)
     scene = draw_scene(surface, "", (400, 300), one_group(run), layout="contour")
     [flat] = scene.updates[1](3)                # the map panel's balls
     shown = flat.axes.transData.inverted().transform(np.column_stack(flat.get_data()))
@@ -227,7 +227,7 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
 @pytest.mark.parametrize("name", [name for name, s in SURFACES.items() if len(s.minima)])
 def test_the_default_camera_shows_every_global_minimum(name):
     surface = SURFACES[name]
-    scene = scene_of(surface, simulate(surface, OPTIMIZERS["sgd"](), surface.minima, 1),
+    scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), surface.minima, 1),
                      (640, 480))
     lift = heights(surface)[0]
     span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
@@ -241,7 +241,7 @@ def test_the_last_frame_tallies_where_the_balls_end():
     # wells: plain GD from uniform starts ends in its four wells, the global one the largest
     surface = SURFACES["wells"]
     starts = uniform_starts(surface, 300, np.random.default_rng(0))
-    run = simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 60)
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 60)
     scene = scene_of(surface, run, (800, 600))
     labels = [artist for artist in scene.updates[0](60) if isinstance(artist, TextLine)]
     shares = sorted(int(label.get_text().rstrip("%")) for label in labels)

@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 
 import sgd_viz
 from sgd_viz_engine import cli, simulation
-from sgd_viz_engine.plan import OUTPUT_KINDS, PlanError, make_plan, surface_of
+from sgd_viz_engine.plan import PlanError, make_plan, surface_of
+from sgd_viz_engine.readers import OUTPUT_KINDS
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BAD = [
     (["--surface", "rosenbrok"], ["--surface", "rosenbrok", "did you mean rosenbrock"]),
-    (["--surface", "Wells"], ["--surface", "did you mean wells"]),
+    (["--surface", "Wellz"], ["--surface", "did you mean wells"]),
     (["--optimizer", "adamw"], ["--optimizer", "adamw", "did you mean adam"]),
     (["--optimizer", "sdg"], ["--optimizer", "did you mean sgd"]),
     (["--lr", "0"], ["--lr", "0", "> 0"]),
@@ -155,7 +156,7 @@ def test_fuzzed_flags_parse_or_exit_2(pairs):
     except PlanError as error:
         assert "\n" not in str(error)
         return
-    assert all(group.optimizer.hyperparameters["lr"] > 0 for group in checked.groups)
+    assert all(group.dynamics.optimizer.hyperparameters["lr"] > 0 for group in checked.groups)
     assert checked.balls >= 1 and checked.fps >= 1
     assert checked.out.lower().endswith(tuple(OUTPUT_KINDS))
 

@@ -9,6 +9,7 @@ import pytest
 import surfaces
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import simulation
+from sgd_viz_engine.simulation import Dynamics
 from surfaces import SURFACES
 
 
@@ -23,7 +24,7 @@ def test_plain_gradient_descent_on_bowl_matches_closed_form():
     # On (x/4)^2 + (y/2)^2 the update is x <- x (1 - lr/8), y <- y (1 - lr/2).
     lr, steps = 0.3, 25
     starts = simulation.uniform_starts(SURFACES["bowl"], 50, np.random.default_rng(1))
-    run = simulation.simulate(SURFACES["bowl"], OPTIMIZERS["sgd"](lr=lr), starts, steps)
+    run = simulation.simulate(SURFACES["bowl"], Dynamics(OPTIMIZERS["sgd"](lr=lr)), starts, steps)
     t = np.arange(steps + 1)[:, None, None]
     expected = starts * np.array([1 - lr / 8, 1 - lr / 2]) ** t
     np.testing.assert_allclose(run.positions, expected, rtol=1e-12, atol=1e-300)
@@ -49,13 +50,14 @@ def test_uniform_starts_cover_the_bounds_and_follow_the_seed():
 def test_divergence_freezes_balls_on_the_edge_without_warnings(surface, lr):
     surface = SURFACES[surface]
     starts = simulation.uniform_starts(surface, 200, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=lr), starts, 40)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=lr)), starts, 40)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    assert run.diverged[-1].mean() > 0.5
+    off = run.diverged | run.escaped    # on the saddle, rolling off downhill is escaping
+    assert off[-1].mean() > 0.5 and not (run.diverged & run.escaped).any()
     assert np.isfinite(run.positions).all() and np.isfinite(run.losses).all()
-    frozen = run.diverged[:-1]
+    frozen = off[:-1]
     assert np.array_equal(run.positions[1:][frozen], run.positions[:-1][frozen])
-    at_rest = run.positions[-1][run.diverged[-1]]
+    at_rest = run.positions[-1][off[-1]]
     assert (at_rest[:, 0] >= xmin).all() and (at_rest[:, 0] <= xmax).all()
     assert (at_rest[:, 1] >= ymin).all() and (at_rest[:, 1] <= ymax).all()
     on_edge = ((at_rest == [xmin, ymin]) | (at_rest == [xmax, ymax])).any(axis=1)
@@ -68,7 +70,7 @@ def test_divergence_freezes_balls_on_the_edge_without_warnings(surface, lr):
 def test_a_good_learning_rate_never_diverges():
     surface = SURFACES["wells"]
     starts = simulation.uniform_starts(surface, 300, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 100)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 100)
     assert not run.diverged.any()
     assert run.losses[-1].mean() < run.losses[0].mean()
 
@@ -96,8 +98,9 @@ def test_many_balls_are_stepped_in_blocks_to_the_same_numbers(name, batch_size, 
     starts = simulation.uniform_starts(surface, 50, np.random.default_rng(5))
 
     def run():
-        return simulation.simulate(surface, OPTIMIZERS[optimizer](lr=lr), starts, 20, noise=0.3,
-                                tol=1e-6, batch_size=batch_size)
+        return simulation.simulate(surface, Dynamics(OPTIMIZERS[optimizer](lr=lr),
+                                                     noise=0.3, tol=1e-6, batch_size=batch_size),
+                                   starts, 20)
 
     whole = run()
     monkeypatch.setattr(simulation, "BLOCK", 7)
@@ -109,9 +112,9 @@ def test_many_balls_are_stepped_in_blocks_to_the_same_numbers(name, batch_size, 
 def test_recording_a_sample_gives_the_same_rows_as_the_full_run():
     surface, optimizer = SURFACES["himmelblau"], OPTIMIZERS["adam"](lr=0.3)
     starts = simulation.uniform_starts(surface, 30, np.random.default_rng(2))
-    full = simulation.simulate(surface, optimizer, starts, 300)
+    full = simulation.simulate(surface, Dynamics(optimizer), starts, 300)
     rows = simulation.frame_steps(300, 40)
-    sample = simulation.simulate(surface, optimizer, starts, 300, rows)
+    sample = simulation.simulate(surface, Dynamics(optimizer), starts, 300, rows)
     for name, full_values, sampled in zip(full._fields, full, sample, strict=True):
         assert np.array_equal(full_values[rows], sampled), name
 
@@ -119,22 +122,24 @@ def test_recording_a_sample_gives_the_same_rows_as_the_full_run():
 def test_noise_is_added_to_the_gradient_from_its_own_seeded_stream():
     surface, lr, sigma = SURFACES["bowl"], 0.5, 0.3
     starts = simulation.uniform_starts(surface, 20, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=lr), starts, 3, noise=sigma, seed=7)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=lr), noise=sigma, seed=7),
+                              starts, 3)
     draws = np.random.default_rng([7, 1])
     x = starts
     for t in range(1, 4):
         x = x - lr * (surface.grad(x) + sigma * draws.standard_normal(x.shape))
         np.testing.assert_allclose(run.positions[t], x, rtol=1e-13)
     # the same noise reaches every optimizer: momentum's first step equals sgd's
-    other = simulation.simulate(surface, OPTIMIZERS["momentum"](lr=lr), starts, 1, noise=sigma,
-                             seed=7)
+    other = simulation.simulate(surface, Dynamics(OPTIMIZERS["momentum"](lr=lr),
+                                                  noise=sigma, seed=7),
+                                starts, 1)
     np.testing.assert_allclose(other.positions[1], run.positions[1], rtol=1e-15)
 
 
 def test_converged_balls_stop_and_a_settled_run_ends():
     surface, tol = SURFACES["bowl"], 1e-4
     starts = simulation.uniform_starts(surface, 50, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts, 400, tol=tol)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1.0), tol=tol), starts, 400)
     assert run.converged[-1].all() and not run.converged[0].any()
     first = np.argmax(run.converged, axis=0)                 # step each ball stopped at
     for ball, t in enumerate(first):
@@ -143,7 +148,8 @@ def test_converged_balls_stop_and_a_settled_run_ends():
         assert (run.positions[t:, ball] == run.positions[t, ball]).all()
     [cut] = simulation.until_settled([run])
     assert len(cut.steps) == first.max() + 1 and cut.steps[-1] == first.max()
-    moving = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=1.0), starts, 400)   # no tol
+    moving = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1.0)),
+                                 starts, 400)   # no tol
     assert [len(cut.steps) for cut in simulation.until_settled([run, moving])] == [401, 401]
     for each in (run, moving):      # losses are kept per recorded step, with or without tol
         np.testing.assert_array_equal(each.losses, surface.f(each.positions))
@@ -163,13 +169,15 @@ def test_mini_batches_are_really_sampled_and_shared_across_optimizers():
     surface = SURFACES["linear_regression"]
     starts = simulation.uniform_starts(surface, 5, np.random.default_rng(0))
     # With batch size 1 an SGD step is exactly the gradient of one data row.
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 1, batch_size=1, seed=3)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1), batch_size=1, seed=3),
+                              starts, 1)
     row = next(simulation.minibatches(100, 1, np.random.default_rng([3, 2])))
     np.testing.assert_allclose(run.positions[1], starts - 0.1 * surface.grad(starts, row),
                                rtol=1e-14)
     assert not np.allclose(run.positions[1], starts - 0.1 * surface.grad(starts), rtol=1e-6)
-    other = simulation.simulate(surface, OPTIMIZERS["momentum"](lr=0.1), starts, 1, batch_size=1,
-                             seed=3)
+    other = simulation.simulate(surface, Dynamics(OPTIMIZERS["momentum"](lr=0.1),
+                                                  batch_size=1, seed=3),
+                                starts, 1)
     np.testing.assert_allclose(other.positions[1], run.positions[1], rtol=1e-15)
 
 
@@ -177,10 +185,11 @@ def test_batch_gradient_descent_ends_at_the_least_squares_line():
     surface = SURFACES["linear_regression"]
     slope, intercept = np.polyfit(surfaces.REGRESSION_X, surfaces.REGRESSION_Y, 1)
     starts = simulation.uniform_starts(surface, 20, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.3), starts, 400)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.3)), starts, 400)
     np.testing.assert_allclose(run.positions[-1], np.tile([slope, intercept], (20, 1)),
                                atol=1e-8)
-    noisy = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.3), starts, 400, batch_size=1)
+    noisy = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.3), batch_size=1),
+                                starts, 400)
     assert np.abs(noisy.positions[-1] - [slope, intercept]).max() > 1e-3   # SGD keeps jittering
 
 
@@ -211,7 +220,7 @@ def test_init_shapes_their_starts():
 def test_basin_colours_split_the_balls_by_the_minimum_they_end_in():
     surface = SURFACES["wells"]
     starts = simulation.uniform_starts(surface, 400, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=0.1), starts, 150)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 150)
     basins = simulation.by_basin(simulation.Group("sgd", run), surface)
     assert len(basins) == 4 and sum(b.run.positions.shape[1] for b in basins) == 400
     ends = np.concatenate([b.run.positions[-1] for b in basins])
@@ -230,6 +239,6 @@ def test_basin_colours_split_the_balls_by_the_minimum_they_end_in():
 def test_basin_colours_keep_diverged_balls_apart():
     surface = SURFACES["bowl"]
     starts = simulation.uniform_starts(surface, 50, np.random.default_rng(0))
-    run = simulation.simulate(surface, OPTIMIZERS["sgd"](lr=4.2), starts, 60)
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=4.2)), starts, 60)
     basins = simulation.by_basin(simulation.Group("sgd", run), surface)
     assert basins[-1].label.startswith("diverged") and basins[-1].run.diverged[-1].all()

@@ -10,7 +10,7 @@ from matplotlib.text import Text
 
 from optimizers import OPTIMIZERS
 from sgd_viz_engine.scene import draw_scene, title
-from sgd_viz_engine.simulation import Group, simulate, starts_for
+from sgd_viz_engine.simulation import Dynamics, Group, simulate, starts_for
 from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES
 
@@ -64,7 +64,8 @@ def scene_of(name, layout, size, count):
     for lr in [3e-4, 1e-3, 3e-3, 1e-2, 3e-2][:count]:
         optimizer = OPTIMIZERS["momentum"](lr=lr)
         starts = starts_for(surface, 20, np.random.default_rng(0), region=surface.lesson.start)
-        groups.append(Group(f"momentum lr={lr:g}", simulate(surface, optimizer, starts, 4),
+        groups.append(Group(f"momentum lr={lr:g}", simulate(surface, Dynamics(optimizer),
+                                                            starts, 4),
                             optimizer))
     return draw_scene(surface, title(surface, groups), size, groups, layout), groups
 

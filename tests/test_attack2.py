@@ -1,0 +1,201 @@
+"""Promises under attack, round two (issue 24): special files never replaced, outputs checked
+before the work, divergence never erased, rates that are verified, messages for people."""
+import importlib.util
+import os
+import pathlib
+import re
+import stat
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sgd_viz
+from sgd_viz_engine import cli
+from sgd_viz_engine.plan import PlanError, make_plan
+
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sgd_viz.py")
+TINY = ["--balls", "4", "--steps", "3", "--frames", "3", "--size", "64x64", "--quiet"]
+
+
+def plan_of(args, force=False):
+    return make_plan(cli.parse(args, sgd_viz.settings(), sgd_viz.PRESETS), force=force)
+
+
+def refused(args, capsys):
+    """The one line that main() prints for `args`, which it must refuse with exit status 2."""
+    assert sgd_viz.main(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert captured.out == "" and err.count("\n") == 1 and err.startswith("sgd_viz.py: error: ")
+    return err
+
+
+def listing(folder):
+    """Each name in `folder` with its kind and, through no link, what it holds."""
+    found = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        mode = os.lstat(path).st_mode
+        found[name] = (stat.S_IFMT(mode), os.readlink(path) if stat.S_ISLNK(mode) else
+                       pathlib.Path(path).read_bytes() if stat.S_ISREG(mode) else None)
+    return found
+
+
+# --- 1, 4, 16: outputs checked before the work ------------------------------------------------
+
+def shapes(folder):
+    """File-system shapes that an output must never replace or follow into a late error, by
+    the flag they are given to."""
+    os.mkfifo(folder / "fifo.gif")
+    os.mkfifo(folder / "fifo.csv")
+    os.symlink("fifo.gif", folder / "to_fifo.gif")
+    os.symlink("missing/x.gif", folder / "to_missing_folder.gif")
+    os.symlink("loop_b.gif", folder / "loop_a.gif")
+    os.symlink("loop_a.gif", folder / "loop_b.gif")
+    (folder / "t.csv").write_bytes(b"old trajectories")
+    os.symlink("t.csv", folder / "to_t.gif")
+    return [(["--out", "fifo.gif"], "not a regular file"),
+            (["--out", "to_fifo.gif"], "not a regular file"),
+            (["--out", "x.gif", "--save-trajectories", "fifo.csv"], "not a regular file"),
+            (["--out", "to_missing_folder.gif"], "does not exist"),
+            (["--out", "loop_a.gif"], "symlink loop"),
+            (["--out", "nonexistent/../x.gif"], "does not exist"),
+            (["--out", "to_t.gif", "--save-trajectories", "t.csv"], "--out 'to_t.gif' writes")]
+
+
+def test_special_files_links_and_late_failures_are_refused_before_the_work(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args, words in shapes(tmp_path):
+        before = listing(tmp_path)
+        err = refused([*TINY, *args], capsys)
+        assert words in err, (args, err)
+        assert listing(tmp_path) == before, args
+
+
+def test_a_link_to_a_device_is_refused_by_the_plan_without_touching_it(tmp_path):
+    os.symlink(os.devnull, tmp_path / "null.gif")
+    with pytest.raises(PlanError, match="not a regular file"):
+        plan_of(["--out", str(tmp_path / "null.gif")])
+    os.symlink(os.devnull, tmp_path / "null.csv")
+    with pytest.raises(PlanError, match="not a regular file"):
+        plan_of(["--save-trajectories", str(tmp_path / "null.csv")])
+
+
+def test_a_deleted_current_folder_is_refused_in_one_line():
+    code = ("import os, sys, tempfile; sys.path.insert(0, os.path.dirname(sys.argv[1]));"
+            "folder = tempfile.mkdtemp(); os.chdir(folder); os.rmdir(folder);"
+            "import sgd_viz; raise SystemExit(sgd_viz.main(['--out', 'x.gif']))")
+    done = subprocess.run([sys.executable, "-c", code, SCRIPT], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert done.stderr.count("\n") == 1 and "no longer exists" in done.stderr
+
+
+def test_a_nul_character_in_an_output_name_is_refused():
+    for name in ("out", "save_trajectories"):
+        with pytest.raises(PlanError, match="NUL"):
+            make_plan({**sgd_viz.settings(), "quiet": True,
+                       name: "a\x00." + ("gif" if name == "out" else "csv")})
+
+
+# --- 5, 15: the Python API forces as the command line does -------------------------------------
+
+def test_the_api_keeps_a_read_only_file_unless_forced_and_says_how(tmp_path):
+    old = tmp_path / "old.gif"
+    old.write_bytes(b"precious")
+    old.chmod(stat.S_IRUSR)
+    animation = sgd_viz.animate(balls=3, steps=2, frames=2, size=(64, 64))
+    with pytest.raises(PlanError, match=r"force=True"):
+        animation.save(old)
+    assert old.read_bytes() == b"precious"
+    animation.save(old, force=True)
+    assert old.read_bytes()[:6] == b"GIF89a"
+    with pytest.raises(PlanError, match=r"force=True"):
+        sgd_viz.animate(balls=1_000_000, steps=100_000)
+    assert sgd_viz.animate(balls=3, steps=2, force=True).plan.balls == 3
+
+
+# --- 20, 21: names in any case, suggestions, short echoes, numpy values ------------------------
+
+@pytest.mark.parametrize("args, field, value", [
+    (["--layout", "3D"], "layout", "3d"), (["--init", "ZEROS"], "init", "zeros"),
+    (["--theme", "Dark"], "theme", "dark"), (["--color", "BASIN"], "color", "basin")])
+def test_names_are_read_in_any_case(args, field, value):
+    assert getattr(plan_of(args), field) == value
+
+
+def test_auto_and_presets_are_read_in_any_case():
+    assert plan_of(["--lr", "AUTO", "--optimizer", "adam"]).groups[0].rate_reason.startswith("auto")
+    assert plan_of(["--preset", "SADDLE"]).out == "saddle.gif"
+    with pytest.raises(PlanError, match="did you mean saddle"):
+        sgd_viz.animate(preset="saddel")
+
+
+def test_a_dotfile_name_is_told_to_need_a_name(capsys):
+    err = refused(["--out", ".gif"], capsys)
+    assert "needs a name before .gif" in err and "must end in" not in err
+
+
+def test_a_long_value_is_echoed_short(capsys):
+    long = "a" * 1000
+    for args in (["--out", long], ["--layout", long], ["--" + long], ["--lr", long]):
+        err = refused(args, capsys)
+        assert len(err) < 500 and ("1000 characters" in err or "1002 characters" in err), err
+
+
+def test_numpy_values_are_read_as_python_values():
+    animation = sgd_viz.animate(lr=np.array([0.1, 0.2]), anneal=np.True_, balls=np.int64(3),
+                                steps=2, noise=np.float32(0.5))
+    assert list(animation.trajectories) == ["sgd lr=0.1", "sgd lr=0.2"]
+    assert animation.plan.anneal is True and animation.plan.balls == 3
+
+
+# --- 9, 10: the settings block, through a copy of the script -----------------------------------
+
+def script_with(folder, **assignments):
+    """The script's module with some settings of its block rewritten (NAME=Python source),
+    loaded from a copy in `folder`."""
+    text = pathlib.Path(SCRIPT).read_text(encoding="utf-8")
+    for name, source in assignments.items():
+        text, count = re.subn(rf"^{name} = .*$", lambda _, s=source, n=name: f"{n} = {s}",
+                              text, count=1, flags=re.M)
+        assert count == 1, name
+    path = folder / "sgd_viz_copy.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"sgd_viz_copy_{id(path)}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_percent_sign_in_a_default_is_shown_by_help(tmp_path, capsys):
+    script = script_with(tmp_path, OUT="'50%.gif'")
+    assert script.main(["--help"]) == 0
+    assert "50%.gif" in capsys.readouterr().out
+
+
+def test_a_nul_character_in_the_settings_block_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    script = script_with(tmp_path, OUT=repr("a\x00.gif"))
+    assert script.main(TINY) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "NUL" in err
+
+
+# --- 17, 18: formulas -------------------------------------------------------------------------
+
+def test_a_flat_sum_within_the_node_limit_is_a_formula():
+    surface = plan_of(["--surface", "+".join(["x"] * 101)]).surface
+    assert surface.f(np.array([1.0, 0.0])) == 101.0
+    surface = plan_of(["--surface=" + "-" * 499 + "x"]).surface       # 500 nodes, 500 deep
+    assert surface.grad(np.array([1.0, 0.0])).tolist() == [-1.0, 0.0]
+
+
+@pytest.mark.parametrize("text, hint", [("\uff58^2 + y^2", "did you mean x?"),
+                                        ("\U0001d465^2 + y^2", "did you mean x?"),
+                                        ("\u03c0*x^2", "did you mean pi?")])
+def test_letters_that_the_title_cannot_draw_are_refused_with_the_plain_one(text, hint, capsys):
+    err = refused(["--surface", text], capsys)
+    assert hint in err and "column 1" in err
