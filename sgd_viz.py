@@ -66,7 +66,7 @@ TITLE = None                # the title on the picture; None: one from the setti
 LABELS = None               # names of the groups, in order, e.g. ["too small", "too large"];
                             # None: from their settings
 TABLE = False               # the fuller status table (mean loss, diverged, global minimum)
-OUT = "sgd.gif"             # output: .gif, .png (poster), .html (page) or .mp4 (ffmpeg)
+OUT = "sgd.gif"             # output: .gif, .png (poster), .html (player) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------

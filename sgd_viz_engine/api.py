@@ -1,10 +1,9 @@
-"""The Python API's result: a run that shows itself in a notebook as the GIF the command line
-makes, saves to every output kind, and gives its trajectories as arrays."""
-import base64
+"""The Python API's result: a run that shows itself in a notebook as the player of the command
+line's .html page, saves to every output kind, and gives its trajectories as arrays."""
 import os
 import tempfile
 
-from . import output, scene
+from . import output, player, scene
 from .plan import PlanError, refuse_read_only
 from .readers import echo
 from .settings import READERS
@@ -13,10 +12,10 @@ from .settings import READERS
 class Animation:
     """What animate() returns: the simulated groups, drawn only when shown or saved.
 
-    In Jupyter it shows itself as the GIF (drawn once, then kept); ``.save(path)`` writes a
-    .gif, .png, .html, .mp4 or the trajectories as .npz or .csv; ``.trajectories`` are the
-    arrays; ``.funcanimation()`` is matplotlib's own player, which redraws the whole figure
-    every frame (simple, and many times slower)."""
+    In Jupyter it shows itself as the .html page's player (drawn once, then kept);
+    ``.save(path)`` writes a .gif, .png, .html, .mp4 or the trajectories as .npz or .csv;
+    ``.trajectories`` are the arrays; ``.funcanimation()`` is matplotlib's own player, which
+    redraws the whole figure every frame (simple, and many times slower)."""
 
     def __init__(self, plan, groups):
         self.plan, self.groups = plan, groups
@@ -53,15 +52,24 @@ class Animation:
 
     def gif(self):
         """The animated GIF's bytes, as the command line writes them."""
+        return self._drawn()[0]
+
+    def _drawn(self):
+        """The GIF's bytes and the step each of its frames shows, drawn once, then kept."""
         if self._gif is None:
             with tempfile.TemporaryDirectory() as folder:
-                with open(self.save(os.path.join(folder, "run.gif")), "rb") as file:
-                    self._gif = file.read()
+                path = os.path.join(folder, "run.gif")
+                steps = output.render_plan(self.plan, self.groups, path)
+                with open(path, "rb") as file:
+                    self._gif = file.read(), steps
         return self._gif
 
     def _repr_html_(self):
-        data = base64.b64encode(self.gif()).decode("ascii")
-        return f'<img src="data:image/gif;base64,{data}" alt="{self!r}"/>'
+        """The player of the .html page, without the page: one copy of the GIF in a notebook."""
+        gif, steps = self._drawn()
+        return player.player(gif, steps, scene.title(self.plan.surface, self.groups,
+                                                      self.plan.shared, self.plan.title),
+                             self.plan.size)
 
     def funcanimation(self):
         """The figure and a matplotlib FuncAnimation of it, for matplotlib's own player

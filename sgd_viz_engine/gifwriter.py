@@ -64,12 +64,15 @@ class GifWriter(animation.AbstractMovieWriter):
         self.file = open(outfile, "wb")
         self.previous = None        # (pixels as uint32, palette indices) of the last frame
         self.pending = None         # (indices, offset, delay) of a frame not yet written
+        self.grabs = 0
+        self.firsts = []            # for each frame of the GIF, the grab it starts with
         colours = bytes(self.palette.getpalette()[:3 * 255]).ljust(3 * 256, b"\0")
         width, height = fig.canvas.get_width_height()
         self.file.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + colours)
         self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
 
     def grab_frame(self, **savefig_kwargs):
+        self.grabs += 1
         rgba = np.asarray(self.fig.canvas.buffer_rgba())
         pixels = rgba.view(np.uint32).ravel()
         if self.previous is None:
@@ -120,6 +123,7 @@ class GifWriter(animation.AbstractMovieWriter):
         if self.pending is not None:
             self._write(*self.pending)
         self.pending = _Pending(indices, offset, self.delay)
+        self.firsts.append(self.grabs - 1)
 
     def _write(self, indices, offset, delay):
         frame = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8))

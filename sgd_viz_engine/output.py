@@ -1,10 +1,8 @@
 """Output files: the animation as a GIF, MP4, HTML page or PNG poster, and the trajectories;
 each written to a temporary file beside its path (beside a symlink's target) and renamed over it
 only when complete."""
-import base64
 import contextlib
 import csv
-import html
 import os
 import stat
 import tempfile
@@ -12,6 +10,7 @@ import tempfile
 import numpy as np
 from matplotlib import rc_context
 
+from . import player
 from .gifwriter import GifWriter, make_palette
 from .looks import THEMES, exact_colours, group_colours
 from .scene import canvas_image, draw_frame, draw_scene, turn
@@ -92,7 +91,7 @@ def _mode(path):
 
 
 def render_plan(plan, groups, out, progress=None, trajectories=None):
-    """render() with the picture settings of a plan.Plan."""
+    """render() with the picture settings of a plan.Plan; returns what render returns."""
     return render(groups, plan.surface, scene_title(plan.surface, groups, plan.shared, plan.title),
                   out, size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
                   orbit=plan.orbit, theme=plan.theme, layout=plan.layout, progress=progress,
@@ -104,24 +103,26 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
            table=False):
     """Draw the groups' runs into `out` (see write_picture) and, if given, write their
     trajectories to `trajectories` (see write_trajectories): both files are replaced only when
-    both are complete. An error names the user's path, not a temporary one."""
-    with atomic_outputs(out, trajectories) as (picture, table):
-        if table:
+    both are complete. An error names the user's path, not a temporary one. Returns what
+    write_picture returns."""
+    with atomic_outputs(out, trajectories) as (picture, rows):
+        if rows:
             with named(trajectories):
-                write_trajectories(groups, table)
+                write_trajectories(groups, rows)
         with named(out):
-            write_picture(groups, surface, title, picture, size=size, fps=fps, trail=trail,
-                          hold=hold, orbit=orbit, theme=theme, layout=layout,
-                          progress=progress, first=first, table=table)
+            return write_picture(groups, surface, title, picture, size=size, fps=fps,
+                                 trail=trail, hold=hold, orbit=orbit, theme=theme,
+                                 layout=layout, progress=progress, first=first, table=table)
 
 
 def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8, hold=1.5,
                   orbit=0, theme="light", layout="3d", progress=None, first=1.0, table=False):
-    """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF
-    inline) or a .png poster of the last step, the camera turning by `orbit` degrees over the
-    animation; the animation shows its first frame for `first` seconds, so that the starts can
-    be seen, and its last for `hold` more; `table` writes the fuller status table. `progress`,
-    if given, is called after each frame."""
+    """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF in
+    a player, see player.py) or a .png poster of the last step, the camera turning by `orbit`
+    degrees over the animation; the animation shows its first frame for `first` seconds, so
+    that the starts can be seen, and its last for `hold` more; `table` writes the fuller
+    status table. `progress`, if given, is called after each frame. Returns the optimizer step
+    that each frame of the GIF shows (.gif and .html; None for the others)."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(path)[1].lower()
     background = THEMES[theme].get("figure.facecolor", "white")
@@ -136,7 +137,7 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
         if kind == ".png":
             frame(frames - 1)
             canvas_image(scene.fig).save(path, "PNG")
-            return
+            return None
         if kind == ".mp4":
             writer = VideoWriter(fps, hold, first)
         else:
@@ -158,23 +159,16 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
             writer.abort()
             raise
         writer.finish()
+    if kind == ".mp4":
+        return None
+    steps = [int(groups[0].run.steps[k]) for k in writer.firsts]
     if kind == ".html":
         with open(path, "rb") as file:
             gif = file.read()
         with open(path, "w", encoding="utf-8") as file:
-            file.write(html_page(gif, title, size, background))
-
-
-def html_page(gif, title, size, background="white"):
-    """A page that needs nothing else: the GIF inline as a data: URI, no script, no link."""
-    text = html.escape(" ".join(title.split()) or "sgd_viz")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{text}</title>\n"
-            f"<style>body {{ margin: 0; background: {html.escape(str(background))}; }} "
-            "img { display: block; margin: auto; max-width: 100%; height: auto; }</style>\n"
-            f'</head>\n<body>\n<img width="{size[0]}" height="{size[1]}" alt="{text}" '
-            f'src="data:image/gif;base64,{base64.b64encode(gif).decode("ascii")}">\n'
-            "</body>\n</html>\n")
+            file.write(player.page(gif, steps, title or "sgd_viz", size, background,
+                                   THEMES[theme].get("text.color", "black")))
+    return steps
 
 
 def save_trajectories(groups, path):

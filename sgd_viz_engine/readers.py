@@ -22,7 +22,8 @@ from .checks import LARGEST, limit, replaceable
 from .formula import is_formula
 
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
-                ".mp4": "video, needs ffmpeg", ".html": "a page with the GIF inline"}
+                ".mp4": "video, needs ffmpeg",
+                ".html": "a page that plays the GIF: pause, step, scrub, speed"}
 MAX_BALLS = 1_000_000
 MAX_STEPS = 100_000
 SIZE_RANGE = (64, 4096)     # pixels, each side

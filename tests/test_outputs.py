@@ -34,21 +34,15 @@ def gif_frames(path):
                 for f in ImageSequence.Iterator(im)]
 
 
-def test_html_is_the_gif_inline_with_nothing_to_fetch(tmp_path):
+def test_html_is_the_same_bytes_every_run_and_carries_the_gif(tmp_path):
+    """(tests/test_player.py plays the page in a browser)"""
     gif, page, again = tmp_path / "a.gif", tmp_path / "a.html", tmp_path / "b.html"
     for out in (gif, page, again):
         assert sgd_viz.main([*SMALL, "--out", str(out)]) == 0
-    text = page.read_text()
     assert page.read_bytes() == again.read_bytes()
-    assert page.stat().st_size <= 1.5 * gif.stat().st_size
-    sources = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text)
+    sources = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page.read_text())
     assert len(sources) == 1 and sources[0].startswith("data:image/gif;base64,")
-    outside = text.replace(sources[0], "")
-    assert "http" not in outside and "//" not in outside and "<script" not in outside
-    assert "@import" not in outside and "url(" not in outside
-    embedded = tmp_path / "embedded.gif"
-    embedded.write_bytes(base64.b64decode(sources[0].split(",", 1)[1]))
-    assert embedded.read_bytes() == gif.read_bytes()
+    assert base64.b64decode(sources[0].split(",", 1)[1]) == gif.read_bytes()
 
 
 def fake_ffmpeg(folder, script):

@@ -201,11 +201,13 @@ def test_animate_shows_the_command_lines_gif_and_saves_every_kind(tmp_path, monk
                          "--size", "200x150", "--layout", "curve", "--theme", "dark",
                          "--quiet", "--out", "cli.gif"]) == 0
     html = animation._repr_html_()
+    assert html.count("base64,") == 1                       # one copy in a saved notebook
     inline = base64.b64decode(html.split("base64,")[1].split('"')[0])
     assert inline == (tmp_path / "cli.gif").read_bytes()    # the same bytes, theme and all
     for name in ["api.gif", "api.png", "api.html", "api.npz", "api.csv"]:
         assert animation.save(tmp_path / name) == str(tmp_path / name)
         assert (tmp_path / name).stat().st_size > 0
+    assert html in (tmp_path / "api.html").read_text()      # the page's player
     assert sorted(animation.trajectories) == ["sgd lr=0.5", "sgd lr=1"]
     np.testing.assert_array_equal(animation.trajectories["sgd lr=1"]["positions"],
                                   np.load(tmp_path / "api.npz")["positions"][1])
