@@ -4,10 +4,17 @@ Usage:
     opt = OPTIMIZERS["adam"](lr=0.05)            # every other hyperparameter keeps its default
     state = opt.init(x)                          # x: float array of shape (N, 2), one row per ball
     x, state = opt.update(x, surface.grad(x), state)
+    x, state = opt.update(x, surface.grad(x), state, lr=0.01)     # this step's rate (a schedule)
 
+Each optimizer computes a direction, and the learning rate scales it last, as optax's
+scale_by_learning_rate does: x <- x - lr * direction, where lr may change from step to step.
 Everything is elementwise, so x may have any shape; each ball keeps its own state. Nothing is
 modified in place: update returns a new x and a new state (a named tuple of arrays and `step`,
 the number of updates done so far).
+
+What an optimizer is, is declared on it: whether its update is plain gradient descent, whether
+it carries momentum from step to step, and its rule for --lr auto (a rate from the largest
+curvature L of the surface and the side of the start region, see sgd_viz_engine/curvature.py).
 
 Names, defaults, checks and equations follow the torch.optim 2.x docs, and the floating-point
 operations come in the order of torch's code (lerp, addcdiv, bias corrections). Torch fuses its
@@ -46,7 +53,43 @@ class Optimizer(NamedTuple):
     name: str
     hyperparameters: dict  # all of them, defaults included, lr first; a copy, for legends
     init: Callable[[np.ndarray], Any]  # x -> state
-    update: Callable[[np.ndarray, np.ndarray, Any], tuple]  # (x, grad, state) -> (x_new, state)
+    update: Callable[..., tuple]  # (x, grad, state, lr=None) -> (x - lr * direction, state)
+    plain: bool  # the update is plain gradient descent, x - lr * grad
+    momentum: bool  # carries momentum from step to step (Adam's is its first moment)
+    auto_rate: Callable[[float, float], tuple]  # (curvature L, side) -> (rate, reason)
+
+
+def _optimizer(name, hp, init, direction, auto_rate, plain=False, momentum=False):
+    """An Optimizer whose update steps by -lr * direction(x, grad, state) -> (direction, state),
+    lr the step's rate if given, else the hyperparameter's."""
+    rate = hp["lr"]
+
+    def update(x, grad, state, lr=None):
+        step, state = direction(x, grad, state)
+        return x - (rate if lr is None else lr) * step, state
+
+    return Optimizer(name, dict(hp), init, update, plain, momentum, auto_rate)
+
+
+def half_the_limit(limit):
+    """An auto rule: half of limit(L), the rate at which the method diverges on a quadratic
+    of curvature L; on a flat surface (L = 0), where any rate is stable, a tenth of the side."""
+    def rule(curvature, side):
+        if not curvature > 0:
+            return side / 10, "a flat surface: a 10th of the start region's side"
+        at = limit(curvature)
+        return at / 2, f"half of {at:.3g}, where it diverges at curvature L = {curvature:.3g}"
+    return rule
+
+
+def share_of_side(share, first=1.0, why=""):
+    """An auto rule for a method that divides the gradient by its own running size, so that
+    its step does not grow with the curvature: a `share` of the start region's side, times
+    `first`, the size of its first step at lr = 1 (`why` says so)."""
+    def rule(curvature, side):
+        return side / share * first, f"a {share}th of the start region's side" + (
+            why if first != 1 else "")
+    return rule
 
 
 class SGDState(NamedTuple):
@@ -137,12 +180,12 @@ def sgd(name="sgd", /, **hyperparameters) -> Optimizer:
     `name` is only for the aliases below, which differ from "sgd" in their defaults.
     """
     hp = _hyperparameters(name, hyperparameters)
-    lr, momentum, dampening, nesterov = (hp[k] for k in ("lr", "momentum", "dampening", "nesterov"))
+    momentum, dampening, nesterov = (hp[k] for k in ("momentum", "dampening", "nesterov"))
 
     def init(x):
         return SGDState(0, np.zeros_like(x))
 
-    def update(x, grad, state):
+    def direction(x, grad, state):
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
         buffer = state.momentum_buffer
         if momentum != 0:
@@ -151,9 +194,17 @@ def sgd(name="sgd", /, **hyperparameters) -> Optimizer:
             else:
                 buffer = momentum * buffer + (1 - dampening) * g
             g = g + momentum * buffer if nesterov else buffer
-        return x - lr * g, SGDState(state.step + 1, buffer)
+        return g, SGDState(state.step + 1, buffer)
 
-    return Optimizer(name, dict(hp), init, update)
+    # --lr auto: half the limit of the rate on a quadratic, 2/L for plain gradient descent,
+    # 2 (1 + beta) / L for heavy-ball momentum beta, 2 (1 + beta) / ((1 + 2 beta) L) for
+    # Nesterov's; with dampening d, over (1 - d), the share of g in the buffer.
+    def limit(curvature):
+        at = 2 * (1 + momentum) / curvature / (1 + 2 * momentum if nesterov else 1)
+        return at / (abs(1 - (dampening if momentum else 0.0)) or 1.0)
+
+    plain = momentum == 0 and hp["weight_decay"] == 0 and not hp["maximize"]
+    return _optimizer(name, hp, init, direction, half_the_limit(limit), plain, momentum != 0)
 
 
 def adagrad(**hyperparameters) -> Optimizer:
@@ -163,14 +214,15 @@ def adagrad(**hyperparameters) -> Optimizer:
     def init(x):
         return AdagradState(0, np.full_like(x, hp["initial_accumulator_value"]))
 
-    def update(x, grad, state):
+    def direction(x, grad, state):
         step = state.step + 1
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
-        clr = hp["lr"] / (1 + (step - 1) * hp["lr_decay"])
         total = state.sum + g * g
-        return x - clr * g / (np.sqrt(total) + hp["eps"]), AdagradState(step, total)
+        decay = 1 + (step - 1) * hp["lr_decay"]
+        return g / (np.sqrt(total) + hp["eps"]) / decay, AdagradState(step, total)
 
-    return Optimizer("adagrad", dict(hp), init, update)
+    # --lr auto: a 10th of the side, as its steps shrink as 1/sqrt(step)
+    return _optimizer("adagrad", hp, init, direction, share_of_side(10))
 
 
 def rmsprop(**hyperparameters) -> Optimizer:
@@ -181,7 +233,7 @@ def rmsprop(**hyperparameters) -> Optimizer:
     def init(x):
         return RMSpropState(0, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
 
-    def update(x, grad, state):
+    def direction(x, grad, state):
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
         square_avg = alpha * state.square_avg + (1 - alpha) * g * g
         grad_avg = state.grad_avg
@@ -194,12 +246,15 @@ def rmsprop(**hyperparameters) -> Optimizer:
         buffer = state.momentum_buffer
         if momentum > 0:
             buffer = momentum * buffer + g / avg
-            x_new = x - hp["lr"] * buffer
+            step = buffer
         else:
-            x_new = x - hp["lr"] * g / avg
-        return x_new, RMSpropState(state.step + 1, square_avg, grad_avg, buffer)
+            step = g / avg
+        return step, RMSpropState(state.step + 1, square_avg, grad_avg, buffer)
 
-    return Optimizer("rmsprop", dict(hp), init, update)
+    # --lr auto: a 50th of the side times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha)
+    first = (1 - alpha) ** 0.5
+    rule = share_of_side(50, first, " times sqrt(1 - alpha), the size of rmsprop's first step")
+    return _optimizer("rmsprop", hp, init, direction, rule, momentum=momentum > 0)
 
 
 def adam(**hyperparameters) -> Optimizer:
@@ -213,7 +268,7 @@ def adam(**hyperparameters) -> Optimizer:
     def init(x):
         return AdamState(0, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
 
-    def update(x, grad, state):
+    def direction(x, grad, state):
         step = state.step + 1
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
         exp_avg = _lerp(state.exp_avg, g, 1 - beta1)
@@ -221,14 +276,15 @@ def adam(**hyperparameters) -> Optimizer:
         max_exp_avg_sq = state.max_exp_avg_sq
         if hp["amsgrad"]:
             max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq)
-        step_size = hp["lr"] / (1 - beta1**step)
+        bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         second_moment = max_exp_avg_sq if hp["amsgrad"] else exp_avg_sq
         denom = np.sqrt(second_moment) / bias_correction2_sqrt + hp["eps"]
-        x_new = x - step_size * exp_avg / denom
-        return x_new, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
+        return (exp_avg / bias_correction1 / denom,
+                AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq))
 
-    return Optimizer("adam", dict(hp), init, update)
+    # --lr auto: a 50th of the side, as its steps are about lr
+    return _optimizer("adam", hp, init, direction, share_of_side(50), momentum=True)
 
 
 OPTIMIZERS = {

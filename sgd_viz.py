@@ -204,10 +204,7 @@ def diverging(plan, groups):
         optimizer = group_plan.dynamics.optimizer
         lost, lr = group.run.diverged[-1], optimizer.hyperparameters["lr"]
         if lost.mean() > 0.5:
-            hyperparameters = {key: value for key, value in optimizer.hyperparameters.items()
-                               if key != "lr"}
-            auto, _ = curvature.auto_rate(plan.surface, optimizer.name,
-                                          hyperparameters, plan.start_region)
+            auto, _ = curvature.auto_rate(plan.surface, optimizer, plan.start_region)
             suggestion = float(f"{auto:.2g}") if auto < lr else float(f"{lr / 10:.2g}")
             yield (f"{lost.sum()} of {len(lost)} balls of {group.label} diverged; a learning "
                    f"rate of {suggestion:g} would keep them (try --lr {suggestion:g})")

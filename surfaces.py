@@ -35,6 +35,22 @@ class Lesson(NamedTuple):
     start: tuple | None = None      # ((xmin, xmax), (ymin, ymax))
 
 
+def mesh_over(bounds, n):
+    """An n x n grid of points over `bounds` ((xmin, xmax), (ymin, ymax)), shape (n, n, 2),
+    rows along y."""
+    (xmin, xmax), (ymin, ymax) = bounds
+    return np.stack(np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)), axis=-1)
+
+
+class Heights(NamedTuple):
+    """How a surface is drawn: lift(loss) -> height, the view's mesh (n, n, 2) over the
+    bounds, and the heights there (n, n)."""
+
+    lift: Callable[[np.ndarray], np.ndarray]
+    mesh: np.ndarray
+    z: np.ndarray
+
+
 @dataclass(frozen=True, eq=False)
 class Surface:
     """A named loss surface: f, its gradient, the domain to draw and its global minimisers."""
@@ -55,6 +71,28 @@ class Surface:
         minima = np.array(self.minima, dtype=float).reshape(-1, 2)
         minima.setflags(write=False)
         object.__setattr__(self, "minima", minima)
+
+    @property
+    def box(self):
+        """The bounds as an array [[xmin, xmax], [ymin, ymax]]: `low, high = box.T`."""
+        return np.array(self.bounds, dtype=float)
+
+    def mesh(self, n=None):
+        """An n x n grid over the bounds (default: the view's grid), shape (n, n, 2)."""
+        return mesh_over(self.bounds, n or self.view.grid)
+
+    def heights(self):
+        """How losses are drawn: the loss itself, or for a log-scaled view the log of its
+        excess over the lowest loss; with the heights on the view's mesh."""
+        mesh = self.mesh()
+        losses = self.f(mesh)
+        if self.view.scale != "log":
+            return Heights(np.asarray, mesh, losses)
+        floor = min(losses.min(), self.f(self.minima).min(initial=np.inf))
+
+        def lift(loss):
+            return np.log10(1 + np.maximum(loss - floor, 0))
+        return Heights(lift, mesh, lift(losses))
 
 
 def _points(p):

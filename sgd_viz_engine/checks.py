@@ -1,7 +1,7 @@
 """Checks against the work: a surface finite where it is drawn and balls start; files replaceable.
 
 formula.py checks a formula on a coarse grid as it parses it, but the picture evaluates every
-surface on its view's mesh (panels.heights) and the balls' losses at their starts: those are
+surface on its view's mesh (Surface.heights) and the balls' losses at their starts: those are
 the points checked here, before any work. plan.writable reads output paths with the helpers
 at the end.
 """
@@ -10,8 +10,6 @@ import stat
 
 import numpy as np
 
-from .panels import heights
-
 LARGEST = 1e100             # drawn heights beyond this overflow the drawing's arithmetic
 
 
@@ -19,7 +17,7 @@ def drawn_problem(surface):
     """Why `surface` cannot be drawn on its view's mesh over its bounds (a height that is not
     finite, or beyond LARGEST), in words, or ''."""
     with np.errstate(all="ignore"):
-        _, mesh, drawn = heights(surface)
+        _, mesh, drawn = surface.heights()
         losses = surface.f(mesh)
     bad = ~(np.abs(drawn) <= LARGEST)         # NaN too
     if bad.any():

@@ -1,24 +1,16 @@
-"""Learning rates from a surface's curvature (--lr auto), and the rule each optimizer follows.
+"""Learning rates from a surface's curvature (--lr auto), by the rule each optimizer declares.
 
 Plain gradient descent on a quadratic whose Hessian's largest eigenvalue is L diverges beyond
 lr = 2/L. Over a start region, L is the largest curvature that any start meets, estimated from
-central differences of the analytic gradient on a grid. Each rule takes half of the rate at
-which its method diverges on such a quadratic:
-
-    sgd                 1/L                          (the limit is 2/L)
-    momentum (beta)     (1 + beta) / L               (heavy ball: 2 (1 + beta) / L)
-    nesterov (beta)     (1 + beta) / ((1 + 2 beta) L)
-    with dampening d, the rates above over (1 - d), which is the share of g in the buffer
-    adam                a 50th of the start region's smaller side: its steps are about lr
-    rmsprop (alpha)     that times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha)
-    adagrad             a 10th of that side: its steps shrink as 1/sqrt(step)
-
-The adaptive optimizers divide the gradient by its own running size, so their step does not
-grow with the curvature; what limits them is how far a step goes, hence a share of the region.
+central differences of the analytic gradient on a grid. Each optimizer's auto_rate turns L and
+the start region's smaller side into a rate (see optimizers.py): the methods that follow the
+gradient take half of the rate at which they diverge on such a quadratic; the adaptive ones,
+which divide the gradient by its own running size so that their step does not grow with the
+curvature, a share of the region, as what limits them is how far a step goes.
 """
 import numpy as np
 
-from .simulation import mesh_over
+from surfaces import mesh_over
 
 GRID = 32                   # starts per side at which the curvature is measured
 
@@ -43,21 +35,9 @@ def largest_curvature(surface, region=None, grid=GRID):
     return float(largest.max()) if len(largest) else 0.0
 
 
-def auto_rate(surface, name, hyperparameters, region=None):
-    """The learning rate for optimizer `name` with `hyperparameters` (those that differ from
-    its defaults are enough) on `surface`, started in `region`: see the module's rules.
-    Returns (rate, reason), the reason in a few words for the status line."""
+def auto_rate(surface, optimizer, region=None):
+    """The learning rate for `optimizer` on `surface`, started in `region` (default its
+    bounds), by the optimizer's own rule. Returns (rate, reason), the reason in a few words
+    for the status line."""
     side = float(np.ptp(np.array(region or surface.bounds, dtype=float), axis=1).min())
-    if name in ("adam", "rmsprop", "adagrad"):
-        share = 10 if name == "adagrad" else 50
-        first = (1 - hyperparameters.get("alpha", 0.99)) ** 0.5 if name == "rmsprop" else 1
-        return side / share * first, f"a {share}th of the start region's side" + (
-            " times sqrt(1 - alpha), the size of rmsprop's first step" if first != 1 else "")
-    curvature = largest_curvature(surface, region)
-    if not curvature > 0:           # flat: any rate is stable; a step of a tenth of the region
-        return side / 10, "a flat surface: a 10th of the start region's side"
-    beta = hyperparameters.get("momentum", 0.9 if name in ("momentum", "nesterov") else 0.0)
-    nesterov = hyperparameters.get("nesterov", name == "nesterov")
-    limit = 2 * (1 + beta) / curvature / (1 + 2 * beta if nesterov else 1)
-    limit /= abs(1 - (hyperparameters.get("dampening", 0.0) if beta else 0.0)) or 1.0
-    return limit / 2, f"half of {limit:.3g}, where it diverges at curvature L = {curvature:.3g}"
+    return optimizer.auto_rate(largest_curvature(surface, region), side)

@@ -151,5 +151,5 @@ def _keys(rgb):
 
 class _Pending(NamedTuple):
     indices: np.ndarray
-    offset: tuple
+    offset: tuple[int, int]
     delay: int

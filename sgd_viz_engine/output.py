@@ -20,6 +20,7 @@ from .videowriter import VideoError, VideoWriter
 
 BIG_GIF = 5e6           # bytes: the big code hosts' image proxies show no larger image in a README
 ORBIT_FUZZ = 12         # levels a pixel may be off while the camera turns (gifwriter's fuzz)
+FIRST = 1.0             # seconds the first frame stays, so that the starts can be seen
 
 OutputError = VideoError    # a failure of an outside tool, in one line: exit 2, not a bug
 
@@ -98,9 +99,8 @@ def render_plan(plan, groups, out, progress=None, trajectories=None):
                   trajectories=trajectories, table=plan.table)
 
 
-def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1.5, orbit=0,
-           theme="light", layout="3d", progress=None, first=1.0, trajectories=None,
-           table=False):
+def render(groups, surface, title, out, *, size, fps, trail, hold, orbit, theme, layout,
+           progress=None, trajectories=None, table=False):
     """Draw the groups' runs into `out` (see write_picture) and, if given, write their
     trajectories to `trajectories` (see write_trajectories): both files are replaced only when
     both are complete. An error names the user's path, not a temporary one. Returns what
@@ -112,14 +112,14 @@ def render(groups, surface, title, out, size=(800, 600), fps=20, trail=8, hold=1
         with named(out):
             return write_picture(groups, surface, title, picture, size=size, fps=fps,
                                  trail=trail, hold=hold, orbit=orbit, theme=theme,
-                                 layout=layout, progress=progress, first=first, table=table)
+                                 layout=layout, progress=progress, table=table)
 
 
-def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8, hold=1.5,
-                  orbit=0, theme="light", layout="3d", progress=None, first=1.0, table=False):
+def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit, theme, layout,
+                  progress=None, table=False):
     """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF in
     a player, see player.py) or a .png poster of the last step, the camera turning by `orbit`
-    degrees over the animation; the animation shows its first frame for `first` seconds, so
+    degrees over the animation; the animation shows its first frame for FIRST seconds, so
     that the starts can be seen, and its last for `hold` more; `table` writes the fuller
     status table. `progress`, if given, is called after each frame. Returns the optimizer step
     that each frame of the GIF shows (.gif and .html; None for the others)."""
@@ -139,14 +139,14 @@ def write_picture(groups, surface, title, path, size=(800, 600), fps=20, trail=8
             canvas_image(scene.fig).save(path, "PNG")
             return None
         if kind == ".mp4":
-            writer = VideoWriter(fps, hold, first)
+            writer = VideoWriter(fps, hold, FIRST)
         else:
             samples = []
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
             colours = exact_colours([*group_colours(len(groups)), background])
-            writer = GifWriter(fps, make_palette(samples, colours), hold, first,
+            writer = GifWriter(fps, make_palette(samples, colours), hold, FIRST,
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)
         try:

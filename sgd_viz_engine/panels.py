@@ -3,7 +3,7 @@
 A panel is a function panel(fig, rect, shown, which) -> update: it adds its axes to the figure
 at `rect` (figure fractions), draws there what does not move for the groups numbered `which`
 in `shown`, and returns update(k), which moves its artists to recorded step k and returns
-those to draw. A layout (LAYOUTS) says which panels go
+those to draw. A layout (layouts.LAYOUTS) says which panels, by their name in PANELS, go
 where. Moving artists are 2D, in pixels: balls are projected once per frame with the axes' own
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
 """
@@ -17,9 +17,11 @@ from matplotlib.colors import LightSource
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox, IdentityTransform
 
+from surfaces import Heights
+
+from .basins import at_global_minimum, crowds
 from .looks import style
 from .occlusion import projector
-from .simulation import at_global_minimum, crowds, mesh_over
 from .textline import TextLine
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
@@ -39,21 +41,7 @@ class Shown(NamedTuple):
     scale: float            # ball size, see looks.crowding
     trail: int              # steps of trail behind each ball
     hidden: object          # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
-    heights: tuple          # (lift, mesh, drawn heights on the mesh), see heights
-
-
-def heights(surface):
-    """How losses are drawn, lift(loss) -> height: the loss itself, or for a log-scaled view
-    the log of its excess over the lowest loss; and the heights on the view's mesh."""
-    mesh = mesh_over(surface.bounds, surface.view.grid)
-    losses = surface.f(mesh)
-    if surface.view.scale != "log":
-        return np.asarray, mesh, losses
-    floor = min(losses.min(), surface.f(surface.minima).min(initial=np.inf))
-
-    def lift(loss):
-        return np.log10(1 + np.maximum(loss - floor, 0))
-    return lift, mesh, lift(losses)
+    heights: Heights        # how the surface is drawn, see Surface.heights
 
 
 def height_range(z):
@@ -99,7 +87,7 @@ def show(artist, points):
 def drawn(surface, lift, run, steps, balls, off=None):
     """Where balls are drawn, (..., 3): those in the escape margin on the bounds' edge, so that
     nothing is drawn off the surface; or, with `off` = NaN, nowhere (a trail ends there)."""
-    low, high = np.array(surface.bounds, dtype=float).T
+    low, high = surface.box.T
     at, loss = run.positions[steps, balls], run.losses[steps, balls]
     x, y = (np.clip(at[..., i], low[i], high[i]) for i in (0, 1))
     outside = (x != at[..., 0]) | (y != at[..., 1])
@@ -181,7 +169,7 @@ def surface_panel(fig, rect, shown, which, labelled="xyz"):
         rect = (*rect[:3], max(rect[3] - 2 * line, 0.05))
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
     draw_surface(ax, shown, labelled)
-    lift = shown.heights[0]
+    lift = shown.heights.lift
     # Groups start from the same points: each later group's balls are smaller, so that every
     # group shows around the next, as rings of a target.
     shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
@@ -258,25 +246,19 @@ def faint(group, style):
     return {**style, "alpha": 0.3 * style.get("alpha", 1)} if group.heroes is not None else style
 
 
-def has_momentum(optimizer):
-    """Whether an optimizer carries momentum from step to step (Adam's is its first moment)."""
-    return bool(optimizer.hyperparameters.get("momentum", 0)) or optimizer.name == "adam"
-
-
 def hero(fig, shown, i, lift):
     """The heroes of group i: large balls with their whole path, an arrow of the step each
     takes next and, for an optimizer with momentum, of the part of it that the momentum
     carries (the step less plain gradient descent's, -lr * grad f); returns (k, project) ->
     the artists of recorded step k."""
     group, surface = shown.groups[i], shown.surface
-    run, heroes = group.run, group.heroes
+    run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
     ball, path, step = (pixels(fig, **style(name, shown.colours[i]))
                         for name in ("hero", "hero path", "step"))
-    hyperparameters = group.optimizer.hyperparameters
-    carried = pixels(fig, **style("momentum", None)) if has_momentum(group.optimizer) else None
+    carried = pixels(fig, **style("momentum", None)) if group.optimizer.momentum else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
 
-    low, high = np.array(surface.bounds, dtype=float).T
+    low, high = surface.box.T
 
     def arrows(start, end, project):
         """Arrows from start to end points (n, 2) along the surface, as one NaN-broken line;
@@ -304,15 +286,14 @@ def hero(fig, shown, i, lift):
             step.set_data(*arrows(xy, nxt, project))
             out.append(step)
             if carried is not None:
-                plain = xy - hyperparameters["lr"] * surface.grad(xy)
-                carried.set_data(*arrows(xy, xy + nxt - plain, project))
+                carried.set_data(*arrows(xy, nxt - plain_steps[s][~lost], project))
                 out.append(carried)
         return out
     return draw
 
 
 def tallies(fig, shown, which, lift):
-    """Labels of how many balls of each group end in each crowd (see simulation.crowds), as a
+    """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
     share of the group, beside the crowd; returns project -> the labels placed for the last
     frame, a label left out where it would cover another."""
     labels = []
@@ -362,7 +343,7 @@ def map_panel(fig, rect, shown, which, **options):
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
     balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale)) for i in which]
-    low, high = np.array(surface.bounds, dtype=float).T
+    low, high = surface.box.T
 
     def update(k):
         for i, artist in zip(which, balls, strict=True):
@@ -407,51 +388,8 @@ def curve_panel(fig, rect, shown, which, **options):
     return update
 
 
-# --- the layouts: where the panels go, in a box (left, bottom, width, height) of figure -------
-# fractions. A layout gives (panel, rect, groups, options): the panel function, where, which
-# groups, and keywords for the panel. A 3D panel reaches a little above its box: the top of
-# its axes is empty.
-
-def alone(count, box):
-    """The surface alone, with every group."""
-    left, bottom, width, height = box
-    return [(surface_panel, (left, bottom, width, min(height + 0.03, 1 - bottom)),
-             range(count), {})]
-
-
-def beside(panel):
-    """The surface on the left, `panel` on the right, both with every group."""
-    def layout(count, box):
-        left, bottom, width, height = box
-        low = bottom + 0.04         # a narrow 3D box hangs its tick labels lower
-        return [(surface_panel, (left, low, 0.57 * width,
-                                 max(min(height + 0.03, 1 - bottom) - 0.04, 0.05)),
-                 range(count), {}),
-                (panel, (left + 0.69 * width, bottom + 0.1, 0.29 * width, max(height - 0.16, 0.05)),
-                 range(count), {})]
-    return layout
-
-
-def multiples(count, box):
-    """A surface per group, the same camera, equal panels: in a row for up to three groups,
-    else in a grid; the x and y axes labelled on the bottom left panel, the height on the
-    bottom right one."""
-    left, bottom, width, height = box
-    columns = count if count <= 3 else math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
-    cell = height / rows
-    last_row = (count - 1) // columns
-    return [(surface_panel, (left + i % columns * width / columns,
-                             bottom + (rows - 1 - i // columns) * cell, width / columns, cell),
-             [i], {"labelled": ("xy" if i % columns == 0 else "")
-                   + ("z" if i == min(count - 1, last_row * columns + columns - 1) else "")
-                   if i // columns == last_row else ""})
-            for i in range(count)]
-
-
-LAYOUTS = {                 # name: (what it shows, for --help; where its panels go)
-    "3d": ("the surface alone", alone),
-    "curve": ("with the learning curves beside it", beside(curve_panel)),
-    "contour": ("with a map of the surface seen from above", beside(map_panel)),
-    "multiples": ("a 3D panel per group, the same camera", multiples),
+PANELS = {                  # name (as layouts.LAYOUTS places it): the panel
+    "surface": surface_panel,
+    "curve": curve_panel,
+    "map": map_panel,
 }

@@ -98,16 +98,16 @@ def surface_of(name_or_formula, bounds=None):
     return surface if bounds is None else dataclasses.replace(surface, bounds=bounds)
 
 
-def learning_rate(surface, name, hyperparameters, lr, region):
-    """The learning rate a group runs, and how auto chose it: NAME:lr=..., else `lr`; with no
-    rate given, the surface's own for plain gradient descent, else auto; "auto" from the
-    curvature (see curvature.py)."""
-    if "lr" in hyperparameters:
-        return hyperparameters["lr"], ""
-    if lr is None and name == "sgd" and not hyperparameters and surface.lesson.lr:
+def learning_rate(surface, optimizer, given, lr, region):
+    """The learning rate a group runs, and how auto chose it: NAME:lr=... (`given` has the
+    hyperparameters written), else `lr`; with no rate given, the surface's own for plain
+    gradient descent, else auto; "auto" from the curvature (see curvature.py)."""
+    if "lr" in given:
+        return given["lr"], ""
+    if lr is None and optimizer.plain and surface.lesson.lr:
         return surface.lesson.lr, ""
     if lr is None or lr == "auto":
-        rate, why = auto_rate(surface, name, hyperparameters, region)
+        rate, why = auto_rate(surface, optimizer, region)
         return float(f"{rate:.3g}"), f"auto: {why}"
     return lr, ""
 
@@ -123,8 +123,9 @@ def groups_of(values, surface, region):
     groups = {}
     for (name, hyperparameters), lr, batch, noise in itertools.product(
             values["optimizer"], values["lr"] or [None], batches, noises):
-        lr, why = learning_rate(surface, name, hyperparameters, lr, region)
         try:
+            lr, why = learning_rate(surface, OPTIMIZERS[name](**hyperparameters),
+                                    hyperparameters, lr, region)
             optimizer = OPTIMIZERS[name](**{**hyperparameters, "lr": lr})
         except ValueError as error:
             raise PlanError(f"argument --optimizer: {error}") from None

@@ -11,22 +11,21 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 from PIL import Image
 
+from .basins import at_global_minimum
+from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
 from .occlusion import visibility
 from .panels import (
-    LAYOUTS,
     LINE_SIZE,
+    PANELS,
     TEXT_SIZE,
     TITLE_SIZE,
     Shown,
     axis_texts,
     drawn_ticks,
-    has_momentum,
-    heights,
     lesson_number,
     overlap,
 )
-from .simulation import at_global_minimum, is_plain
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
@@ -69,7 +68,7 @@ def legend(fig, surface, groups, colours, where):
              *(["converged"] if settling else []), "diverged",
              *(["minimum"] if len(surface.minima) else [])]
     if any(group.heroes is not None for group in groups):
-        marks += ["hero", "step", *(["momentum"] if any(has_momentum(group.optimizer)
+        marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
                                                       for group in groups) else [])]
     colour = colours[0] if len(groups) == 1 else "0.5"
     x, y, corner = where
@@ -127,7 +126,7 @@ def line_height(fig, size):
     return 1.3 * size / 72 * fig.dpi / fig.bbox.height
 
 
-def draw_scene(surface, title, size, groups, layout="3d", trail=8, table=False):
+def draw_scene(surface, title, size, groups, layout, trail, table=False):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
     updates that draw each frame's moving artists over it; `table` writes the fuller status
     table instead of a line per group."""
@@ -141,11 +140,11 @@ def draw_scene(surface, title, size, groups, layout="3d", trail=8, table=False):
     box, lines = words(fig, surface, title, groups, colours, table, named)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
-    drawn = heights(surface)
+    drawn = surface.heights()
     shown = Shown(surface, groups, colours, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn[0]), drawn)
-    updates = [panel(fig, rect, shown, list(which), **options)
+    updates = [PANELS[panel](fig, rect, shown, list(which), **options)
                for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
     updates.append(lines)
     declutter(fig)
@@ -170,7 +169,7 @@ def words(fig, surface, title, groups, colours, table, named):
     update, used = status(fig, surface, groups, colours, table, y, named)
     rule = (fig.text(0.02 if wide else 0.98, 0.02, PLAIN_RULE, fontsize=LINE_SIZE,
                      ha="left" if wide else "right")
-            if len(groups) == 1 and is_plain(groups[0].optimizer) else None)
+            if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain else None)
     below = formula(fig, surface, room if wide else 0.72 * fig.bbox.width)
     if wide:
         if rule is not None:
@@ -354,7 +353,7 @@ def title(surface, groups, shared=(), given=None):
     if given is not None:
         return given
     names = list(dict.fromkeys(
-        SPOKEN["sgd"] if is_plain(group.optimizer) or group.optimizer is None else
+        SPOKEN["sgd"] if group.optimizer is None or group.optimizer.plain else
         SPOKEN.get(group.optimizer.name, group.optimizer.name) for group in groups))
     said = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     words = f"{said[:1].upper()}{said[1:]} on {surface.title or surface.name}"

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 
+from .layouts import LAYOUTS
 from .looks import THEMES
-from .panels import LAYOUTS
 from .readers import (
     FPS_RANGE,
     MAX_BALLS,

@@ -5,15 +5,17 @@ Points are arrays of shape (..., 2), coordinate last, as in surfaces.py. A run i
 random draw comes from a numpy Generator seeded by the caller.
 """
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from optimizers import Optimizer, defaults
+from optimizers import Optimizer
+from surfaces import mesh_over
+
+from .basins import basins, is_global
 
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
-BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
 STILL = 1e-3                # a ball that moves less than this share of the span has settled
 
 
@@ -29,14 +31,23 @@ class Run(NamedTuple):
                             # frozen on the bounds' edge; never also diverged
 
 
+class Heroes(NamedTuple):
+    """A few balls from the first starts, every step recorded, and the step plain gradient
+    descent would take from each of their positions (but the last): -lr * grad f(x), at that
+    step's learning rate; a step less this is what momentum carries."""
+
+    run: Run
+    plain_steps: np.ndarray     # (T - 1, n, 2)
+
+
 class Group(NamedTuple):
     """One group of balls: its label, its run, and what the picture says about it."""
 
     label: str
     run: Run
-    optimizer: object = None    # the Optimizer, for the update rule shown with plain GD
+    optimizer: Optimizer | None = None  # for the update rule shown with plain GD
     epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
-    heroes: object = None       # a Run of every step of a few balls from the first starts
+    heroes: Heroes | None = None
 
 
 class Dynamics(NamedTuple):
@@ -49,6 +60,12 @@ class Dynamics(NamedTuple):
     anneal: bool = False    # the noise falls linearly from `noise` at the first step to 0
     tol: float | None = None    # converged when the loss changes by less; None: never
     seed: int = 0           # seed of the noise's and the batches' streams
+    rates: np.ndarray | None = None     # (steps,) learning rate of each step, a schedule's;
+                                        # None: the optimizer's lr at every step
+
+    def rate(self, t):
+        """The learning rate of step t (from 1)."""
+        return self.optimizer.hyperparameters["lr"] if self.rates is None else self.rates[t - 1]
 
 
 class Balls(NamedTuple):
@@ -58,14 +75,8 @@ class Balls(NamedTuple):
     loss: np.ndarray        # (n,) losses at x (as last measured)
     diverged: np.ndarray    # (n,) bool
     converged: np.ndarray   # (n,) bool
-    state: object           # the optimizer's state for these balls
+    state: Any              # the optimizer's state for these balls
     escaped: np.ndarray     # (n,) bool
-
-
-def mesh_over(bounds, n):
-    """An n x n grid of points over `bounds`, shape (n, n, 2), rows along y."""
-    (xmin, xmax), (ymin, ymax) = bounds
-    return np.stack(np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n)), axis=-1)
 
 
 def uniform_starts(surface, balls, rng, region=None):
@@ -74,7 +85,7 @@ def uniform_starts(surface, balls, rng, region=None):
     return rng.uniform(low, high, size=(balls, 2))
 
 
-def starts_for(surface, balls, rng, init="uniform", region=None):
+def starts_for(surface, balls, rng, init, region=None):
     """Start points, shape (balls, 2), inside `region` (default: the surface's bounds):
     uniform; normal around the region's centre (a sixth of its span as standard deviation);
     a regular grid; all at zero; or Xavier-style, normal with standard deviation
@@ -132,7 +143,7 @@ def in_blocks(function, x, *args, block=None):
 
 def outside(surface, x):
     """Which balls (n, 2) are more than ESCAPE of the span outside the bounds, or not finite."""
-    low, high = np.array(surface.bounds, dtype=float).T
+    low, high = surface.box.T
     low, high = low - ESCAPE * (high - low), high + ESCAPE * (high - low)
     # NaN fails every comparison, so a ball with non-finite numbers is not inside.
     if x.min() >= low.max() and x.max() <= high.min():
@@ -140,20 +151,20 @@ def outside(surface, x):
     return ~np.logical_and.reduce([(x[:, i] >= low[i]) & (x[:, i] <= high[i]) for i in (0, 1)])
 
 
-def step(surface, dynamics, balls, batch=(), kicks=None, measure=True):
-    """One optimizer step of a block of balls, moved as `dynamics` says (the gradient on the
-    rows `batch`, plus `kicks`), returned as new Balls. A ball that ends outside the escape
-    margin (see outside), whose numbers overflow, or where the loss is not finite, has
-    diverged: it is frozen on the bounds' edge, from where it left; losses stay finite. On a
-    surface unbounded below, a ball that leaves with a finite loss lower than before the step
-    has escaped instead: it rolled off downhill, a success. With a tolerance, a ball whose loss
-    changes by less has converged. Stopped balls no longer move. Without `measure` the losses
-    are left as they were (they are only needed when recorded)."""
+def step(surface, dynamics, balls, lr, batch=(), kicks=None, measure=True):
+    """One optimizer step of a block of balls at learning rate `lr`, moved as `dynamics` says
+    (the gradient on the rows `batch`, plus `kicks`), returned as new Balls. A ball that ends
+    outside the escape margin (see outside), whose numbers overflow, or where the loss is not
+    finite, has diverged: it is frozen on the bounds' edge, from where it left; losses stay
+    finite. On a surface unbounded below, a ball that leaves with a finite loss lower than
+    before the step has escaped instead: it rolled off downhill, a success. With a tolerance,
+    a ball whose loss changes by less has converged. Stopped balls no longer move. Without
+    `measure` the losses are left as they were (they are only needed when recorded)."""
     tol = dynamics.tol
     grad = surface.grad(balls.x, *batch)
     if kicks is not None:
         grad = grad + kicks
-    x, state = dynamics.optimizer.update(balls.x, grad, balls.state)
+    x, state = dynamics.optimizer.update(balls.x, grad, balls.state, lr)
     moving = ~(balls.diverged | balls.converged | balls.escaped)
     left = moving & outside(surface, x)
     escaped = balls.escaped
@@ -163,7 +174,7 @@ def step(surface, dynamics, balls, batch=(), kicks=None, measure=True):
             downhill[left] = np.isfinite(x[left]).all(axis=1) & (surface.f(x[left])
                                                                  < balls.loss[left])
             escaped = escaped | downhill
-        low, high = np.array(surface.bounds, dtype=float).T
+        low, high = surface.box.T
         finite = np.isfinite(x).all(axis=1, keepdims=True)
         x = np.where(left[:, None], np.clip(np.where(finite, x, balls.x), low, high), x)
     if not moving.all():
@@ -173,7 +184,7 @@ def step(surface, dynamics, balls, batch=(), kicks=None, measure=True):
         loss = surface.f(x)
         undefined = moving & ~left & ~np.isfinite(loss)     # off the formula's domain
         if undefined.any():
-            low, high = np.array(surface.bounds, dtype=float).T
+            low, high = surface.box.T
             x = np.where(undefined[:, None], np.clip(balls.x, low, high), x)
             loss = np.where(undefined, surface.f(x), loss)
             left = left | undefined
@@ -218,7 +229,7 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
                 batch = (next(batches),) if batches else ()
                 sigma = noise * (1 - (t - 1) / steps) if dynamics.anneal else noise
                 kicks = sigma * noise_stream.standard_normal(starts.shape) if noise else None
-                block_balls = [step(surface, dynamics, balls, batch,
+                block_balls = [step(surface, dynamics, balls, dynamics.rate(t), batch,
                                     None if kicks is None else kicks[part],
                                     recorded or dynamics.tol is not None)
                                for part, balls in zip(parts, block_balls, strict=True)]
@@ -254,47 +265,25 @@ def simulate_groups(plan, tick=None):
     starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
                         plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
-    still = STILL * np.ptp(np.array(surface.bounds, dtype=float), axis=1).max()
+    still = STILL * np.ptp(surface.box, axis=1).max()
 
     def simulated(group, starts, record):
         return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
 
+    def heroes(group):
+        """Heroes are run again, every step recorded: the same balls without noise; with
+        noise, balls from the same starts that draw noise of their own."""
+        run = simulated(group, starts[:plan.hero], None)
+        rates = np.array([group.dynamics.rate(t) for t in range(1, plan.steps + 1)])
+        with np.errstate(all="ignore"):
+            return Heroes(run, -rates[:, None, None] * surface.grad(run.positions[:-1]))
+
     runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
-    # Heroes are run again, every step recorded: the same balls without noise; with noise,
-    # balls from the same starts that draw noise of their own.
     groups = [Group(group.label, run, group.dynamics.optimizer,
                     group.dynamics.batch_size and -(-surface.samples // group.dynamics.batch_size),
-                    simulated(group, starts[:plan.hero], None) if plan.hero else None)
+                    heroes(group) if plan.hero else None)
               for group, run in zip(plan.groups, runs, strict=True)]
     return by_basin(groups[0], surface) if plan.color == "basin" else groups
-
-
-def is_plain(optimizer):
-    """Whether an optimizer is plain gradient descent, x <- x - lr grad f(x)."""
-    return optimizer is not None and {**optimizer.hyperparameters, "lr": None} == {
-        **defaults("sgd"), "lr": None}
-
-
-def basins(run, surface, radius=BASIN_RADIUS):
-    """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
-    balls), largest basin first in the returned list of basins: balls whose ends lie within
-    `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
-    ends, lost = run.positions[-1], run.diverged[-1] | run.escaped[-1]
-    reach = radius * np.hypot(*np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel())
-    basin = np.full(len(ends), -1)
-    for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
-        if basin[ball] < 0 and not lost[ball]:
-            basin[(basin < 0) & ~lost & (np.linalg.norm(ends - ends[ball], axis=1) < reach)] = ball
-    return basin, sorted(set(basin[basin >= 0].tolist()), key=lambda b: -np.sum(basin == b))
-
-
-def crowds(run, surface, share=0.1):
-    """Where the balls that stay on the surface crowd at the end, with at least `share` of
-    them: (k, 2) lowest point of each basin and (k,) how many balls end there."""
-    basin, kept = basins(run, surface)
-    counts = np.array([np.sum(basin == b) for b in kept], dtype=int)
-    big = counts >= max(2, share * len(basin))
-    return run.positions[-1][np.array(kept, dtype=int)[big]].reshape(-1, 2), counts[big]
 
 
 def by_basin(group, surface, most=8):
@@ -319,15 +308,3 @@ def by_basin(group, surface, most=8):
                   Run(run.steps, *(values[:, mask] for values in run[1:])),
                   epoch_length=group.epoch_length)
             for name, mask in parts]
-
-
-def at_global_minimum(points, surface):
-    """Which points (N, 2) lie within a hundredth of the bounds' span of a listed global
-    minimum."""
-    span = np.diff(np.array(surface.bounds, dtype=float), axis=1).ravel()
-    return (np.abs(points[:, None, :] - surface.minima) < span / 100).all(axis=-1).any(axis=-1)
-
-
-def is_global(point, surface):
-    """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
-    return bool(at_global_minimum(np.reshape(point, (1, 2)), surface)[0])

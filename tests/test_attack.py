@@ -11,7 +11,6 @@ import pytest
 import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli, occlusion, panels, simulation
-from sgd_viz_engine.panels import heights
 from sgd_viz_engine.plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -37,7 +36,7 @@ def test_a_formula_that_is_nan_only_on_the_drawn_mesh_is_refused_before_the_work
                                                                                   capsys):
     formula = "sqrt(abs(x-0.06329)-0.001)"
     # the reference: finite on formula.py's coarse check grid, NaN on the 80-point drawn mesh
-    lift, mesh, drawn = heights(surface_of(formula, ((-5, 5), (-5, 5))))
+    lift, mesh, drawn = surface_of(formula, ((-5, 5), (-5, 5))).heights()
     assert np.isnan(drawn).any()
     err = refused(["--surface", formula, "--out", str(tmp_path / "x.gif")], capsys)
     assert "--surface" in err and "nan" in err and "x = 0.0632911" in err
@@ -63,7 +62,7 @@ def test_named_surfaces_and_formulas_are_checked_where_they_are_drawn(args, word
 
 def test_bounds_that_float64_resolves_into_the_mesh_are_accepted():
     plan = plan_of(["--surface", "booth", "--bounds=1,1.00000001,3,3.00000001"])
-    assert np.all(np.diff(heights(plan.surface)[1][0, :, 0]) > 0)
+    assert np.all(np.diff(plan.surface.heights().mesh[0, :, 0]) > 0)
 
 
 def test_a_start_region_outside_the_bounds_is_refused(capsys):

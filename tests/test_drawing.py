@@ -7,9 +7,10 @@ from matplotlib.lines import Line2D
 
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import looks, occlusion, panels
-from sgd_viz_engine.panels import heights, on_top
+from sgd_viz_engine.basins import at_global_minimum
+from sgd_viz_engine.panels import on_top
 from sgd_viz_engine.scene import draw_frame, draw_scene, hidden_by_view
-from sgd_viz_engine.simulation import Dynamics, Group, at_global_minimum, simulate, uniform_starts
+from sgd_viz_engine.simulation import Dynamics, Group, simulate, uniform_starts
 from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES, View
 
@@ -19,7 +20,7 @@ def one_group(run):
 
 
 def scene_of(surface, run, size, title=""):
-    return draw_scene(surface, title, size, one_group(run))
+    return draw_scene(surface, title, size, one_group(run), "3d", 8)
 
 
 def test_balls_are_drawn_over_the_surface():
@@ -48,7 +49,7 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     balls = uniform_starts(surface, 2000, np.random.default_rng(1))
     scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), balls[:3], 1),
                      (320, 240))
-    lift, ax = heights(surface)[0], scene.axes[0]
+    lift, ax = surface.heights().lift, scene.axes[0]
     points = np.column_stack([balls, lift(surface.f(balls))])    # as drawn
     exact = occlusion.hidden(points, lambda p: lift(surface.f(p)), surface.bounds,
                              ax.get_zlim(), ax.get_proj(), samples=1000)
@@ -73,7 +74,7 @@ def test_balls_are_projected_where_mplot3d_draws_them(name):
     scene = scene_of(surface, run, (320, 240))
     points = uniform_starts(surface, 50, np.random.default_rng(2))
     ax = scene.axes[0]
-    xyz = np.column_stack([points, heights(surface)[0](surface.f(points))])
+    xyz = np.column_stack([points, surface.heights().lift(surface.f(points))])
     screen, depth = occlusion.projector(ax)(xyz)
     xs, ys, zs = proj3d.proj_transform(*xyz.T, ax.get_proj())
     np.testing.assert_allclose(screen, ax.transData.transform(np.column_stack([xs, ys])),
@@ -213,7 +214,7 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
     surface = SURFACES["himmelblau"]
     starts = uniform_starts(surface, 40, np.random.default_rng(6))
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.01)), starts, 3)
-    scene = draw_scene(surface, "", (400, 300), one_group(run), layout="contour")
+    scene = draw_scene(surface, "", (400, 300), one_group(run), "contour", 8)
     [flat] = scene.updates[1](3)                # the map panel's balls
     shown = flat.axes.transData.inverted().transform(np.column_stack(flat.get_data()))
     expected = run.positions[3]
@@ -229,7 +230,7 @@ def test_the_default_camera_shows_every_global_minimum(name):
     surface = SURFACES[name]
     scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), surface.minima, 1),
                      (640, 480))
-    lift = heights(surface)[0]
+    lift = surface.heights().lift
     span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
     around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
                              for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
@@ -260,18 +261,18 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
               "steps": 40, "frames": 11, "hero": 2, "optimizer": "momentum", "lr": 0.0005}
     plan = make_plan(values)
     group = simulate_groups(plan)[0]
-    assert group.heroes.positions.shape == (41, 2, 2)             # every step, two balls
+    assert group.heroes.run.positions.shape == (41, 2, 2)             # every step, two balls
     # the heroes are the crowd's first two balls, recorded at every step, not just each frame
-    np.testing.assert_array_equal(group.heroes.positions[group.run.steps],
+    np.testing.assert_array_equal(group.heroes.run.positions[group.run.steps],
                                   group.run.positions[:, :2])
-    scene = draw_scene(plan.surface, "", (400, 300), [group])
+    scene = draw_scene(plan.surface, "", (400, 300), [group], "3d", 8)
     draw_frame(scene, 5)
     heroes = [artist for update in scene.updates for artist in update(5)
               if isinstance(artist, Line2D) and artist.get_marker() == "o"
               and artist.get_markersize() == looks.LOOKS["hero"].style["ms"]]
     project = occlusion.projector(scene.axes[0])
-    at = group.heroes.positions[group.run.steps[5]]
-    expected = project(np.column_stack([at, heights(plan.surface)[0](plan.surface.f(at))]))[0]
+    at = group.heroes.run.positions[group.run.steps[5]]
+    expected = project(np.column_stack([at, plan.surface.heights().lift(plan.surface.f(at))]))[0]
     np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
     assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0

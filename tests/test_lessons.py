@@ -6,9 +6,10 @@ import pytest
 import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli
+from sgd_viz_engine.basins import at_global_minimum
 from sgd_viz_engine.curvature import auto_rate, largest_curvature
 from sgd_viz_engine.plan import make_plan
-from sgd_viz_engine.simulation import Dynamics, at_global_minimum, simulate, simulate_groups
+from sgd_viz_engine.simulation import Dynamics, simulate, simulate_groups
 from surfaces import SURFACES
 
 WITH_MINIMA = [name for name, surface in SURFACES.items() if len(surface.minima)]
@@ -51,7 +52,7 @@ def test_auto_on_the_bowl_stays_below_two_over_the_curvature():
     # (x/4)^2 + (y/2)^2 has Hessian diag(1/8, 1/2): L = 1/2, and GD diverges beyond 2/L = 4.
     bowl = SURFACES["bowl"]
     assert largest_curvature(bowl) == pytest.approx(0.5, rel=1e-9)
-    rate, _ = auto_rate(bowl, "sgd", {})
+    rate, _ = auto_rate(bowl, OPTIMIZERS["sgd"]())
     assert rate < 4
     too_large = max(float(lr) for lr in cli.parse(
         ["--preset", "learning-rates"], sgd_viz.settings(), sgd_viz.PRESETS)["lr"].split(","))

@@ -42,7 +42,7 @@ def test_diverged_balls_do_not_move_the_axes(name):
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e6)), edge_starts(surface), 5)
     off = run.diverged[-1] | run.escaped[-1]     # on the saddle, falling off downhill escapes
     assert off.mean() > 0.9     # all but a start exactly at a minimum
-    scene = draw_scene(surface, "", (160, 120), [Group("sgd lr=1e6", run)])
+    scene = draw_scene(surface, "", (160, 120), [Group("sgd lr=1e6", run)], "3d", 8)
     ax = scene.axes[0]
     limits = ax.get_xlim(), ax.get_ylim(), ax.get_zlim()
     for k in range(len(run.steps)):

@@ -483,3 +483,49 @@ def test_numbers_are_normalised():
     assert optimizer.hyperparameters["lr"] == 1.0 and type(optimizer.hyperparameters["lr"]) is float
     assert optimizer.hyperparameters["betas"] == (0.5, 0.0)
     assert optimizer.hyperparameters["amsgrad"] is True
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_the_learning_rate_scales_the_step_last_and_may_change_each_step(name):
+    """x <- x - lr_t * direction: from the same state, a step's rate scales only that step."""
+    optimizer = OPTIMIZERS[name](**ALL_OPTIONS.get(name, {}))
+    x, state = np.array([[1.5, -2.0], [-3.0, 0.5]]), None
+    state = optimizer.init(x)
+    for rate in (0.01, 0.2, 0.05):
+        small, _ = optimizer.update(x, tilted_bowl_grad(x), state, lr=rate)
+        large, _ = optimizer.update(x, tilted_bowl_grad(x), state, lr=3 * rate)
+        np.testing.assert_allclose(large - x, 3 * (small - x), rtol=1e-12, atol=1e-14)
+        x, state = small, optimizer.update(x, tilted_bowl_grad(x), state, lr=rate)[1]
+    given = optimizer.hyperparameters["lr"]
+    np.testing.assert_array_equal(optimizer.update(x, G, state)[0],
+                                  optimizer.update(x, G, state, lr=given)[0])
+
+
+@pytest.mark.parametrize(("name", "options", "plain", "momentum"), [
+    ("sgd", {}, True, False), ("sgd", {"weight_decay": 0.1}, False, False),
+    ("sgd", {"maximize": True}, False, False), ("momentum", {}, False, True),
+    ("momentum", {"momentum": 0.0}, True, False), ("nesterov", {}, False, True),
+    ("adagrad", {}, False, False), ("rmsprop", {}, False, False),
+    ("rmsprop", {"momentum": 0.5}, False, True), ("adam", {}, False, True)])
+def test_an_optimizer_declares_what_it_is(name, options, plain, momentum):
+    optimizer = OPTIMIZERS[name](**options)
+    assert (optimizer.plain, optimizer.momentum) == (plain, momentum)
+    # plain: every step is -lr * grad exactly (momentum's first step is too)
+    x = np.array([[1.5, -2.0]])
+    expected = x - np.arange(1, 4)[:, None, None] * optimizer.hyperparameters["lr"] * G
+    assert np.allclose(run(optimizer, x, [G] * 3), expected, rtol=1e-14) == plain
+
+
+@pytest.mark.parametrize(("name", "options", "rate"), [
+    ("sgd", {}, 1.0),                       # half of 2 / L, L = 1
+    ("momentum", {}, 1.9),                  # half of 2 (1 + 0.9) / L
+    ("nesterov", {}, 1.9 / 2.8),            # half of 2 (1 + 0.9) / ((1 + 1.8) L)
+    ("momentum", {"dampening": 0.5}, 3.8),  # over (1 - d)
+    ("adam", {}, 0.2),                      # a 50th of the side, 10
+    ("adagrad", {}, 1.0),                   # a 10th
+    ("rmsprop", {"alpha": 0.75}, 0.1),      # a 50th times sqrt(1 - alpha)
+])
+def test_each_optimizer_has_its_own_auto_rate(name, options, rate):
+    assert OPTIMIZERS[name](**options).auto_rate(1.0, 10.0)[0] == pytest.approx(rate)
+    flat, why = OPTIMIZERS[name](**options).auto_rate(0.0, 10.0)
+    assert flat > 0 and why

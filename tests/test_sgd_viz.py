@@ -11,7 +11,7 @@ from PIL import Image, ImageSequence
 import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli, looks, output, plan
-from sgd_viz_engine.panels import LAYOUTS
+from sgd_viz_engine.layouts import LAYOUTS
 from sgd_viz_engine.scene import PLAIN_RULE, draw_frame, draw_scene, title
 from sgd_viz_engine.simulation import simulate_groups, uniform_starts
 from surfaces import SURFACES
@@ -49,7 +49,8 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
         palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
     exact = [tuple(round(255 * c) for c in to_rgb(colour))
              for colour in looks.exact_colours([looks.BALL_COLOR, "white"])]
-    scene = draw_scene(plan.surface, title(plan.surface, groups), (160, 120), groups)
+    scene = draw_scene(plan.surface, title(plan.surface, groups), (160, 120), groups, "3d",
+                       8)
     decoded = frames_of(tiny_gif)
     assert len(decoded) == 7
     for k, (pixels, _) in enumerate(decoded):
@@ -260,7 +261,7 @@ def test_every_layout_renders_every_group(layout, tmp_path):
                                                ("sgd:momentum=0.5", False)])
 def test_plain_gradient_descent_shows_its_update_rule(optimizer, shown):
     groups = simulate_groups(plan_of(["--optimizer", optimizer, "--balls", "2", "--steps", "1"]))
-    fig = draw_scene(SURFACES["bowl"], "", (160, 120), groups).fig
+    fig = draw_scene(SURFACES["bowl"], "", (160, 120), groups, "3d", 8).fig
     assert (PLAIN_RULE in [text.get_text() for text in fig.texts]) == shown
 
 

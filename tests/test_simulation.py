@@ -13,8 +13,9 @@ from sgd_viz_engine.simulation import Dynamics
 from surfaces import SURFACES
 
 
-def test_the_simulation_imports_without_matplotlib():
-    code = ("import sys, sgd_viz_engine.simulation; "
+@pytest.mark.parametrize("module", ["simulation", "plan", "checks", "cli"])
+def test_the_plan_and_the_simulation_import_without_matplotlib(module):
+    code = (f"import sys, sgd_viz_engine.{module}; "
             "assert not any(m.startswith('matplotlib') for m in sys.modules)")
     folder = os.path.dirname(os.path.abspath(surfaces.__file__))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=folder)
@@ -242,3 +243,15 @@ def test_basin_colours_keep_diverged_balls_apart():
     run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=4.2)), starts, 60)
     basins = simulation.by_basin(simulation.Group("sgd", run), surface)
     assert basins[-1].label.startswith("diverged") and basins[-1].run.diverged[-1].all()
+
+
+def test_a_learning_rate_per_step_scales_each_step():
+    """Dynamics.rates, a schedule's hook: step t moves by -rates[t - 1] * direction."""
+    surface, rates = SURFACES["bowl"], np.array([0.5, 2.0, 1.0, 0.25])
+    starts = simulation.uniform_starts(surface, 10, np.random.default_rng(0))
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=9.0), rates=rates),
+                              starts, 4)
+    x = starts
+    for t, rate in enumerate(rates, start=1):
+        x = x - rate * surface.grad(x)
+        np.testing.assert_allclose(run.positions[t], x, rtol=1e-14)

@@ -65,11 +65,11 @@ def scene_of(name, layout, size, count):
     groups = []
     for lr in [3e-4, 1e-3, 3e-3, 1e-2, 3e-2][:count]:
         optimizer = OPTIMIZERS["momentum"](lr=lr)
-        starts = starts_for(surface, 20, np.random.default_rng(0), region=surface.lesson.start)
+        starts = starts_for(surface, 20, np.random.default_rng(0), "uniform", surface.lesson.start)
         groups.append(Group(f"momentum lr={lr:g}", simulate(surface, Dynamics(optimizer),
                                                             starts, 4),
                             optimizer))
-    return draw_scene(surface, title(surface, groups), size, groups, layout), groups
+    return draw_scene(surface, title(surface, groups), size, groups, layout, 8), groups
 
 
 # Every layout at every size, on the surfaces with the longest formulas and tick labels, the

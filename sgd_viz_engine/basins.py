@@ -1,0 +1,43 @@
+"""The basins: where the balls of a run end, grouped by the minimum they settle in.
+
+Pure functions of a Run (see simulation.py) and its surface, without matplotlib: the basin
+each ball ends in, the crowds the last frame labels, and which points are at a listed global
+minimum.
+"""
+import numpy as np
+
+BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
+
+
+def basins(run, surface, radius=BASIN_RADIUS):
+    """The basin each ball ends in, as the index of the basin's lowest ball (-1 for diverged
+    balls), largest basin first in the returned list of basins: balls whose ends lie within
+    `radius` (a share of the bounds' diagonal) of the lowest unclaimed end share a basin."""
+    ends, lost = run.positions[-1], run.diverged[-1] | run.escaped[-1]
+    reach = radius * np.hypot(*np.diff(surface.box, axis=1).ravel())
+    basin = np.full(len(ends), -1)
+    for ball in np.argsort(np.where(lost, np.inf, run.losses[-1])):
+        if basin[ball] < 0 and not lost[ball]:
+            basin[(basin < 0) & ~lost & (np.linalg.norm(ends - ends[ball], axis=1) < reach)] = ball
+    return basin, sorted(set(basin[basin >= 0].tolist()), key=lambda b: -np.sum(basin == b))
+
+
+def crowds(run, surface, share=0.1):
+    """Where the balls that stay on the surface crowd at the end, with at least `share` of
+    them: (k, 2) lowest point of each basin and (k,) how many balls end there."""
+    basin, kept = basins(run, surface)
+    counts = np.array([np.sum(basin == b) for b in kept], dtype=int)
+    big = counts >= max(2, share * len(basin))
+    return run.positions[-1][np.array(kept, dtype=int)[big]].reshape(-1, 2), counts[big]
+
+
+def at_global_minimum(points, surface):
+    """Which points (N, 2) lie within a hundredth of the bounds' span of a listed global
+    minimum."""
+    span = np.diff(surface.box, axis=1).ravel()
+    return (np.abs(points[:, None, :] - surface.minima) < span / 100).all(axis=-1).any(axis=-1)
+
+
+def is_global(point, surface):
+    """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
+    return bool(at_global_minimum(np.reshape(point, (1, 2)), surface)[0])
