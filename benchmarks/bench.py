@@ -2,7 +2,7 @@
 
 Rows, each drawing every step of the same run, at the same size, with the same balls:
   sgd_viz   sgd_viz.main([...]) end to end: simulate, static scene once, blit balls, GifWriter
-  standard  the same surface mesh, colours, view and texts, artists updated in place,
+  standard  the same surface mesh, colors, view and texts, artists updated in place,
             FuncAnimation(blit=False) and PillowWriter: the whole figure is redrawn every frame
   naive     ax.clear() and re-plot surface, trails and balls every frame, same animation path
   floor     GifWriter alone (palette mapping, delta, LZW, file writes) on frames that sgd_viz
@@ -235,8 +235,8 @@ def run_matplotlib(scene, out, naive):
     fig.text(0.02, 0.96, f"{surface.name}    {optimizer.name} lr={scene.lr:g}",
              fontsize="large", va="center")
     status = fig.text(0.02, 0.88, "", fontsize="medium", va="center", family="monospace")
-    legend = [Line2D([], [], ls="", marker=marker, ms=7, mfc=colour, mec="black", label=text)
-              for marker, colour, text in (("o", BALL_COLOR, "ball"),
+    legend = [Line2D([], [], ls="", marker=marker, ms=7, mfc=color, mec="black", label=text)
+              for marker, color, text in (("o", BALL_COLOR, "ball"),
                                            ("X", DIVERGED_COLOR, "diverged"))]
 
     def static():

@@ -9,13 +9,13 @@ from matplotlib.colors import to_rgb
 from PIL import GifImagePlugin, Image
 
 
-def make_palette(frames, colours=()):
-    """One palette for the whole GIF: `colours` exactly (the balls' own, which are too few
-    pixels to win a colour of their own), and the rest of 255 colours cut from sample frames
-    (RGBA arrays), every other pixel of every other row of them (the same colours, a quarter
+def make_palette(frames, colors=()):
+    """One palette for the whole GIF: `colors` exactly (the balls' own, which are too few
+    pixels to win a color of their own), and the rest of 255 colors cut from sample frames
+    (RGBA arrays), every other pixel of every other row of them (the same colors, a quarter
     of the work)."""
-    exact = list(dict.fromkeys(tuple(round(255 * c) for c in to_rgb(colour))
-                               for colour in colours))
+    exact = list(dict.fromkeys(tuple(round(255 * c) for c in to_rgb(color))
+                               for color in colors))
     sample = Image.fromarray(np.concatenate([f[::2, ::2, :3] for f in frames]))
     cut = sample.quantize(255 - len(exact), method=Image.Quantize.MEDIANCUT,
                           dither=Image.Dither.NONE)
@@ -25,7 +25,7 @@ def make_palette(frames, colours=()):
     return palette
 
 
-GREY = 8        # a colour whose channels differ by at most this is a grey (see fuzz)
+GREY = 8        # a color whose channels differ by at most this is a grey (see fuzz)
 
 
 class GifWriter(animation.AbstractMovieWriter):
@@ -36,10 +36,10 @@ class GifWriter(animation.AbstractMovieWriter):
     little more than the moving balls. Only pixels that differ from the previous frame's are
     mapped again. Memory stays at one frame whatever the frame count.
 
-    With `fuzz` > 0 a pixel keeps the colour it shows while its new one is within `fuzz` levels
+    With `fuzz` > 0 a pixel keeps the color it shows while its new one is within `fuzz` levels
     of it in every channel: when the camera turns, every pixel of the surface changes a little
     every frame, and storing only the ones that changed visibly keeps the file small. Greys
-    (background, panes, grid, text) and the exact colours are never kept stale: on a flat area
+    (background, panes, grid, text) and the exact colors are never kept stale: on a flat area
     a stale pixel would show as haze.
     """
 
@@ -53,11 +53,11 @@ class GifWriter(animation.AbstractMovieWriter):
         self.first = max(self.delay, round(100 * first))        # the first frame's
         self.palette = palette
         exact = palette.info.get("exact", 0)
-        colours = np.array(palette.getpalette()[:3 * 255], dtype=np.uint32).reshape(-1, 3)
-        keys = _keys(colours[255 - exact:])
+        colors = np.array(palette.getpalette()[:3 * 255], dtype=np.uint32).reshape(-1, 3)
+        keys = _keys(colors[255 - exact:])
         self.exact_keys, self.exact_indices = np.unique(keys, return_index=True)
         self.exact_indices = (self.exact_indices + 255 - exact).astype(np.uint8)
-        self.colours = colours.astype(np.int16)
+        self.colors = colors.astype(np.int16)
 
     def setup(self, fig, outfile, dpi=None):
         super().setup(fig, outfile, dpi)
@@ -66,9 +66,9 @@ class GifWriter(animation.AbstractMovieWriter):
         self.pending = None         # (indices, offset, delay) of a frame not yet written
         self.grabs = 0
         self.firsts = []            # for each frame of the GIF, the grab it starts with
-        colours = bytes(self.palette.getpalette()[:3 * 255]).ljust(3 * 256, b"\0")
+        colors = bytes(self.palette.getpalette()[:3 * 255]).ljust(3 * 256, b"\0")
         width, height = fig.canvas.get_width_height()
-        self.file.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + colours)
+        self.file.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + colors)
         self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
 
     def grab_frame(self, **savefig_kwargs):
@@ -85,12 +85,12 @@ class GifWriter(animation.AbstractMovieWriter):
             new = self.quantize(rgba.reshape(-1, 4)[redo][None]).ravel()
             moved = new != indices[redo]
             if self.fuzz:
-                # greys (background, panes, grid, text) and the looks' colours stay exact:
+                # greys (background, panes, grid, text) and the looks' colors stay exact:
                 # a stale pixel shows on a flat area, not on the shaded surface
                 rgb = rgba.reshape(-1, 4)[redo, :3]
-                shown = self.colours[indices[redo]]
-                change = np.abs(rgb - shown).max(axis=1)
-                grey = (np.ptp(rgb, axis=1) <= GREY) | (np.ptp(shown, axis=1) <= GREY)
+                on_screen = self.colors[indices[redo]]
+                change = np.abs(rgb - on_screen).max(axis=1)
+                grey = (np.ptp(rgb, axis=1) <= GREY) | (np.ptp(on_screen, axis=1) <= GREY)
                 exact = np.isin(new, self.exact_indices) | grey
                 moved &= (change > self.fuzz) | exact
             if not moved.any():     # nothing moved: show the previous frame longer
@@ -105,12 +105,12 @@ class GifWriter(animation.AbstractMovieWriter):
         self.previous = pixels.copy(), indices
 
     def quantize(self, rgba):
-        """Palette indices of an (H, W, 4) array of pixels, each mapped to its nearest colour."""
+        """Palette indices of an (H, W, 4) array of pixels, each mapped to its nearest color."""
         if rgba.size == 0:
             return np.zeros(rgba.shape[:2], dtype=np.uint8)
         image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
         indices = np.array(image.quantize(palette=self.palette, dither=Image.Dither.NONE))
-        # Pillow looks colours up in a cache of 6-bit cells, so a colour in the palette may
+        # Pillow looks colors up in a cache of 6-bit cells, so a color in the palette may
         # come out as a near one in its cell (white as 252 grey): map the exact ones exactly.
         keys = _keys(rgba[..., :3])
         at = np.minimum(np.searchsorted(self.exact_keys, keys), len(self.exact_keys) - 1)
@@ -144,7 +144,7 @@ class GifWriter(animation.AbstractMovieWriter):
 
 
 def _keys(rgb):
-    """Colours (..., 3) as one integer each."""
+    """Colors (..., 3) as one integer each."""
     rgb = np.asarray(rgb, dtype=np.uint32)
     return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
 

@@ -1,15 +1,15 @@
-"""How things look: one table of markers, lines and colours, read by the artists, the legend and
+"""How things look: one table of markers, lines and colors, read by the artists, the legend and
 the GIF palette alike, so that a look is changed in one place and always survives quantisation.
 """
 from typing import NamedTuple
 
-GROUP = "group"             # in a style: the colour of the ball's group
+GROUP = "group"             # in a style: the color of the ball's group
 BALL_COLOR = "#ff6b1a"      # the balls of a lone group
-GROUP_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
-                 "#F0E442")     # Okabe & Ito's colour-blind-safe palette, one colour per group,
+GROUP_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
+                 "#F0E442")     # Okabe & Ito's color-blind-safe palette, one color per group,
                                 # ordered so that the first six are far apart at 640 px
 SURFACE_CMAP = "GnBu_r"     # the surface under a lone group
-GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under coloured groups
+GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under colored groups
 CROWD = 300                 # balls drawn at full size; more shrink (see style)
 
 
@@ -57,9 +57,9 @@ THEMES = {                  # matplotlib settings for each theme
 }
 
 
-def group_colours(count):
-    """The colour of each of `count` groups: the ball colour for one, else the palette's."""
-    return [BALL_COLOR] if count == 1 else list(GROUP_COLOURS[:count])
+def group_colors(count):
+    """The color of each of `count` groups: the ball color for one, else the palette's."""
+    return [BALL_COLOR] if count == 1 else list(GROUP_COLORS[:count])
 
 
 def crowding(balls):
@@ -67,10 +67,10 @@ def crowding(balls):
     return min(1.0, (CROWD / balls) ** 0.25)
 
 
-def style(name, colour, scale=1.0):
-    """The Line2D keywords of LOOKS[name] for a group of `colour`, sizes times `scale`. A crowd
+def style(name, color, scale=1.0):
+    """The Line2D keywords of LOOKS[name] for a group of `color`, sizes times `scale`. A crowd
     of balls drawn under half size loses the balls' black outlines, which only darken it."""
-    style = {key: colour if value == GROUP else value for key, value in LOOKS[name].style.items()}
+    style = {key: color if value == GROUP else value for key, value in LOOKS[name].style.items()}
     for key in ("ms", "mew", "lw"):
         if key in style:
             style[key] *= scale
@@ -79,14 +79,14 @@ def style(name, colour, scale=1.0):
     return style
 
 
-def legend_style(name, colour):
+def legend_style(name, color):
     """The Line2D keywords of LOOKS[name] in the legend."""
-    return {**style(name, colour), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
+    return {**style(name, color), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
 
 
-def exact_colours(colours):
-    """The colours the GIF palette must hold exactly: the groups' and every colour a look
+def exact_colors(colors):
+    """The colors the GIF palette must hold exactly: the groups' and every color a look
     names (balls and markers are too few pixels to win a palette entry of their own)."""
     named = [value for look in LOOKS.values() for key, value in look.style.items()
              if key in ("color", "mfc", "mec") and value not in (GROUP, "none")]
-    return list(dict.fromkeys([*colours, *named]))
+    return list(dict.fromkeys([*colors, *named]))

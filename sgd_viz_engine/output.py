@@ -12,7 +12,7 @@ from matplotlib import rc_context
 
 from . import player
 from .gifwriter import GifWriter, make_palette
-from .looks import THEMES, exact_colours, group_colours
+from .looks import THEMES, exact_colors, group_colors
 from .scene import canvas_image, draw_frame, draw_scene, turn
 from .scene import title as scene_title
 from .simulation import Run
@@ -131,8 +131,8 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
         start = scene.axes[0].azim
 
         def frame(k):
-            shown = turn(scene, start + orbit * k / max(1, frames - 1)) if orbit else scene
-            draw_frame(shown, k)
+            turned = turn(scene, start + orbit * k / max(1, frames - 1)) if orbit else scene
+            draw_frame(turned, k)
 
         if kind == ".png":
             frame(frames - 1)
@@ -145,8 +145,8 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            colours = exact_colours([*group_colours(len(groups)), background])
-            writer = GifWriter(fps, make_palette(samples, colours), hold, FIRST,
+            colors = exact_colors([*group_colors(len(groups)), background])
+            writer = GifWriter(fps, make_palette(samples, colors), hold, FIRST,
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)
         try:
@@ -184,7 +184,7 @@ def write_trajectories(groups, path):
     (G, T), and `positions` (G, T, N, 2), `losses` (G, T, N), `diverged`, `converged` and
     `escaped` (G, T, N), where N is the largest group: group g's balls are its first
     balls[g], the rest is NaN (False for the flags). Groups differ in size when balls are
-    coloured by basin.
+    colored by basin.
     .csv: one row per group, step and ball: group, step, ball, x, y, loss, status.
     """
     if path.lower().endswith(".npz"):

@@ -1,8 +1,8 @@
 """The panels a layout places: each draws its static part once and returns its per-frame update.
 
-A panel is a function panel(fig, rect, shown, which) -> update: it adds its axes to the figure
+A panel is a function panel(fig, rect, stage, which) -> update: it adds its axes to the figure
 at `rect` (figure fractions), draws there what does not move for the groups numbered `which`
-in `shown`, and returns update(k), which moves its artists to recorded step k and returns
+in `stage`, and returns update(k), which moves its artists to recorded step k and returns
 those to draw. A layout (layouts.LAYOUTS) says which panels, by their name in PANELS, go
 where. Moving artists are 2D, in pixels: balls are projected once per frame with the axes' own
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
@@ -31,12 +31,12 @@ LINE_SIZE = 12              # title 24 px, a group's line 17 px, any other text 
 TEXT_SIZE = 9.5
 
 
-class Shown(NamedTuple):
+class Stage(NamedTuple):
     """What every panel is given."""
 
     surface: object
     groups: list            # simulation.Group
-    colours: list           # one per group
+    colors: list           # one per group
     cmap: object            # colormap of the surface
     scale: float            # ball size, see looks.crowding
     trail: int              # steps of trail behind each ball
@@ -102,12 +102,12 @@ def lifted(surface, lift, xy):
     return np.column_stack([xy, lift(surface.f(xy))])
 
 
-def draw_surface(ax, shown, labelled="xyz"):
+def draw_surface(ax, stage, labelled="xyz"):
     """The surface, its floor contours and axes on a 3D axes, the `labelled` axes with their
     labels and tick labels (the others share those of a panel beside them)."""
-    surface, cmap = shown.surface, shown.cmap
+    surface, cmap = stage.surface, stage.cmap
     view = surface.view
-    _, mesh, z = shown.heights
+    _, mesh, z = stage.heights
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=len(z), ccount=len(z),
                     linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
@@ -155,45 +155,45 @@ def overlap(a, b, gap=1):
 
 # --- the panels ----------------------------------------------------------------------------
 
-def surface_panel(fig, rect, shown, which, labelled="xyz"):
+def surface_panel(fig, rect, stage, which, labelled="xyz"):
     """The 3D surface with the balls rolling on it: trails, balls, converged balls ringed,
     hidden balls hollow, diverged ones as crosses. A panel of one group of several writes its
     line (see lesson_number) at its top left; `labelled`: see draw_surface."""
-    surface = shown.surface
+    surface = stage.surface
     named = []
-    if len(which) < len(shown.groups):      # its name, and its number below, above the box
+    if len(which) < len(stage.groups):      # its name, and its number below, above the box
         line = 1.3 * LINE_SIZE / 72 * fig.dpi / fig.bbox.height
         named = [fig.add_artist(TextLine(rect[0] + 0.01, rect[1] + rect[3] - (row + 0.5) * line,
-                                         shown.colours[which[0]], family="sans-serif",
+                                         stage.colors[which[0]], family="sans-serif",
                                          size=LINE_SIZE)) for row in (0, 1)]
         rect = (*rect[:3], max(rect[3] - 2 * line, 0.05))
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
-    draw_surface(ax, shown, labelled)
-    lift = shown.heights.lift
+    draw_surface(ax, stage, labelled)
+    lift = stage.heights.lift
     # Groups start from the same points: each later group's balls are smaller, so that every
     # group shows around the next, as rings of a target.
     shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
-    artists = [{name: pixels(fig, **faint(shown.groups[i], style(name, shown.colours[i],
-                    shown.scale * (size if name in ("hidden", "ball", "converged") else 1))))
+    artists = [{name: pixels(fig, **faint(stage.groups[i], style(name, stage.colors[i],
+                    stage.scale * (size if name in ("hidden", "ball", "converged") else 1))))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i, size in zip(which, shrink, strict=True)]
-    heroes = [hero(fig, shown, i, lift) for i in which if shown.groups[i].heroes is not None]
+    heroes = [hero(fig, stage, i, lift) for i in which if stage.groups[i].heroes is not None]
     minima = lifted(surface, lift, surface.minima)
     stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
-    tally = tallies(fig, shown, which, lift)
-    last = len(shown.groups[which[0]].run.steps) - 1
+    tally = tallies(fig, stage, which, lift)
+    last = len(stage.groups[which[0]].run.steps) - 1
     seen = {}
 
     def update(k):
         if seen.get("view") != (ax.elev, ax.azim):     # first frame, or the camera turned
-            seen.update(view=(ax.elev, ax.azim), project=projector(ax), hidden=shown.hidden(ax))
+            seen.update(view=(ax.elev, ax.azim), project=projector(ax), hidden=stage.hidden(ax))
             behind, screen = seen["hidden"](minima), seen["project"](minima)[0]
             for name, which_stars in (("minimum", ~behind), ("hidden minimum", behind)):
                 stars[name].set_data(*screen[which_stars].T)
         out = list(stars.values()) if len(minima) else []
         for i, group in zip(which, artists, strict=True):
-            run = shown.groups[i].run
-            diverged, first = run.diverged[k], max(0, k - shown.trail)
+            run = stage.groups[i].run
+            diverged, first = run.diverged[k], max(0, k - stage.trail)
             trailed = slice(None, None, -(-len(diverged) // TRAILED))
             path = seen["project"](drawn(surface, lift, run, slice(first, k + 1), trailed,
                                          off=np.nan))[0]
@@ -215,7 +215,7 @@ def surface_panel(fig, rect, shown, which, labelled="xyz"):
                 out.append(show(group[name], screen[order[which_balls[order]]]))
         out += [artist for draw in heroes for artist in draw(k, seen["project"])]
         if named:
-            group = shown.groups[which[0]]
+            group = stage.groups[which[0]]
             named[0].set_text(group.label)
             named[1].set_text(lesson_number(surface, group.run, k))
         return out + named + (tally(seen["project"]) if k == last else [])
@@ -246,14 +246,14 @@ def faint(group, style):
     return {**style, "alpha": 0.3 * style.get("alpha", 1)} if group.heroes is not None else style
 
 
-def hero(fig, shown, i, lift):
+def hero(fig, stage, i, lift):
     """The heroes of group i: large balls with their whole path, an arrow of the step each
     takes next and, for an optimizer with momentum, of the part of it that the momentum
     carries (the step less plain gradient descent's, -lr * grad f); returns (k, project) ->
     the artists of recorded step k."""
-    group, surface = shown.groups[i], shown.surface
+    group, surface = stage.groups[i], stage.surface
     run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
-    ball, path, step = (pixels(fig, **style(name, shown.colours[i]))
+    ball, path, step = (pixels(fig, **style(name, stage.colors[i]))
                         for name in ("hero", "hero path", "step"))
     carried = pixels(fig, **style("momentum", None)) if group.optimizer.momentum else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
@@ -292,17 +292,17 @@ def hero(fig, shown, i, lift):
     return draw
 
 
-def tallies(fig, shown, which, lift):
+def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
     share of the group, beside the crowd; returns project -> the labels placed for the last
     frame, a label left out where it would cover another."""
     labels = []
     for slot, i in enumerate(which):
-        run = shown.groups[i].run
-        where, counts = crowds(run, shown.surface)
-        xyz = lifted(shown.surface, lift, where)
+        run = stage.groups[i].run
+        where, counts = crowds(run, stage.surface)
+        xyz = lifted(stage.surface, lift, where)
         for point, count in zip(xyz, counts, strict=True):
-            label = fig.add_artist(TextLine(0, 0, shown.colours[i], size=TEXT_SIZE,
+            label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
@@ -325,13 +325,13 @@ def tallies(fig, shown, which, lift):
     return place
 
 
-def map_panel(fig, rect, shown, which, **options):
+def map_panel(fig, rect, stage, which, **options):
     """The surface seen from above: filled contours of its drawn heights, its minima, and the
     balls still on it."""
-    surface, ax = shown.surface, fig.add_axes(rect)
+    surface, ax = stage.surface, fig.add_axes(rect)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    _, mesh, z = shown.heights
-    ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=shown.cmap)
+    _, mesh, z = stage.heights
+    ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=stage.cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
     if len(surface.minima):
@@ -342,33 +342,33 @@ def map_panel(fig, rect, shown, which, **options):
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
-    balls = [pixels(ax, **style("map ball", shown.colours[i], shown.scale)) for i in which]
+    balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
     low, high = surface.box.T
 
     def update(k):
         for i, artist in zip(which, balls, strict=True):
-            run = shown.groups[i].run
+            run = stage.groups[i].run
             on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
             show(artist, ax.transData.transform(on_surface))
         return balls
     return update
 
 
-def curve_panel(fig, rect, shown, which, **options):
+def curve_panel(fig, rect, stage, which, **options):
     """The learning curves: the median loss of each group against step, its interquartile range
     as a band, over the balls still on the surface, and a cursor at the frame's step. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
     convergence and a noise floor both read."""
-    surface, groups, ax = shown.surface, [shown.groups[i] for i in which], fig.add_axes(rect)
+    surface, groups, ax = stage.surface, [stage.groups[i] for i in which], fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
     gaps = [np.where(group.run.diverged, np.nan, group.run.losses - floor) for group in groups]
     for i, gap in zip(which, gaps, strict=True):
-        steps = shown.groups[i].run.steps
+        steps = stage.groups[i].run.steps
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
             low, median, high = np.nanpercentile(gap, [25, 50, 75], axis=1)
-        ax.fill_between(steps, low, high, color=shown.colours[i], alpha=0.2, lw=0)
-        ax.plot(steps, median, color=shown.colours[i], lw=1.6)
+        ax.fill_between(steps, low, high, color=stage.colors[i], alpha=0.2, lw=0)
+        ax.plot(steps, median, color=stage.colors[i], lw=1.6)
     values = np.concatenate([gap[np.isfinite(gap)] for gap in gaps])
     positive = values[values > 0]
     if len(positive) and values.min() >= 0 and positive.max() > 100 * positive.min():

@@ -19,7 +19,7 @@ from .checks import LARGEST, drawn_problem, read_only, start_problem
 from .cost import estimate
 from .curvature import auto_rate
 from .formula import surface_from_formula
-from .looks import GROUP_COLOURS
+from .looks import GROUP_COLORS
 from .readers import echo, plain, same_file
 from .settings import ROWS
 from .simulation import Dynamics, starts_for
@@ -197,11 +197,11 @@ def make_plan(values, force=False):
         groups = [group._replace(label=name)
                   for group, name in zip(groups, read["labels"], strict=True)]
     if read["color"] == "basin" and len(groups) > 1:
-        raise PlanError(f"argument --color: basin colours the balls of one group; these "
+        raise PlanError(f"argument --color: basin colors the balls of one group; these "
                         f"settings make {len(groups)} groups")
-    if len(groups) > len(GROUP_COLOURS):
+    if len(groups) > len(GROUP_COLORS):
         raise PlanError(f"argument --optimizer: {len(groups)} groups (optimizers x learning "
-                        f"rates x batch sizes x noises); at most {len(GROUP_COLOURS)} can be "
+                        f"rates x batch sizes x noises); at most {len(GROUP_COLORS)} can be "
                         "told apart")
     for name in ("out", "save_trajectories"):
         refuse_read_only(name, read[name], force)

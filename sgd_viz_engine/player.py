@@ -12,7 +12,7 @@ import html
 
 SPEEDS = (0.25, 0.5, 1, 2, 4)
 
-ICONS = {               # 16x16 SVG paths drawn in the text's colour
+ICONS = {               # 16x16 SVG paths drawn in the text's color
     "play": "M4 2l10 6-10 6z",
     "pause": "M3 2h4v12H3zM9 2h4v12H9z",
     "back": "M2 2h2v12H2zM14 2v12L5 8z",
@@ -43,7 +43,7 @@ SCRIPT = r"""
   function decode(bytes) {
     var at = 6, frames = [], control = {};
     function word() { at += 2; return bytes[at - 2] | bytes[at - 1] << 8; }
-    function colours(count) {       // palette as 32-bit pixels, in the machine's byte order
+    function colors(count) {       // palette as 32-bit pixels, in the machine's byte order
       var rgba = new Uint8Array(1024);
       for (var i = 0; i < count; i++, at += 3) {
         rgba.set(bytes.subarray(at, at + 3), 4 * i);
@@ -65,7 +65,7 @@ SCRIPT = r"""
     if (String.fromCharCode.apply(null, bytes.subarray(0, 3)) !== "GIF") throw "not a GIF";
     var width = word(), height = word(), flags = bytes[at];
     at += 3;
-    var global = flags & 0x80 ? colours(2 << (flags & 7)) : new Uint32Array(256);
+    var global = flags & 0x80 ? colors(2 << (flags & 7)) : new Uint32Array(256);
     while (at < bytes.length) {
       var kind = bytes[at++];
       if (kind === 0x21) {          // an extension: keep the graphic control one
@@ -80,7 +80,7 @@ SCRIPT = r"""
                      delay: control.delay > 1 ? control.delay : 10, transparent:
                      control.transparent === undefined ? -1 : control.transparent};
         flags = bytes[at++];
-        frame.colours = flags & 0x80 ? colours(2 << (flags & 7)) : global;
+        frame.colors = flags & 0x80 ? colors(2 << (flags & 7)) : global;
         var size = bytes[at++];
         frame.indices = lzw(blocks(), size, frame.w * frame.h);
         if (flags & 0x40) frame.indices = deinterlace(frame.indices, frame.w, frame.h);
@@ -145,9 +145,9 @@ SCRIPT = r"""
       every = Math.max(8, Math.ceil(frames.length * pixels.length * 4 / 64e6)),   // 64 MB of copies
       context = canvas.getContext("2d"),
       image = new ImageData(new Uint8ClampedArray(pixels.buffer), width, height);
-  function fill(frame, colour) {
+  function fill(frame, color) {
     for (var y = frame.y; y < Math.min(frame.y + frame.h, height); y++)
-      pixels.fill(colour, y * width + frame.x, y * width + Math.min(frame.x + frame.w, width));
+      pixels.fill(color, y * width + frame.x, y * width + Math.min(frame.x + frame.w, width));
   }
   function draw(k) {                // frame k over the frame shown, k - 1
     var last = frames[shown], frame = frames[k], clear = frame.transparent;
@@ -158,7 +158,7 @@ SCRIPT = r"""
       for (var x = 0, at = (frame.y + y) * width + frame.x; x < frame.w; x++, j++, at++) {
         var index = frame.indices[j];
         if (index !== clear && frame.x + x < width && frame.y + y < height) {
-          pixels[at] = frame.colours[index];
+          pixels[at] = frame.colors[index];
         }
       }
     }
@@ -278,13 +278,13 @@ def player(gif, steps, title, size):
             "</div>")
 
 
-def page(gif, steps, title, size, background="white", colour="black"):
+def page(gif, steps, title, size, background="white", color="black"):
     """A page that needs nothing else: the player (see player) on `background`, its controls
-    in `colour`."""
+    in `color`."""
     text = html.escape(" ".join(title.split()))
     return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{text}</title>\n"
             f"<style>body {{ margin: 0; background: {html.escape(background)}; "
-            f"color: {html.escape(colour)}; }}</style>\n"
+            f"color: {html.escape(color)}; }}</style>\n"
             f"</head>\n<body>\n{player(gif, steps, title, size)}\n</body>\n</html>\n")

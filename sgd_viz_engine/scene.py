@@ -13,14 +13,14 @@ from PIL import Image
 
 from .basins import at_global_minimum
 from .layouts import LAYOUTS
-from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colours, legend_style
+from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_style
 from .occlusion import visibility
 from .panels import (
     LINE_SIZE,
     PANELS,
     TEXT_SIZE,
     TITLE_SIZE,
-    Shown,
+    Stage,
     axis_texts,
     drawn_ticks,
     lesson_number,
@@ -58,10 +58,10 @@ def hidden_by_view(surface, lift):
     return hidden
 
 
-def legend(fig, surface, groups, colours, where):
+def legend(fig, surface, groups, colors, where):
     """The legend of what each mark means, in a column with its top left or right corner at
     `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of several
-    groups in grey, their colours named by their lines. Returns its height, a share of the
+    groups in grey, their colors named by their lines. Returns its height, a share of the
     figure's."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
@@ -70,15 +70,15 @@ def legend(fig, surface, groups, colours, where):
     if any(group.heroes is not None for group in groups):
         marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
                                                       for group in groups) else [])]
-    colour = colours[0] if len(groups) == 1 else "0.5"
+    color = colors[0] if len(groups) == 1 else "0.5"
     x, y, corner = where
-    drawn = fig.legend(handles=[Line2D([], [], **legend_style(mark, colour)) for mark in marks],
+    drawn = fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
                        loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
                        handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3)
     return drawn.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
 
 
-def status(fig, surface, groups, colours, table, top, named=False):
+def status(fig, surface, groups, colors, table, top, named=False):
     """The clock line and a line per group below `top` (a figure fraction); returns their
     per-frame update and the share of the figure's height they take. A group's line is its
     name and the one number of its lesson (see lesson_number); with `table`, the fuller
@@ -89,9 +89,9 @@ def status(fig, surface, groups, colours, table, top, named=False):
     clock = fig.add_artist(TextLine(0.02, top - clock_height / 2, size=TEXT_SIZE))
     first = top - clock_height - step / 2
     lines = [fig.add_artist(TextLine(0.02, first - step * index,
-                                     colour if len(groups) > 1 else None,
+                                     color if len(groups) > 1 else None,
                                      family="monospace" if table else "sans-serif", size=size))
-             for index, colour in enumerate([] if named else colours)]
+             for index, color in enumerate([] if named else colors)]
     width = max(len(group.label) for group in groups)
     word = "iteration" if any(group.epoch_length for group in groups) else "step"
     last = groups[0].run.steps[-1]
@@ -134,17 +134,17 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     dpi = 100 * scale(size)
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    colours = group_colours(len(groups))
+    colors = group_colors(len(groups))
     placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
-    box, lines = words(fig, surface, title, groups, colours, table, named)
+    box, lines = words(fig, surface, title, groups, colors, table, named)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", GROUPS_CMAP)
     drawn = surface.heights()
-    shown = Shown(surface, groups, colours, cmap,
+    stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn[0]), drawn)
-    updates = [PANELS[panel](fig, rect, shown, list(which), **options)
+    updates = [PANELS[panel](fig, rect, stage, list(which), **options)
                for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
     updates.append(lines)
     declutter(fig)
@@ -152,7 +152,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
                  [ax for ax in fig.axes if ax.name == "3d"])
 
 
-def words(fig, surface, title, groups, colours, table, named):
+def words(fig, surface, title, groups, colors, table, named):
     """Write the words: the title, the clock and the groups' lines (see status), the legend,
     the formula and, for plain gradient descent, its update rule. Across the top and bottom of
     the picture; in a column on the left of a wide one (a slide), so that the panels fill its
@@ -166,7 +166,7 @@ def words(fig, surface, title, groups, colours, table, named):
         text = fig.text(0.02, y, title, fontsize=TITLE_SIZE, va="top", linespacing=1.1)
         wrap(text, room)
         y -= extent(fig, text).height / fig.bbox.height + gap
-    update, used = status(fig, surface, groups, colours, table, y, named)
+    update, used = status(fig, surface, groups, colors, table, y, named)
     rule = (fig.text(0.02 if wide else 0.98, 0.02, PLAIN_RULE, fontsize=LINE_SIZE,
                      ha="left" if wide else "right")
             if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain else None)
@@ -174,9 +174,9 @@ def words(fig, surface, title, groups, colours, table, named):
     if wide:
         if rule is not None:
             rule.set_y(0.02 + below + (gap if below else 0))
-        legend(fig, surface, groups, colours, (0.02, y - used - 2 * gap, "upper left"))
+        legend(fig, surface, groups, colors, (0.02, y - used - 2 * gap, "upper left"))
         return (COLUMN, 0.02, 1 - COLUMN, 0.96), update
-    legend(fig, surface, groups, colours, (0.99, y, "upper right"))   # over a box's empty corner
+    legend(fig, surface, groups, colors, (0.99, y, "upper right"))   # over a box's empty corner
     top = y - used
     bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
     bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
@@ -243,18 +243,18 @@ def declutter(fig):
         for ax in fig.axes:
             axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
             ticks = {axis: drawn_ticks(axis, renderer) for axis in axes}
-            for axis, shown in ticks.items():
-                if len(shown) > 1 and any(overlap(a, b) for (_, a), (_, b) in
-                                          zip(shown, shown[1:], strict=False)):
-                    keep(axis, shown[::2])
+            for axis, labelled in ticks.items():
+                if len(labelled) > 1 and any(overlap(a, b) for (_, a), (_, b) in
+                                             zip(labelled, labelled[1:], strict=False)):
+                    keep(axis, labelled[::2])
                     changed = True
             for one, other in itertools.combinations(axes, 2):
                 met = [(tick, box) for tick, box in ticks[one]
                        if any(overlap(box, other_box) for _, other_box in ticks[other])]
                 if met:
-                    keep(one, [shown for shown in ticks[one] if shown not in met])
+                    keep(one, [tick for tick in ticks[one] if tick not in met])
                     changed = True
-            boxes = [box for shown in ticks.values() for _, box in shown]
+            boxes = [box for labelled in ticks.values() for _, box in labelled]
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)
                 if axis.label.get_text() and axis.labelpad < 16 and any(
@@ -307,10 +307,10 @@ def fill(fig):
     return dict.fromkeys(places, zoom)
 
 
-def keep(axis, shown):
+def keep(axis, kept):
     """Keep only these ticks (and their labels as drawn) of an axis."""
-    axis.set_ticks([tick.get_loc() for tick, _ in shown],
-                   [tick.label1.get_text() for tick, _ in shown])
+    axis.set_ticks([tick.get_loc() for tick, _ in kept],
+                   [tick.label1.get_text() for tick, _ in kept])
 
 
 def inside(box, bounds):

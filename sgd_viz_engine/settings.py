@@ -59,7 +59,7 @@ ROWS = [
         "(default: the surface's own, or -5,5,-5,5 for a formula)", "XMIN,XMAX,YMIN,YMAX"),
     Row("optimizer", "OPTIMIZER", listed(optimizer_spec),
         f"update rule (default DEFAULT): {', '.join(OPTIMIZERS)}; a comma-separated list "
-        "compares several, each with its own colour, from the same starts with the same "
+        "compares several, each with its own color, from the same starts with the same "
         "noise; NAME:KEY=VALUE sets a hyperparameter as torch.optim names it, e.g. "
         "momentum:momentum=0.5 or adam:betas=0.8/0.99:amsgrad=true (NAME:lr=VALUE fixes that "
         "one's learning rate)"),
@@ -108,15 +108,15 @@ ROWS = [
     Row("layout", "LAYOUT", name_in(LAYOUTS, "layout"),
         "; ".join(f"{name}: {text}" for name, (text, _) in LAYOUTS.items())
         + " (default DEFAULT)", section=PICTURE),
-    Row("color", "COLOR", name_in(("group", "basin"), "colouring"),
-        "group: a colour per group; basin: a colour per minimum the balls end in, with each "
+    Row("color", "COLOR", name_in(("group", "basin"), "coloring"),
+        "group: a color per group; basin: a color per minimum the balls end in, with each "
         "basin's share (one group only; * marks a global minimum) (default DEFAULT)",
         section=PICTURE),
     Row("orbit", "ORBIT", number(float, -3600, 3600),
         "turn the camera by DEG degrees over the animation (default DEFAULT; slower, the scene "
         "is redrawn)", "DEG", PICTURE),
     Row("theme", "THEME", name_in(THEMES, "theme"),
-        f"colours of the figure: {', '.join(THEMES)} (default DEFAULT)", section=PICTURE),
+        f"colors of the figure: {', '.join(THEMES)} (default DEFAULT)", section=PICTURE),
     Row("title", "TITLE", optional(text),
         "the title written on the picture; '' for none (default: a short one from the "
         "settings, such as \"Gradient descent on Himmelblau's function\")", "TEXT", PICTURE),

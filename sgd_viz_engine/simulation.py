@@ -260,7 +260,7 @@ def until_settled(runs, still=0.0):
 
 def simulate_groups(plan, tick=None):
     """Every group's run, from the same starts with the same noise and batches; split by the
-    basin the balls end in when the plan colours by basin."""
+    basin the balls end in when the plan colors by basin."""
     surface = plan.surface
     starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
                         plan.start_region)

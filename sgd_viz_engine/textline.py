@@ -11,15 +11,15 @@ from PIL import Image, ImageDraw, ImageFont
 class TextLine(Artist):
     """A line of text drawn by Pillow, for the text that changes every frame: matplotlib lays
     text out glyph by glyph, several times slower. (x, y) in figure fractions, vertically
-    centred there; with a `halo` colour, the text is outlined in it, to read on any ground."""
+    centred there; with a `halo` color, the text is outlined in it, to read on any ground."""
 
-    def __init__(self, x, y, colour=None, family="monospace", size="medium", halo=None):
+    def __init__(self, x, y, color=None, family="monospace", size="medium", halo=None):
         from matplotlib import rcParams
         from matplotlib.font_manager import FontProperties
 
         super().__init__()
         self.xy, self.text = (x, y), ""
-        self.colour = colour if colour is not None else rcParams["text.color"]
+        self.color = color if color is not None else rcParams["text.color"]
         self.font = FontProperties(family=family, size=size)
         self.halo = halo
         self.set_animated(True)
@@ -43,13 +43,13 @@ class TextLine(Artist):
         ascent, descent = font.getmetrics()
         border = 2 if self.halo is not None else 0
         size = (math.ceil(font.getlength(self.text)) + 2 * border, ascent + descent + 2 * border)
-        layers = [(self.halo, border), (self.colour, 0)] if border else [(self.colour, 0)]
+        layers = [(self.halo, border), (self.color, 0)] if border else [(self.color, 0)]
         x, y = self.figure.transFigure.transform(self.xy)
-        for colour, stroke in layers:
+        for color, stroke in layers:
             mask = Image.new("L", size)
             ImageDraw.Draw(mask).text((border, border), self.text, fill=255, font=font,
                                       stroke_width=stroke, stroke_fill=255)
-            red, green, blue, alpha = to_rgba(colour)
+            red, green, blue, alpha = to_rgba(color)
             rgba = np.empty((mask.height, mask.width, 4), dtype=np.uint8)
             rgba[..., :3] = np.round(255 * np.array([red, green, blue]))
             rgba[..., 3] = np.asarray(mask) * alpha

@@ -37,4 +37,4 @@ def test_decoded_frames_are_the_canvas_mapped_to_the_palette_and_still_frames_me
     assert [duration for _, duration in decoded] == [100, 200, 300 + 500]
     for (pixels, _), k in zip(decoded, (0, 1, 3), strict=True):
         assert np.array_equal(pixels, np.asarray(expected[k].convert("RGB"))), f"frame {k}"
-    assert tuple(pixels[60, 100]) == (0xd6, 0x27, 0x28)        # the exact colour, not a near one
+    assert tuple(pixels[60, 100]) == (0xd6, 0x27, 0x28)        # the exact color, not a near one

@@ -217,31 +217,31 @@ def test_a_symlinked_output_is_written_through_to_its_target(tmp_path):
     assert os.listdir(docs) == ["sgd.gif"] and os.listdir(shared) == ["asset.gif"]
 
 
-# Every layout, colouring, trajectory format and output kind appears with every value of each
+# Every layout, coloring, trajectory format and output kind appears with every value of each
 # of the others at least once (a pairwise covering set): 16 runs instead of 96.
 LAYOUTS = ["3d", "curve", "contour", "multiples"]
 KINDS = ["gif", "png", "html", "mp4"]
-COLOURINGS = ["group", "basin"]
+COLORINGS = ["group", "basin"]
 FORMATS = [None, "npz", "csv"]
-COVERING = [(layout, kind, COLOURINGS[(i + j) % 2], FORMATS[(i + 2 * j + j // 2) % 3])
+COVERING = [(layout, kind, COLORINGS[(i + j) % 2], FORMATS[(i + 2 * j + j // 2) % 3])
             for i, layout in enumerate(LAYOUTS) for j, kind in enumerate(KINDS)]
 
 
 def test_the_covering_set_covers_every_pair():
-    values = [LAYOUTS, KINDS, COLOURINGS, FORMATS]
+    values = [LAYOUTS, KINDS, COLORINGS, FORMATS]
     for a, b in itertools.combinations(range(4), 2):
         assert {(run[a], run[b]) for run in COVERING} == set(itertools.product(values[a],
                                                                                values[b]))
 
 
-@pytest.mark.parametrize("layout, kind, colouring, trajectories", COVERING)
-def test_every_layout_colouring_format_and_output_kind_works(
-        tmp_path, layout, kind, colouring, trajectories):
+@pytest.mark.parametrize("layout, kind, coloring, trajectories", COVERING)
+def test_every_layout_coloring_format_and_output_kind_works(
+        tmp_path, layout, kind, coloring, trajectories):
     if kind == "mp4" and not FFMPEG:
         pytest.skip("needs ffmpeg")
     out = tmp_path / f"run.{kind}"
     extra = ["--save-trajectories", str(tmp_path / f"t.{trajectories}")] if trajectories else []
-    assert sgd_viz.main([*TINY, "--layout", layout, "--color", colouring, "--surface",
+    assert sgd_viz.main([*TINY, "--layout", layout, "--color", coloring, "--surface",
                          "himmelblau", "--out", str(out), *extra]) == 0
     data = out.read_bytes()
     if kind == "gif":
@@ -262,7 +262,7 @@ def test_every_layout_colouring_format_and_output_kind_works(
 
 
 def test_orbit_keeps_greys_exact(tmp_path):
-    """A pale colour sweeping over a grey pane, within the fuzz of it, must not leave a haze
+    """A pale color sweeping over a grey pane, within the fuzz of it, must not leave a haze
     behind: the grey comes back exactly."""
     fig = Figure(figsize=(1.6, 1.2), dpi=100, facecolor="#f0f0f0")
     FigureCanvasAgg(fig)

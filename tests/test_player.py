@@ -224,7 +224,7 @@ def test_the_player_fits_a_narrow_window_and_fetches_nothing(browser, loaded, pa
 
 @BROWSER
 def test_the_player_decodes_any_gif_pillow_writes(browser, tmp_path):
-    """Interlaced frames, a palette of each frame's own, a full LZW table, a transparent colour
+    """Interlaced frames, a palette of each frame's own, a full LZW table, a transparent color
     and odd sizes: none of which the project's own GIFs happen to use today."""
     rng = np.random.default_rng(0)
     frames = []

@@ -38,7 +38,7 @@ def tiny_gif(tmp_path_factory):
 
 
 def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
-    # Delta frames and transparency must composite back to what the canvas showed: the colours
+    # Delta frames and transparency must composite back to what the canvas showed: the colors
     # of the looks table and the background exactly, the others as Pillow maps them.
     plan = plan_of([*TINY, "--out", str(tiny_gif)])
     groups = simulate_groups(plan)
@@ -47,8 +47,8 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
     with Image.open(tiny_gif) as im:
         palette = Image.new("P", (1, 1))
         palette.putpalette(im.getpalette()[:3 * 255])   # index 255 is kept for transparency
-    exact = [tuple(round(255 * c) for c in to_rgb(colour))
-             for colour in looks.exact_colours([looks.BALL_COLOR, "white"])]
+    exact = [tuple(round(255 * c) for c in to_rgb(color))
+             for color in looks.exact_colors([looks.BALL_COLOR, "white"])]
     scene = draw_scene(plan.surface, title(plan.surface, groups), (160, 120), groups, "3d",
                        8)
     decoded = frames_of(tiny_gif)
@@ -123,7 +123,7 @@ def test_groups_are_every_pair_and_share_starts_and_noise(tmp_path, monkeypatch)
     assert [g.label for g in groups] == ["sgd lr=0.01", "sgd lr=0.1",
                                          "adam lr=0.01 betas=(0.8, 0.99)",
                                          "adam lr=0.1 betas=(0.8, 0.99)"]
-    assert len(set(looks.group_colours(len(groups)))) == 4
+    assert len(set(looks.group_colors(len(groups)))) == 4
     for group in groups[1:]:
         assert np.array_equal(group.run.positions[0], groups[0].run.positions[0])
     # same noise: plain SGD's first step at two learning rates differ by exactly the lr ratio
@@ -144,8 +144,8 @@ def test_learning_curve_layout_renders_groups(tmp_path):
                          "--balls", "10", "--steps", "5", "--size", "320x240", "--quiet",
                          "--out", str(out)]) == 0
     pixels = np.asarray(Image.open(out).convert("RGB")).astype(int)
-    for colour in looks.GROUP_COLOURS[:2]:        # both groups' curves and balls show
-        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    for color in looks.GROUP_COLORS[:2]:        # both groups' curves and balls show
+        rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30
 
 
@@ -225,10 +225,10 @@ def test_funcanimation_is_the_slow_path_with_both_groups(tmp_path):
     animation.save(out, writer=PillowWriter(fps=5))
     frames = frames_of(out)
     assert len(frames) == 4 and frames[0][0].shape == (150, 200, 3)
-    colours = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)])
-               for c in looks.GROUP_COLOURS[:2]]
+    colors = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)])
+               for c in looks.GROUP_COLORS[:2]]
     last = frames[-1][0].astype(int)
-    for rgb in colours:     # the full redraw shows the balls and curves of both groups
+    for rgb in colors:     # the full redraw shows the balls and curves of both groups
         assert (np.abs(last - rgb).sum(axis=-1) < 40).sum() > 10
 
 
@@ -252,9 +252,9 @@ def test_every_layout_renders_every_group(layout, tmp_path):
                          "himmelblau", "--layout", layout, "--balls", "20", "--steps", "4",
                          "--size", "400x300", "--quiet", "--out", str(out)]) == 0
     pixels = np.asarray(Image.open(out).convert("RGB")).astype(int)
-    for colour in looks.GROUP_COLOURS[:2]:
-        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
-        assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30, colour
+    for color in looks.GROUP_COLORS[:2]:
+        rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30, color
 
 
 @pytest.mark.parametrize("optimizer, shown", [("sgd", True), ("adam", False),
@@ -317,14 +317,14 @@ def test_an_animation_ends_once_every_ball_has_settled(tmp_path):
     assert 0 < moved and np.abs(run.positions[-1] - SURFACES["booth"].minima).max() < 1e-3 * span
 
 
-def test_every_colour_of_the_looks_comes_out_exactly(tmp_path):
+def test_every_color_of_the_looks_comes_out_exactly(tmp_path):
     out = tmp_path / "exact.gif"        # wells at 400x300: its minimum star shows from the start
     assert sgd_viz.main(["--balls", "40", "--steps", "3", "--size", "400x300", "--quiet",
                          "--out", str(out)]) == 0
     first = frames_of(out)[0][0].reshape(-1, 3)
-    for colour in ("white", looks.BALL_COLOR, looks.LOOKS["minimum"].style["mfc"]):
-        rgb = [round(255 * c) for c in to_rgb(colour)]
-        assert (first == rgb).all(axis=1).sum() >= 10, colour
+    for color in ("white", looks.BALL_COLOR, looks.LOOKS["minimum"].style["mfc"]):
+        rgb = [round(255 * c) for c in to_rgb(color)]
+        assert (first == rgb).all(axis=1).sum() >= 10, color
 
 
 @pytest.mark.parametrize("tty, quiet, shown", [(True, [], True), (True, ["--quiet"], False),

@@ -218,7 +218,7 @@ def test_init_shapes_their_starts():
     np.testing.assert_allclose(xavier.std(axis=0), [1, 1], atol=0.03)
 
 
-def test_basin_colours_split_the_balls_by_the_minimum_they_end_in():
+def test_basin_colors_split_the_balls_by_the_minimum_they_end_in():
     surface = SURFACES["wells"]
     starts = simulation.uniform_starts(surface, 400, np.random.default_rng(0))
     run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 150)
@@ -237,7 +237,7 @@ def test_basin_colours_split_the_balls_by_the_minimum_they_end_in():
     assert 95 <= sum(shares) <= 105 and shares == sorted(shares, reverse=True)
 
 
-def test_basin_colours_keep_diverged_balls_apart():
+def test_basin_colors_keep_diverged_balls_apart():
     surface = SURFACES["bowl"]
     starts = simulation.uniform_starts(surface, 50, np.random.default_rng(0))
     run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=4.2)), starts, 60)
