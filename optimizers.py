@@ -75,7 +75,7 @@ def half_the_limit(limit):
     """An auto rule: half of limit(L), the rate at which the method diverges on a quadratic
     of curvature L; on a flat surface (L = 0), where any rate is stable, a tenth of the side."""
     def rule(curvature, side):
-        if not curvature > 0:
+        if not curvature > 0 or np.isinf(2 / curvature):    # or so nearly that 1/L overflows
             return side / 10, "a flat surface: a 10th of the start region's side"
         at = limit(curvature)
         return at / 2, f"half of {at:.3g}, where it diverges at curvature L = {curvature:.3g}"
@@ -251,8 +251,9 @@ def rmsprop(**hyperparameters) -> Optimizer:
             step = g / avg
         return step, RMSpropState(state.step + 1, square_avg, grad_avg, buffer)
 
-    # --lr auto: a 50th of the side times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha)
-    first = (1 - alpha) ** 0.5
+    # --lr auto: a 50th of the side times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha);
+    # alpha >= 1 (torch allows it) averages no g^2, whose square average stays 0 or goes negative
+    first = (1 - alpha) ** 0.5 if alpha < 1 else 1.0
     rule = share_of_side(50, first, " times sqrt(1 - alpha), the size of rmsprop's first step")
     return _optimizer("rmsprop", hp, init, direction, rule, momentum=momentum > 0)
 

@@ -28,7 +28,7 @@ import sys
 
 from tqdm import tqdm
 
-from sgd_viz_engine import cli, curvature, output, simulation
+from sgd_viz_engine import cli, curvature, output, simulation, trial
 from sgd_viz_engine.api import Animation
 from sgd_viz_engine.cli import PROG
 from sgd_viz_engine.plan import PlanError, make_plan
@@ -197,7 +197,7 @@ def finish(plan, groups):
 def diverging(plan, groups):
     """A line for each group where more than half the balls diverged on a surface with a
     minimum, with a rate to try: the one --lr auto would choose, or a tenth of this one if
-    that is not smaller."""
+    that is not smaller, halved until a trial run keeps its balls (see trial.py)."""
     if plan.color == "basin" or not len(plan.surface.minima):
         return      # basins regroup the balls; without a minimum, leaving is the lesson
     for group_plan, group in zip(plan.groups, groups, strict=True):
@@ -205,9 +205,13 @@ def diverging(plan, groups):
         lost, lr = group.run.diverged[-1], optimizer.hyperparameters["lr"]
         if lost.mean() > 0.5:
             auto, _ = curvature.auto_rate(plan.surface, optimizer, plan.start_region)
-            suggestion = float(f"{auto:.2g}") if auto < lr else float(f"{lr / 10:.2g}")
-            yield (f"{lost.sum()} of {len(lost)} balls of {group.label} diverged; a learning "
-                   f"rate of {suggestion:g} would keep them (try --lr {suggestion:g})")
+            start = auto if auto < lr else lr / 10
+            kept = trial.kept_rate(plan.surface, group_plan.dynamics, group.run.positions[0],
+                                   plan.steps, start, 2)
+            said = f"{lost.sum()} of {len(lost)} balls of {group.label} diverged"
+            yield (f"{said}; a learning rate of {kept:g} would keep them (try --lr {kept:g})"
+                   if kept else f"{said}; a trial run lost balls at every rate from "
+                   f"{start:.2g} down to {start / 2 ** trial.HALVINGS:.2g}")
 
 
 def animate(force=False, **options):

@@ -8,6 +8,7 @@ prints with exit 2 and the Python API raises.
 """
 import dataclasses
 import itertools
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,6 +24,7 @@ from .looks import GROUP_COLORS
 from .readers import echo, plain, same_file
 from .settings import ROWS
 from .simulation import Dynamics, starts_for
+from .trial import kept_rate
 
 MAX_SECONDS = 15 * 60       # estimated work beyond these needs force
 MAX_MEMORY = 4e9            # bytes
@@ -108,13 +110,36 @@ def learning_rate(surface, optimizer, given, lr, region):
         return surface.lesson.lr, ""
     if lr is None or lr == "auto":
         rate, why = auto_rate(surface, optimizer, region)
+        if not 0 < rate < math.inf:
+            raise PlanError(f"argument --lr: auto finds no learning rate for {optimizer.name} on "
+                            f"{surface.name} ({why}: {rate:g}); give one, e.g. --lr 0.01")
         return float(f"{rate:.3g}"), f"auto: {why}"
     return lr, ""
+
+
+def verified(surface, dynamics, starts, steps, why):
+    """The dynamics of a group whose rate auto chose (`why`), with the largest of that rate
+    and its halvings that a trial run keeps on a surface with a minimum (see trial.py), and
+    the reason for the status line."""
+    if not why or not len(surface.minima):
+        return dynamics, why    # without a minimum, leaving is the lesson
+    rate = dynamics.optimizer.hyperparameters["lr"]
+    kept = kept_rate(surface, dynamics, starts, steps, rate, 3)
+    if kept is None:
+        return dynamics, f"{why}; a trial run loses balls with it and every smaller rate tried"
+    if kept == rate:
+        return dynamics, why
+    optimizer = OPTIMIZERS[dynamics.optimizer.name](**{**dynamics.optimizer.hyperparameters,
+                                                      "lr": kept})
+    return dynamics._replace(optimizer=optimizer), (
+        f"{why}; {kept:g}, as a trial run lost balls at {rate:g}")
 
 
 def groups_of(values, surface, region):
     """Every combination of optimizer, learning rate, batch size and noise, as GroupPlans (a
     repeated combination is one group); and the words of the title that all groups share."""
+    starts = starts_for(surface, values["balls"], np.random.default_rng(values["seed"]),
+                        values["init"], region)
     batches, noises = (list(dict.fromkeys(values[name] or [None]))   # each value once
                        for name in ("batch_size", "noise"))
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
@@ -124,21 +149,22 @@ def groups_of(values, surface, region):
     for (name, hyperparameters), lr, batch, noise in itertools.product(
             values["optimizer"], values["lr"] or [None], batches, noises):
         try:
-            lr, why = learning_rate(surface, OPTIMIZERS[name](**hyperparameters),
-                                    hyperparameters, lr, region)
-            optimizer = OPTIMIZERS[name](**{**hyperparameters, "lr": lr})
+            written = OPTIMIZERS[name](**hyperparameters)
         except ValueError as error:
             raise PlanError(f"argument --optimizer: {error}") from None
+        lr, why = learning_rate(surface, written, hyperparameters, lr, region)
+        optimizer = OPTIMIZERS[name](**{**hyperparameters, "lr": lr})
         if batch is not None and not batch <= surface.samples:
             raise PlanError(
                 f"argument --batch-size: {surface.name} has no data set to batch; use "
                 "--surface linear_regression" if not surface.samples else
                 f"argument --batch-size: {batch} is more than the {surface.samples} rows of "
                 "the data set")
-        key = (name, tuple(optimizer.hyperparameters.items()), batch, noise)
         dynamics = Dynamics(**{**{name: values[name] for name in Dynamics._fields
                                   if name in values},
                                "optimizer": optimizer, "batch_size": batch, "noise": noise})
+        dynamics, why = verified(surface, dynamics, starts, values["steps"], why)
+        key = (name, tuple(dynamics.optimizer.hyperparameters.items()), batch, noise)
         groups.setdefault(key, GroupPlan("", dynamics, why))
     return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1), shared
 

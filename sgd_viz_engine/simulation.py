@@ -246,11 +246,14 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
 
 def until_settled(runs, still=0.0):
     """The runs cut after the first recorded step from which every ball of every run stays
-    within `still` of where it ends: converged and diverged balls stop, and others that no
-    longer move visibly should not make the animation repeat still frames."""
+    within `still` of where it ends, as it ends (diverged, converged or neither): converged
+    and diverged balls stop, and others that no longer move visibly should not make the
+    animation repeat still frames; but a ball that diverges where it stands has changed."""
     near = [np.concatenate([(np.abs(rows - run.positions[-1]) <= still).all(axis=(1, 2))
                             for rows in np.array_split(run.positions, min(
                                 len(run.positions), -(-run.positions.size // BLOCK)))])
+            & (run.diverged == run.diverged[-1]).all(axis=1)
+            & (run.converged == run.converged[-1]).all(axis=1)
             for run in runs]    # a few rows at a time: a whole-run temporary doubles the memory
     done = np.logical_and.accumulate(np.all(near, axis=0)[::-1])[::-1]
     if not done.any():

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import sgd_viz
 from sgd_viz_engine import cli
@@ -199,3 +200,55 @@ def test_a_flat_sum_within_the_node_limit_is_a_formula():
 def test_letters_that_the_title_cannot_draw_are_refused_with_the_plain_one(text, hint, capsys):
     err = refused(["--surface", text], capsys)
     assert hint in err and "column 1" in err
+
+
+# --- 2, 7, 12, 13: divergence kept, rates that exist and keep the balls -----------------------
+
+def run_main(args, capsys):
+    """main()'s status, result lines and notes for `args` (exit 0 expected)."""
+    assert sgd_viz.main([*TINY, *args]) == 0
+    captured = capsys.readouterr()
+    return captured.out.splitlines(), captured.err.splitlines()
+
+
+def test_balls_that_diverge_at_the_first_step_are_shown_diverged(tmp_path, capsys):
+    out = tmp_path / "x.gif"
+    printed, notes = run_main(["--optimizer", "rmsprop:alpha=2", "--lr", "0.01", "--balls", "20",
+                               "--steps", "10", "--out", str(out)], capsys)
+    assert printed[0].endswith("20 diverged"), printed
+    assert any("20 of 20 balls" in note for note in notes), notes
+    with Image.open(out) as gif:
+        assert gif.n_frames >= 2
+
+
+def test_rmsprop_with_alpha_above_1_runs_as_torch_does(tmp_path, capsys):
+    # torch 2.13.0: RMSprop(alpha=1.5) is accepted and its first step on x^2 + y^2 from
+    # (1, 2) is [nan, nan] (alpha < 0 raises "Invalid alpha value")
+    from optimizers import OPTIMIZERS
+    rmsprop = OPTIMIZERS["rmsprop"](lr=0.01, alpha=1.5)
+    x = np.array([[1.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        stepped, _ = rmsprop.update(x, 2 * x, rmsprop.init(x))
+    assert np.isnan(stepped).all()
+    printed, notes = run_main(["--optimizer", "rmsprop:alpha=1.5", "--out",
+                               str(tmp_path / "x.gif")], capsys)
+    assert printed[0].endswith("4 diverged") and "trial run" in printed[1]
+    assert sgd_viz.animate(optimizer="rmsprop:alpha=1.5", balls=3, steps=2).plan.balls == 3
+
+
+def test_the_automatic_rate_exists_where_the_curvature_underflows(tmp_path, capsys):
+    printed, _ = run_main(["--surface", "exp(-x^2-y^2)*1e-310", "--out",
+                           str(tmp_path / "x.gif")], capsys)
+    assert printed[0].endswith("0 diverged") and "flat surface" in printed[1]
+
+
+def test_the_automatic_rate_and_the_advice_keep_mini_batched_balls(tmp_path, capsys):
+    flags = ["--surface", "linear_regression", "--batch-size", "1", "--optimizer", "momentum",
+             "--balls", "20", "--steps", "60", "--out", str(tmp_path / "x.gif")]
+    printed, notes = run_main(flags, capsys)
+    assert printed[0].endswith(" 0 diverged"), printed
+    printed, notes = run_main([*flags, "--lr", "1.32"], capsys)
+    assert printed[0].endswith("20 diverged")
+    advice = notes[0].rpartition("--lr ")[2].rstrip(")")
+    printed, notes = run_main([*flags, "--lr", advice], capsys)
+    assert printed[0].endswith(" 0 diverged") and notes == []
