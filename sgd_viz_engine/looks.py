@@ -4,6 +4,7 @@ the GIF palette alike, so that a look is changed in one place and always survive
 from typing import NamedTuple
 
 GROUP = "group"             # in a style: the color of the ball's group
+TINT = "tint"               # in a style: the group's color halfway to white
 BALL_COLOR = "#ff6b1a"      # the balls of a lone group
 GROUP_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
                  "#F0E442")     # Okabe & Ito's color-blind-safe palette, one color per group,
@@ -15,7 +16,7 @@ CROWD = 300                 # balls drawn at full size; more shrink (see style)
 
 class Look(NamedTuple):
     """A thing drawn: its matplotlib Line2D style at full size (zorder: what is drawn over
-    what; the minimum's star under the balls, which it outreaches), and its legend entry."""
+    what; the minimum's star over the balls that crowd on it), and its legend entry."""
 
     style: dict
     legend: str = ""        # the legend's label; "" for none
@@ -23,17 +24,18 @@ class Look(NamedTuple):
 
 
 LOOKS = {
-    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec="black", mew=0.6, zorder=2),
+    # a light rim: balls that crowd keep their color, where black rims summed to a dark blob
+    "ball": Look(dict(ls="", marker="o", ms=5.3, mfc=GROUP, mec=TINT, mew=0.6, zorder=2),
                  "ball", 7),
-    "hidden": Look(dict(ls="", marker="o", ms=5.3, mfc="none", mec=GROUP, mew=0.9, alpha=0.4,
-                        zorder=2), "behind the hill", 7),
+    "hidden": Look(dict(ls="", marker="o", ms=2.6, mfc=GROUP, mec="none", mew=0, alpha=0.35,
+                        zorder=1.9), "behind the hill", 4),
     "converged": Look(dict(ls="", marker="o", ms=5.8, mfc=GROUP, mec="white", mew=1.4,
                            zorder=2), "converged", 7),
     "diverged": Look(dict(ls="", marker="X", ms=8.4, mfc="#d62728", mec="black", mew=0.6,
                           zorder=2), "diverged", 8),
     "trail": Look(dict(color=GROUP, lw=1.2, alpha=0.6, zorder=1)),
-    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="black", mew=0.7,
-                         zorder=1.5), "global minimum", 11),
+    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="#7a5c00", mew=0.8,
+                         zorder=2.8), "global minimum", 11),
     "hidden minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="none", mec="#b8860b",
                                 mew=1.0, alpha=0.6, zorder=1.5)),
     "hero": Look(dict(ls="", marker="o", ms=11, mfc=GROUP, mec="black", mew=1.2, zorder=2.6),
@@ -42,7 +44,7 @@ LOOKS = {
     "step": Look(dict(color="black", lw=2, zorder=2.7), "its next step", 0),
     "momentum": Look(dict(color="#7a0177", lw=1.6, ls=(0, (3, 1.5)), zorder=2.7),
                      "the momentum in it", 0),
-    "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec="black", mew=0.4,
+    "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec=TINT, mew=0.5,
                           zorder=2)),
     "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",
                              mew=0.7)),
@@ -57,9 +59,23 @@ THEMES = {                  # matplotlib settings for each theme
 }
 
 
-def group_colors(count):
-    """The color of each of `count` groups: the ball color for one, else the palette's."""
-    return [BALL_COLOR] if count == 1 else list(GROUP_COLORS[:count])
+def group_colors(count, background="white"):
+    """The color of each of `count` groups: the ball color for one, else the palette's,
+    leaving out a color too close to the background in lightness (black on the dark theme),
+    and light grey after the palette."""
+    if count == 1:
+        return [BALL_COLOR]
+    shown = [color for color in (*GROUP_COLORS, "#d9d9d9")
+             if abs(lightness(color) - lightness(background)) > 0.1]
+    return shown[:count]
+
+
+def lightness(color):
+    """A color's relative luminance, 0 for black to 1 for white (WCAG's weights, no gamma)."""
+    from matplotlib.colors import to_rgb  # here: the plan reads this module without it
+
+    red, green, blue = to_rgb(color)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def crowding(balls):
@@ -69,8 +85,12 @@ def crowding(balls):
 
 def style(name, color, scale=1.0):
     """The Line2D keywords of LOOKS[name] for a group of `color`, sizes times `scale`. A crowd
-    of balls drawn under half size loses the balls' black outlines, which only darken it."""
-    style = {key: color if value == GROUP else value for key, value in LOOKS[name].style.items()}
+    of balls drawn under half size loses the balls' rims, which only blur it."""
+    from matplotlib.colors import to_rgb
+
+    tint = None if color is None else tuple((1 + c) / 2 for c in to_rgb(color))
+    style = {key: {GROUP: color, TINT: tint}.get(value, value) if isinstance(value, str)
+             else value for key, value in LOOKS[name].style.items()}
     for key in ("ms", "mew", "lw"):
         if key in style:
             style[key] *= scale
@@ -88,5 +108,5 @@ def exact_colors(colors):
     """The colors the GIF palette must hold exactly: the groups' and every color a look
     names (balls and markers are too few pixels to win a palette entry of their own)."""
     named = [value for look in LOOKS.values() for key, value in look.style.items()
-             if key in ("color", "mfc", "mec") and value not in (GROUP, "none")]
+             if key in ("color", "mfc", "mec") and value not in (GROUP, TINT, "none")]
     return list(dict.fromkeys([*colors, *named]))

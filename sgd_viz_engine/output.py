@@ -145,7 +145,7 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
             for k in sorted({0, frames // 2, frames - 1}):
                 frame(k)
                 samples.append(np.array(scene.fig.canvas.buffer_rgba()))
-            colors = exact_colors([*group_colors(len(groups)), background])
+            colors = exact_colors([*group_colors(len(groups), background), background])
             writer = GifWriter(fps, make_palette(samples, colors), hold, FIRST,
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)

@@ -8,7 +8,7 @@ where. Moving artists are 2D, in pixels: balls are projected once per frame with
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
 """
 import math
-import warnings
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -60,12 +60,12 @@ def pixels(parent, **style):
     return parent.add_artist(Line2D([], [], animated=True, transform=IdentityTransform(), **style))
 
 
-def on_top(points):
+def on_top(points, cell=1):
     """Which of the points (N, 2), whole pixels in drawing order, are the last drawn on their
-    pixel. Agg draws markers on whole pixels, so the ones before are covered: drawing them
-    would only darken the antialiased rim of the one on top, and cost time. Points that are
-    not finite are left out, as Agg leaves them out."""
-    x, y = points.T
+    pixel (or square of `cell` pixels). Agg draws markers on whole pixels, so the ones before
+    are covered: drawing them would only darken the antialiased rim of the one on top, and
+    cost time. Points that are not finite are left out, as Agg leaves them out."""
+    x, y = points.T // cell
     index = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     if len(index) == 0:
         return index
@@ -77,10 +77,11 @@ def on_top(points):
     return index[last[pixel] == order]
 
 
-def show(artist, points):
-    """Put markers at `points` (N, 2) in drawing order, only the last one on each pixel."""
+def show(artist, points, cell=1):
+    """Put markers at `points` (N, 2) in drawing order, only the last one on each pixel (or
+    square of `cell` pixels; None: all of them, already chosen)."""
     points = np.round(points)           # where Agg draws markers anyway
-    artist.set_data(*points[on_top(points)].T)
+    artist.set_data(*(points if cell is None else points[on_top(points, cell)]).T)
     return artist
 
 
@@ -157,8 +158,9 @@ def overlap(a, b, gap=1):
 
 def surface_panel(fig, rect, stage, which, labelled="xyz"):
     """The 3D surface with the balls rolling on it: trails, balls, converged balls ringed,
-    hidden balls hollow, diverged ones as crosses. A panel of one group of several writes its
-    line (see lesson_number) at its top left; `labelled`: see draw_surface."""
+    hidden balls small and faint, diverged ones as crosses, the minimum's star over them. A
+    panel of one group of several writes its line (see lesson_number) at its top left;
+    `labelled`: see draw_surface."""
     surface = stage.surface
     named = []
     if len(which) < len(stage.groups):      # its name, and its number below, above the box
@@ -170,18 +172,19 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
     draw_surface(ax, stage, labelled)
     lift = stage.heights.lift
-    # Groups start from the same points: each later group's balls are smaller, so that every
-    # group shows around the next, as rings of a target.
-    shrink = [1 - 0.5 * slot / max(1, len(which) - 1) for slot in range(len(which))]
-    artists = [{name: pixels(fig, **faint(stage.groups[i], style(name, stage.colors[i],
-                    stage.scale * (size if name in ("hidden", "ball", "converged") else 1))))
+    artists = [{name: pixels(fig, gid=f"{name} {i}", **faint(stage.groups[i], style(
+                    name, stage.colors[i], stage.scale)))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
-               for i, size in zip(which, shrink, strict=True)]
+               for i in which]
     heroes = [hero(fig, stage, i, lift) for i in which if stage.groups[i].heroes is not None]
     minima = lifted(surface, lift, surface.minima)
-    stars = {name: pixels(fig, **style(name, None)) for name in ("minimum", "hidden minimum")}
+    stars = {name: pixels(fig, gid=name, **style(name, None))
+             for name in ("minimum", "hidden minimum")}
     tally = tallies(fig, stage, which, lift)
     last = len(stage.groups[which[0]].run.steps) - 1
+    box = np.array([*np.ptp(np.array(surface.bounds, dtype=float), axis=1),
+                    np.ptp(ax.get_zlim())])
+    ball = style("ball", None, stage.scale)["ms"] * fig.dpi / 72     # pixels across
     seen = {}
 
     def update(k):
@@ -191,28 +194,29 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
             for name, which_stars in (("minimum", ~behind), ("hidden minimum", behind)):
                 stars[name].set_data(*screen[which_stars].T)
         out = list(stars.values()) if len(minima) else []
+        balls = []
         for i, group in zip(which, artists, strict=True):
             run = stage.groups[i].run
-            diverged, first = run.diverged[k], max(0, k - stage.trail)
-            trailed = slice(None, None, -(-len(diverged) // TRAILED))
-            path = seen["project"](drawn(surface, lift, run, slice(first, k + 1), trailed,
-                                         off=np.nan))[0]
-            if k > first:       # one polyline per ball, NaN between balls
-                gap = np.full_like(path[:1], np.nan)
-                group["trail"].set_data(
-                    *np.concatenate([path, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
-                out.append(group["trail"])
             xyz = drawn(surface, lift, run, k, slice(None))
             screen, depth = seen["project"](xyz)
-            order = np.argsort(-depth)              # farthest first, as mplot3d draws
+            diverged = run.diverged[k]
             behind = np.zeros_like(diverged)
             behind[~diverged] = seen["hidden"](xyz[~diverged])
-            settled = run.converged[k]
-            for name, which_balls in (("hidden", behind),
-                                      ("ball", ~diverged & ~behind & ~settled),
-                                      ("converged", ~diverged & ~behind & settled),
-                                      ("diverged", diverged)):
-                out.append(show(group[name], screen[order[which_balls[order]]]))
+            trail = trails(run, k, stage.trail, behind,
+                           partial(drawn, surface, lift, run, off=np.nan), box, seen["project"])
+            if trail is not None:
+                group["trail"].set_data(*trail)
+                out.append(group["trail"])
+            order = np.argsort(-depth, kind="stable")           # farthest first, as mplot3d
+            out.append(show(group["hidden"], screen[order[behind[order]]], cell=3))
+            out.append(show(group["diverged"], screen[order[diverged[order]]]))
+            balls.append((order[~(behind | diverged)[order]], screen, depth))
+        kept = mixed(balls, cell=1 if len(which) == 1 else max(1, round(ball / 3)))
+        for kept_balls, (_, screen, _), i, group in zip(kept, balls, which, artists,
+                                                        strict=True):
+            settled = stage.groups[i].run.converged[k][kept_balls]
+            out += [show(group["ball"], screen[kept_balls[~settled]], cell=None),
+                    show(group["converged"], screen[kept_balls[settled]], cell=None)]
         out += [artist for draw in heroes for artist in draw(k, seen["project"])]
         if named:
             group = stage.groups[which[0]]
@@ -239,6 +243,50 @@ def lesson_number(surface, run, k):
     if lost and lost >= reached.sum():
         return f"diverged {lost}/{balls}"
     return f"{reached.mean():.0%} reach ★"
+
+
+TRAIL_REACH = 0.15          # a trail's segment reaches at most this share of the box back
+
+
+def trails(run, k, length, behind, where, box, project):
+    """The trails behind an even sample of at most TRAILED balls at recorded step k, as one
+    NaN-broken line in pixels (x, y), or None: a segment per step of the last `length`, each
+    cut to TRAIL_REACH of the box behind the ball, so that long jumps do not paint the
+    surface; none behind a hidden ball, or one that left before this step (its trail ends
+    where it left the box). `where`(steps, balls) gives drawn points, NaN off the box."""
+    first = max(0, k - length)
+    if k == first:
+        return None
+    sample = np.arange(0, len(behind), -(-len(behind) // TRAILED))
+    gone = behind | run.diverged[k - 1] | run.escaped[k - 1]
+    sample = sample[~gone[sample]]
+    if len(sample) == 0:
+        return None
+    path = where(slice(first, k + 1), sample)                # (steps, balls, 3)
+    start, end = path[:-1], path[1:]
+    with np.errstate(all="ignore"):
+        reach = np.linalg.norm((start - end) / box, axis=-1, keepdims=True)
+        start = end + (start - end) * np.minimum(1, TRAIL_REACH / reach)
+    segments = np.stack([start, end, np.full_like(end, np.nan)], axis=2)   # (steps, balls, 3, 3)
+    return project(segments.transpose(1, 0, 2, 3).reshape(-1, 3))[0].T
+
+
+def mixed(groups, cell):
+    """The balls of several groups that are drawn, where balls of different groups meet on
+    one cell of `cell` pixels: one of them, taking turns by ball number, so that groups from
+    the same starts show as a mix of their colors instead of the last group over the others.
+    `groups` are (balls in drawing order, screen (N, 2), depth (N,)); returns each group's
+    balls that are drawn, in drawing order."""
+    count = len(groups)
+    index = np.concatenate([balls for balls, *_ in groups])
+    owner = np.repeat(np.arange(count), [len(balls) for balls, *_ in groups])
+    points = np.concatenate([screen[balls] for balls, screen, _ in groups])
+    depth = np.concatenate([depth[balls] for balls, _, depth in groups])
+    # drawn last (kept) on a cell: the group whose turn it is, then the nearest
+    order = np.lexsort((-depth, (index + owner) % count))
+    kept = np.zeros(len(index), dtype=bool)
+    kept[order[on_top(np.round(points[order]), cell)]] = True
+    return [balls[kept[owner == slot]] for slot, (balls, *_) in enumerate(groups)]
 
 
 def faint(group, style):
@@ -354,37 +402,68 @@ def map_panel(fig, rect, stage, which, **options):
     return update
 
 
+OFF_TOP = 1e300            # the loss a diverged ball counts as, above every finite one
+
+
+def counted_losses(run, floor):
+    """The loss above `floor` of every ball at every recorded step, none left out: a ball that
+    diverged counts as OFF_TOP, above every finite loss; one that escaped (rolled off a surface
+    unbounded below) at the last loss it had."""
+    return np.where(run.diverged, OFF_TOP, run.losses - floor)
+
+
 def curve_panel(fig, rect, stage, which, **options):
-    """The learning curves: the median loss of each group against step, its interquartile range
-    as a band, over the balls still on the surface, and a cursor at the frame's step. With the
+    """The learning curves, drawn up to the frame's step: the median loss of each group
+    against step and its interquartile range as a band, over every ball (see counted_losses),
+    so that a group that diverges rises off the top, marked there with a triangle. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
     convergence and a noise floor both read."""
     surface, groups, ax = stage.surface, [stage.groups[i] for i in which], fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
-    gaps = [np.where(group.run.diverged, np.nan, group.run.losses - floor) for group in groups]
-    for i, gap in zip(which, gaps, strict=True):
-        steps = stage.groups[i].run.steps
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)     # a step with every ball lost
-            low, median, high = np.nanpercentile(gap, [25, 50, 75], axis=1)
-        ax.fill_between(steps, low, high, color=stage.colors[i], alpha=0.2, lw=0)
-        ax.plot(steps, median, color=stage.colors[i], lw=1.6)
-    values = np.concatenate([gap[np.isfinite(gap)] for gap in gaps])
+    counted = [counted_losses(group.run, floor) for group in groups]
+    spreads = [np.percentile(gap, [25, 50, 75], axis=1) for gap in counted]
+    values = np.concatenate([gap[gap < OFF_TOP] for gap in counted])
     positive = values[values > 0]
     if len(positive) and values.min() >= 0 and positive.max() > 100 * positive.min():
         ax.set_yscale("log")
-        ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12))
+        ax.set_ylim(bottom=max(positive.min(), positive.max() * 1e-12), top=positive.max() * 2)
+    elif len(values):
+        ax.set_ylim(*height_range(values))
     name = "loss" if floor == 0 else "loss - min"
     steps = groups[0].run.steps
     # a run that settled at its start has one step: the axis still spans one
     ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
     ax.tick_params(labelsize=TEXT_SIZE)
     ax.grid(alpha=0.3)
+    above = ax.get_ylim()[1] * 1e3 if ax.get_yscale() == "log" else 10 * np.ptp(ax.get_ylim())
+    curves = []
+    for i, spread in zip(which, spreads, strict=True):
+        spread = np.where(spread >= OFF_TOP / 10, above, spread)     # off the top, drawn so
+        color = stage.colors[i]
+        band = ax.fill_between(steps, spread[0], spread[2], color=color, alpha=0.2, lw=0,
+                               animated=True, gid=f"spread {i}")
+        median = ax.plot(steps, spread[1], color=color, lw=1.6, animated=True,
+                         gid=f"median {i}")[0]
+        off = np.flatnonzero(spread[1] == above)
+        mark = ax.plot([], [], ls="", marker="^", ms=8, color=color, clip_on=False,
+                       transform=ax.get_xaxis_transform(), animated=True,
+                       gid=f"off the top {i}")[0]
+        curves.append((band, median, mark, spread, off[0] if len(off) else None))
     cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)
 
     def update(k):
         cursor.set_xdata([steps[k], steps[k]])
-        return [cursor]
+        out = [cursor]
+        for band, median, mark, spread, off in curves:
+            now = slice(0, k + 1)
+            band.set_verts([np.concatenate([np.column_stack([steps[now], spread[0, now]]),
+                                            np.column_stack([steps[now], spread[2, now]])[::-1]])])
+            median.set_data(steps[now], spread[1, now])
+            out += [band, median]
+            if off is not None and off <= k:
+                mark.set_data([steps[off]], [1])
+                out.append(mark)
+        return out
     return update
 
 

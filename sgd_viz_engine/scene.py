@@ -4,6 +4,7 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -134,7 +135,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     dpi = 100 * scale(size)
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    colors = group_colors(len(groups))
+    colors = group_colors(len(groups), rcParams["figure.facecolor"])
     placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
     box, lines = words(fig, surface, title, groups, colors, table, named)

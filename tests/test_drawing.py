@@ -150,8 +150,8 @@ def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
     [trail] = [artist for artist in scene.updates[0](12)
                if isinstance(artist, Line2D) and artist.get_linestyle() != "None"]
     x, y = trail.get_data()
-    assert np.isnan(x).sum() == 9                   # balls 0, 3, ..., 24, one gap after each
-    assert len(x) == 9 * (8 + 2)                    # 8 steps of trail: 9 points and a gap
+    # balls 0, 3, ..., 24; 8 steps of trail: a segment each, its two ends and a gap
+    assert len(x) == 9 * 8 * 3 and np.isnan(x[2::3]).all() and np.isfinite(x[0::3]).all()
 
 
 def test_a_point_in_a_pit_seen_from_the_side_is_hidden_and_from_above_is_not():
