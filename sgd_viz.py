@@ -23,6 +23,7 @@ if __name__ == "__main__":      # Ctrl-C while the libraries load: stop quietly,
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 import difflib
+import io
 import os
 import sys
 
@@ -31,21 +32,28 @@ from tqdm import tqdm
 from sgd_viz_engine import cli, curvature, output, simulation, trial
 from sgd_viz_engine.api import Animation
 from sgd_viz_engine.cli import PROG
-from sgd_viz_engine.plan import PlanError, make_plan
+from sgd_viz_engine.plan import PlanError, as_written, make_plan
 from sgd_viz_engine.readers import name_in
-from sgd_viz_engine.settings import values_of
+from sgd_viz_engine.settings import SPELLINGS, values_of
 
 # --- the scene -----------------------------------------------------------------------------
-SURFACE = "wells"           # loss surface, see --list; or a formula in x and y
+SURFACE = "wells"           # loss surface, see --list; a formula in x and y; or a Python
+                            # function f(x, y) of numpy arrays x and y
 BOUNDS = None               # ((xmin, xmax), (ymin, ymax)); None: the surface's own
-OPTIMIZER = "sgd"           # update rule, see --list; a list makes groups
+MINIMA = None               # [(x, y), ...] global minima, drawn as stars; None: the surface's
+GRAD = None                 # grad(x, y) -> (df/dx, df/dy) of a function SURFACE; None: numerical
+OPTIMIZER = None            # update rule, see --list; a list makes groups; None: the surface's
+                            # lesson's (plain gradient descent, "sgd", unless it names another)
 LEARNING_RATE = None        # step size lr in x <- x - lr * grad f(x); a list makes groups;
                             # None: the surface's own (--list), "auto": from its curvature
+SCHEDULE = None             # learning-rate schedule (cosine, step, warm-restarts, ...; None:
+                            # constant); a list makes groups
 BALLS = 300                 # number of balls, dropped at random over the start region
-STEPS = 60                  # optimizer steps; one frame per step (up to FRAMES), plus the start
+STEPS = None                # optimizer steps; one frame per step (up to FRAMES), plus the start;
+                            # None: the surface's lesson's (60 unless it says)
 INIT = "uniform"            # start points: uniform, normal, grid, zeros or xavier
 START_REGION = None         # where balls start, like BOUNDS; None: the bounds
-BATCH_SIZE = None           # rows per gradient on linear_regression (None: all of them)
+BATCH_SIZE = None           # rows per gradient on a surface over data (None: all of them)
 NOISE = 0.0                 # standard deviation of Gaussian noise added to every gradient
 ANNEAL = False              # the noise falls linearly to 0 over the run
 TOL = None                  # converged when the loss changes by less than this (None: never)
@@ -71,22 +79,34 @@ SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .c
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------
 PRESETS = {
-    "learning-rates": ("too small, good and too large on a bowl: slow, converging, diverging",
-                       "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 --steps 50"),
-    "optimizers": ("all six optimizers from the same starts in Rosenbrock's curved valley",
-                   "--surface rosenbrock --optimizer sgd:lr=0.0005,momentum:lr=0.0005,"
-                   "nesterov:lr=0.0003,adagrad:lr=0.35,rmsprop:lr=0.003,adam:lr=0.03 "
-                   "--layout curve --balls 40 --steps 300"),
-    "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression",
-                    "--surface linear_regression --lr 0.1 --batch-size 100,10,1 "
-                    "--layout curve --balls 60 --steps 100"),
-    "local-minima": ("balls trapped in the wells they start above; annealed noise shakes many "
+    "learning-rates": ("too small, just right and too large on a bowl: crawls, converges, "
+                       "diverges", "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 "
+                       "--steps 50"),
+    "optimizers": ("the race down Rosenbrock's valley from its classic start (-1.2, 1): momentum "
+                   "overshoots and loops but arrives first, Adam heads down the valley and "
+                   "follows, plain SGD crawls", "--surface rosenbrock --optimizer "
+                   "sgd:lr=0.0015,momentum:lr=0.0015,nesterov:lr=0.0015,adagrad:lr=1,"
+                   "rmsprop:lr=0.01,adam:lr=0.25 --start-region=-1.2001,-1.1999,0.9999,1.0001 "
+                   "--balls 1 --hero 1 --layout curve --steps 400"),
+    "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression, "
+                    "zoomed on the minimum: the smaller the batch, the more the balls wander "
+                    "around it", "--surface linear_regression --bounds=0,3,-2,1 --lr 0.1 "
+                    "--batch-size 100,10,1 --layout curve --balls 60 --steps 100"),
+    "local-minima": ("balls trapped in the wells they start above; annealed noise shakes more "
                      "into the deepest", "--surface wells --lr 0.1 --noise 0,3 --anneal "
                      "--layout curve --balls 150 --steps 150"),
     "saddle": ("on a saddle, plain GD stalls at the saddle point; noise and momentum escape "
                "downhill", "--surface saddle --optimizer momentum,sgd --lr 0.03 --noise 1,0 "
                "--init grid --start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 36 "
                "--steps 120"),
+    "schedules": ("with stochastic gradients a constant rate stalls in a noise ball; a cosine "
+                  "schedule's falling rate converges", "--surface linear_regression --lr 0.3 "
+                  "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
+                  "--steps 150"),
+    "warm-restarts": ("warm restarts: each restart's large rate shakes the balls out of the "
+                      "wells, each cosine anneal settles most in the deepest; a constant large "
+                      "rate never settles", "--surface wells --lr 2 --schedule "
+                      "constant,warm-restarts:T_0=40 --layout curve --balls 150 --steps 200"),
 }
 
 
@@ -133,9 +153,10 @@ def main(argv=None):
     try:
         plan = make_plan(values, force=values["force"])
         if plan.out is None:
-            raise PlanError("argument --out: needs a file name (OUT = None is for animate())")
+            raise PlanError("needs a file name here (None is for animate())", "out")
     except PlanError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {as_written(error, values, flags=values['given'])}",
+              file=sys.stderr)
         return 2
     before = fingerprint(plan.out)
     handlers = {}
@@ -143,7 +164,7 @@ def main(argv=None):
         for signum, handler in ((signal.SIGINT, signal.default_int_handler),
                                 (signal.SIGTERM, stop), (signal.SIGHUP, stop)):
             handlers[signum] = signal.signal(signum, handler)
-        return finish(plan, work(plan))
+        return finish(plan, work(plan), lesson=bool(values["preset"]))
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
         done = "was written" if fingerprint(plan.out) != before else "is unchanged"
@@ -177,21 +198,41 @@ def fingerprint(path):
     return found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def finish(plan, groups):
-    """Print the result line, the rates chosen, and a note for each group that diverged."""
+def finish(plan, groups, lesson=False):
+    """Print the result line, the rates chosen, and a note for each group that diverged unless
+    the run is a `lesson` (a preset), whose divergence is meant. The files are written by now:
+    a standard output that is closed or full loses only the lines."""
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
-    print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
-          f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} diverged")
-    for group in plan.groups:
-        if group.rate_reason:
-            print(f"{group.label}: {group.rate_reason}")
+    escaped = sum(int(group.run.escaped[-1].sum()) for group in groups)
+    lines = [f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {len(groups)} "
+             f"group{'s' * (len(groups) > 1)}, {balls} balls, {plan.steps} steps, {lost} "
+             "diverged" + (f", {escaped} escaped" if plan.surface.unbounded else ""),
+             *(f"{group.label}: {group.rate_reason}" for group in plan.groups
+               if group.rate_reason)]
+    try:
+        print("\n".join(lines), flush=True)
+    except OSError as error:
+        silence_stdout()
+        print(f"{PROG}: note: {plan.out} was written; its result line was not: "
+              f"{error.strerror or error}", file=sys.stderr)
     big = output.size_note(plan.out)
     if big:
         print(f"{PROG}: note: {big}", file=sys.stderr)
-    for line in diverging(plan, groups):
+    for line in [] if lesson else diverging(plan, groups):
         print(f"{PROG}: note: {line}", file=sys.stderr)
     return 0
+
+
+def silence_stdout():
+    """Point standard output at os.devnull, so that what it still holds is not written (and
+    fails again) when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass            # not a file (a test's StringIO): nothing is flushed at exit
 
 
 def diverging(plan, groups):
@@ -216,26 +257,45 @@ def diverging(plan, groups):
 
 def animate(force=False, **options):
     """For notebooks and scripts: the run that the same settings would render, as an
-    api.Animation that shows itself in Jupyter as the command line's GIF, e.g.
-    ``animate(surface="himmelblau", lr=[0.01, 0.02])``; ``.save("run.mp4")`` writes any
-    output kind and ``.trajectories`` gives the arrays. Options are the settings above by
-    their flag's name, as Python values or as text; a bad value raises a ValueError with the
-    command line's message, an unknown name a TypeError naming the closest setting; `force`
-    runs what looks too big to finish in reasonable time, as --force does."""
+    api.Animation that shows itself in Jupyter as the .html page's player, e.g.
+    ``animate(surface="himmelblau", lr=[0.01, 0.02])``; ``.save("run.gif")`` writes any
+    output kind and ``.trajectories`` gives the arrays.
+
+    Options are the settings above, by their name in lower case (``learning_rate``) or their
+    flag's (``lr``), as Python values (numpy's too) or as text; ``surface`` may be a Python
+    function f(x, y) of numpy arrays x and y, with ``grad``, ``bounds`` and ``minima``. A bad
+    value raises a ValueError naming the keyword as written (``lr=-1: ...``), an unknown name
+    a TypeError naming the closest ones; `force` runs what looks too big to finish in
+    reasonable time, as --force does."""
     values = {**settings(), "quiet": True, "out": None}    # written by .save(), if at all
-    for name in options:
-        if name not in values and name != "preset":
-            close = difflib.get_close_matches(name, [*values, "preset"], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise TypeError(f"animate() got an unknown setting {name!r}{hint}")
+    keywords, given = {}, {}
+    for written, value in options.items():
+        if written == "preset":
+            continue
+        if written not in SPELLINGS:
+            close = difflib.get_close_matches(written.lower(), [*SPELLINGS, "preset", "force"],
+                                              n=2)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise TypeError(f"animate() got an unknown setting {written!r}{hint}")
+        name = SPELLINGS[written]
+        if name in keywords:
+            raise TypeError(f"animate() got {keywords[name]!r} and {written!r}, two names of "
+                            "one setting")
+        keywords[name], given[name] = written, value
+    flags = set()
     if "preset" in options:
         try:
-            preset = name_in(PRESETS, "preset")(options.pop("preset"))
+            preset = name_in(PRESETS, "preset")(options["preset"])
         except ValueError as error:
-            raise PlanError(f"argument --preset: {error}") from None
-        values = {**values, **cli.parse(["--preset", preset], settings(), PRESETS),
-                  "quiet": True, "out": None}
-    plan = make_plan({**values, **options}, force=force)
+            raise PlanError(f"preset={options['preset']!r}: {error}") from None
+        parsed = cli.parse(["--preset", preset], settings(), PRESETS)
+        flags = parsed.pop("given") - {"out"}
+        values = {**values, **parsed, "quiet": True, "out": None}
+    values = {**values, **given}
+    try:
+        plan = make_plan(values, force=force)
+    except PlanError as error:
+        raise as_written(error, values, keywords, flags) from None
     return Animation(plan, simulation.simulate_groups(plan))
 
 

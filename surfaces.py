@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sgd_viz_engine import network as _model
+
 
 class View(NamedTuple):
     """How a surface is looked at: camera angles in degrees, height scale, contours on the floor."""
@@ -29,10 +31,16 @@ class View(NamedTuple):
 
 class Lesson(NamedTuple):
     """What a surface teaches with by default: plain gradient descent's learning rate (None:
-    from the curvature, see curvature.py) and where the balls start (None: the bounds)."""
+    from the curvature, see curvature.py), where the balls start (None: the bounds), the
+    optimizer and steps it shows (where plain gradient descent shows nothing in a GIF's length,
+    another optimizer may), and how close is close enough to a global minimum."""
 
     lr: float | None = None
     start: tuple | None = None      # ((xmin, xmax), (ymin, ymax))
+    optimizer: str = "sgd"          # the update rule it shows, as --optimizer takes it
+    steps: int = 60
+    reach: float | None = None      # a loss less than this above the minimum's has reached it;
+                                    # None: within a hundredth of the bounds' span of it
 
 
 def mesh_over(bounds, n):
@@ -344,6 +352,30 @@ def mccormick_grad(p):
     return _stack(c + d - 1.5, c - d + 2.5)
 
 
+# --- losses over a data set: f(p, rows) is the mean of a per-row loss over the rows of a batch
+# (all rows by default), grad(p, rows) its gradient; `samples` in the Surface says how many rows.
+
+def mean_over_rows(row_loss, row_grad, inputs, targets, chunk=1 << 20):
+    """f(p, rows) = mean_i row_loss(x, y, inputs_i, targets_i) over the chosen rows, and its
+    gradient from row_grad(...) -> (d/dx, d/dy), both per point and row, shape (points, rows):
+    the pair of a surface over a data set. Points go a chunk at a time (points x rows <= chunk)."""
+    def mean(p, rows, terms):
+        p = _points(p)
+        flat = p.reshape(-1, 2)
+        x, y = inputs[rows], targets[rows]
+        step = max(1, chunk // len(y))
+        parts = [[term.mean(-1) for term in terms(flat[i:i + step, :1], flat[i:i + step, 1:],
+                                                   x, y)] for i in range(0, len(flat) or 1, step)]
+        return [np.concatenate(part).reshape(p.shape[:-1]) for part in zip(*parts, strict=True)]
+
+    def f(p, rows=slice(None)):
+        return mean(p, rows, lambda *a: [row_loss(*a)])[0]
+
+    def grad(p, rows=slice(None)):
+        return _stack(*mean(p, rows, row_grad))
+    return f, grad
+
+
 # Linear regression, the loss of the gradient-descent notes: fit y = w x + b to a seeded dataset
 # of m points drawn around the line y = 1.5 x - 0.5. A point p is a parameter pair (w, b).
 _data = np.random.default_rng(2024)
@@ -372,6 +404,62 @@ def linear_regression_grad(p, rows=slice(None)):
     return _stack(w * mxx + b * mx - mxy, w * mx + b - my)
 
 
+# Logistic regression: a weight and a bias (w, b) classifying one feature. 100 rows from
+# default_rng(2026): labels 0 or 1 with equal odds, the feature normal with mean -1 or +1 and
+# standard deviation 1, so that the classes overlap and the minimum is finite.
+_data = np.random.default_rng(2026)
+CLASSES = _data.integers(0, 2, 100).astype(float)
+FEATURES = _data.normal(2 * CLASSES - 1, 1.0)
+
+
+def logistic_row(w, b, x, label):
+    """log(1 + exp(-s z)), z = w x + b, s = +1 for label 1 and -1 for label 0"""
+    return np.logaddexp(0, -(2 * label - 1) * (w * x + b))
+
+
+def logistic_row_grad(w, b, x, label):
+    # d/dz = sigmoid(z) - label, written without overflow for large |z|
+    error = np.exp(-np.logaddexp(0, -(w * x + b))) - label
+    return error * x, error
+
+
+logistic_regression, logistic_regression_grad = mean_over_rows(
+    logistic_row, logistic_row_grad, FEATURES, CLASSES)
+
+
+# One neuron: the weights (w, v) of y = v tanh(w x), fitted by mean squared error to 100 rows
+# from default_rng(2025): x uniform in [-2, 2], y from the teacher w = 1.5, v = 1 plus normal
+# noise of 0.1. As tanh is odd, (w, v) and (-w, -v) fit alike: two equal minima; at the origin
+# every gradient is exactly zero (a saddle), so balls started there stay.
+_data = np.random.default_rng(2025)
+NEURON_X = _data.uniform(-2, 2, 100)
+NEURON_Y = 1.0 * np.tanh(1.5 * NEURON_X) + _data.normal(0, 0.1, 100)
+
+
+def neuron_row(w, v, x, y):
+    """(v tanh(w x) - y)^2 / 2"""
+    return 0.5 * (v * np.tanh(w * x) - y) ** 2
+
+
+def neuron_row_grad(w, v, x, y):
+    t = np.tanh(w * x)
+    residual = v * t - y
+    return residual * v * x * (1 - t * t), residual * t
+
+
+neuron, neuron_grad = mean_over_rows(neuron_row, neuron_row_grad, NEURON_X, NEURON_Y)
+
+
+def network(p, rows=slice(None)):
+    """A 2-16-1 network's cross-entropy on two half-moons, on a plane through its trained
+    weights (see sgd_viz_engine/network.py; trained on first use, not on import)."""
+    return _model.loss(p, rows)
+
+
+def network_grad(p, rows=slice(None)):
+    return _model.grad(p, rows)
+
+
 SURFACES: dict[str, Surface] = {
     s.name: s
     for s in [
@@ -393,13 +481,13 @@ SURFACES: dict[str, Surface] = {
                 title="a saddle"),
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
-                view=View(55, -125, "log"),
-                lesson=Lesson(0.001),
+                view=View(80, -120, "log"),
+                lesson=Lesson(0.001, reach=0.01),
                 title="Rosenbrock's function"),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
                 "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
                 view=View(40, 10, "log"),
-                lesson=Lesson(5e-5),
+                lesson=Lesson(5e-5, optimizer="adam", steps=150),
                 title="Beale's function"),
         Surface("himmelblau", himmelblau, himmelblau_grad, ((-5, 5), (-5, 5)),
                 np.array([(3.0, 2.0),
@@ -424,13 +512,13 @@ SURFACES: dict[str, Surface] = {
                 np.array([(0.08984201310031806, -0.7126564030207396),
                           (-0.08984201310031806, 0.7126564030207396)]),
                 "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2",
-                view=View(53, -28, "log"),
+                view=View(70, -28, "log"),
                 lesson=Lesson(0.01),
                 title="the six-hump camel"),
         Surface("styblinski_tang", styblinski_tang, styblinski_tang_grad, ((-5, 5), (-5, 5)),
                 np.array([(-2.903534027771177, -2.903534027771177)]),
                 "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2",
-                view=View(38, 2),
+                view=View(62, 2),
                 lesson=Lesson(0.005),
                 title="the Styblinski-Tang function"),
         Surface("booth", booth, booth_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 3.0)]),
@@ -440,20 +528,20 @@ SURFACES: dict[str, Surface] = {
                 title="Booth's function"),
         Surface("matyas", matyas, matyas_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
                 "0.26 (x^2 + y^2) - 0.48 xy",
-                view=View(38, -28),
+                view=View(60, -135),
                 lesson=Lesson(0.5),
                 title="the Matyas function"),
         Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
                 np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
-                view=View(38, -58, "log"),
-                lesson=Lesson(0.003),
+                view=View(45, -70, "log"),
+                lesson=Lesson(0.003, optimizer="adam", steps=150),
                 title="the three-hump camel"),
         Surface("goldstein_price", goldstein_price, goldstein_price_grad, ((-2, 2), (-2, 2)),
                 np.array([(0.0, -1.0)]),
                 "[1 + (x+y+1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)]"
                 " [30 + (2x-3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)]",
                 view=View(75, -50, "log"),
-                lesson=Lesson(2e-6),
+                lesson=Lesson(2e-6, optimizer="adam", steps=150),
                 title="the Goldstein-Price function"),
         Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
@@ -473,5 +561,26 @@ SURFACES: dict[str, Surface] = {
                 view=View(40, -60, labels=("w (slope)", "b (intercept)")),
                 lesson=Lesson(0.1),
                 title="linear regression"),
+        Surface("logistic_regression", logistic_regression, logistic_regression_grad,
+                ((-3, 7), (-5, 5)), np.array([(1.5993168532230726, -0.20275986254321668)]),
+                "1/m sum_i log(1 + exp(-s_i (w x_i + b))), m = 100",
+                samples=len(FEATURES),
+                view=View(35, -60, labels=("w (weight)", "b (bias)")),
+                lesson=Lesson(1.0),
+                title="logistic regression"),
+        Surface("neuron", neuron, neuron_grad, ((-3, 3), (-3, 3)),
+                np.array([(1.5393862198493888, 0.9777440541153486),
+                          (-1.5393862198493888, -0.9777440541153486)]),
+                "1/(2m) sum_i (v tanh(w x_i) - y_i)^2, m = 100",
+                samples=len(NEURON_X),
+                view=View(45, -60, labels=("w (input weight)", "v (output weight)")),
+                lesson=Lesson(0.5),
+                title="one tanh neuron"),
+        Surface("network", network, network_grad, ((-1, 1), (-1, 1)), np.array([(0.0, 0.0)]),
+                "cross-entropy of a 2-16-1 network on two half-moons, on a plane of its weights",
+                samples=_model.MOONS,
+                view=View(60, -60, "log", labels=("direction 1", "direction 2"), grid=61),
+                lesson=Lesson(0.02),
+                title="a small network's loss"),
     ]
 }

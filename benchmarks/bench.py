@@ -57,6 +57,8 @@ from sgd_viz_engine.panels import TRAILED  # noqa: E402
 from sgd_viz_engine.simulation import Dynamics, frame_steps, simulate, uniform_starts  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
+OPTIMIZER = sgd_viz.OPTIMIZER or SURFACES[sgd_viz.SURFACE].lesson.optimizer   # None: the lesson's
+
 DIVERGED_COLOR = LOOKS["diverged"].style["mfc"]
 
 ROWS = ("sgd_viz", "standard", "naive", "floor")
@@ -71,8 +73,9 @@ Scene = namedtuple("Scene", "surface lr balls steps size")
 
 def scenes(quick=False):
     """The table's scenes, then the scale cases; --quick cuts the slow ones."""
-    default = Scene(sgd_viz.SURFACE, sgd_viz.LEARNING_RATE, sgd_viz.BALLS, sgd_viz.STEPS,
-                    sgd_viz.SIZE)
+    lesson = SURFACES[sgd_viz.SURFACE].lesson      # the settings left to it: None
+    default = Scene(sgd_viz.SURFACE, sgd_viz.LEARNING_RATE or lesson.lr, sgd_viz.BALLS,
+                    sgd_viz.STEPS or lesson.steps, sgd_viz.SIZE)
     return {"default": default,
             "notebook": Scene("bowl", 0.01, 1, 100 if quick else 1000, (800, 800)),
             "many": default._replace(balls=10_000, steps=200),
@@ -218,7 +221,7 @@ def run_matplotlib(scene, out, naive):
     from matplotlib.lines import Line2D
 
     start = time.perf_counter()
-    surface, optimizer = SURFACES[scene.surface], OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr)
+    surface, optimizer = SURFACES[scene.surface], OPTIMIZERS[OPTIMIZER](lr=scene.lr)
     starts = uniform_starts(surface, scene.balls, np.random.default_rng(sgd_viz.SEED))
     run = simulate(surface, Dynamics(optimizer), starts, scene.steps)
     width, height = scene.size
@@ -292,7 +295,7 @@ def case(name, row, quick, tmp):
         surface = SURFACES[scene.surface]
         starts = uniform_starts(surface, scene.balls, np.random.default_rng(0))
         start = time.perf_counter()
-        simulate(surface, Dynamics(OPTIMIZERS[sgd_viz.OPTIMIZER](lr=scene.lr)), starts,
+        simulate(surface, Dynamics(OPTIMIZERS[OPTIMIZER](lr=scene.lr)), starts,
                  scene.steps, frame_steps(scene.steps, sgd_viz.FRAMES))   # as main() records
         report = {"wall": time.perf_counter() - start}
     if row in ROWS:

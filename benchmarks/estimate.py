@@ -4,7 +4,8 @@ Each scene is `python sgd_viz.py ... --force --quiet` in a fresh child process u
 `/usr/bin/time`, which reports the child's wall time and peak RSS (a child forked from this
 process would start from this process's RSS). The table shows the estimate, the measurement and
 their ratio (estimate / measured) for time and memory; plan.estimate's constants come from it.
-The test in tests/test_attack.py runs a few small scenes the same way (see measure).
+A ratio outside 1/3..3 is marked `!` and makes the exit status 1: a check to run on a quiet
+machine (not a test: the suite never measures wall time).
 
     .venv/bin/python benchmarks/estimate.py             # every scene, about two minutes
     .venv/bin/python benchmarks/estimate.py tiny orbit  # the scenes named
@@ -67,17 +68,25 @@ def flags_of(text, folder):
     return flags if "--out" in flags else [*flags, "--out", os.path.join(folder, "out.gif")]
 
 
+def within_3x(ratio):
+    return f"{ratio:6.2f}" + (" " if 1 / 3 <= ratio <= 3 else "!")
+
+
 def main(names):
-    print(f"{'scene':16} {'est s':>7} {'meas s':>7} {'ratio':>6}   {'est MB':>7} "
+    """Print the table; 1 if an estimate is off by more than 3x, else 0."""
+    print(f"{'scene':16} {'est s':>7} {'meas s':>7} {'ratio':>6}    {'est MB':>7} "
           f"{'meas MB':>7} {'ratio':>6}")
+    ratios = []
     with tempfile.TemporaryDirectory() as folder:
         for name in names or SCENES:
             flags = flags_of(SCENES[name], folder)
             seconds, memory = estimate(plan_of(flags))
             took, peak = measure(flags, folder)
-            print(f"{name:16} {seconds:7.2f} {took:7.2f} {seconds / took:6.2f}   "
-                  f"{memory / 1e6:7.0f} {peak / 1e6:7.0f} {memory / peak:6.2f}", flush=True)
+            ratios += [seconds / took, memory / peak]
+            print(f"{name:16} {seconds:7.2f} {took:7.2f} {within_3x(seconds / took)}   "
+                  f"{memory / 1e6:7.0f} {peak / 1e6:7.0f} {within_3x(memory / peak)}", flush=True)
+    return int(not all(1 / 3 <= ratio <= 3 for ratio in ratios))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -2,6 +2,6 @@
 # Regenerate the README gallery: one GIF per preset, each made by exactly this command.
 set -e
 cd "$(dirname "$0")/.."
-for preset in learning-rates optimizers batch-sizes local-minima saddle; do
+for preset in learning-rates optimizers batch-sizes local-minima saddle schedules; do
     python sgd_viz.py --preset "$preset" --out "docs/$preset.gif" --quiet
 done

@@ -32,12 +32,17 @@ def crowds(run, surface, share=0.1):
 
 
 def at_global_minimum(points, surface):
-    """Which points (N, 2) lie within a hundredth of the bounds' span of a listed global
-    minimum."""
+    """Which points (N, 2) have reached a global minimum: within a hundredth of the bounds'
+    span of a listed one, or, for a surface whose lesson says how close in loss is close enough
+    (a flat valley, where being near in loss is what matters), with a loss less than that above
+    the minimum's."""
+    if surface.lesson.reach is not None:
+        lowest = surface.f(surface.minima).min(initial=np.inf)
+        return np.asarray(surface.f(points) - lowest < surface.lesson.reach)
     span = np.diff(surface.box, axis=1).ravel()
     return (np.abs(points[:, None, :] - surface.minima) < span / 100).all(axis=-1).any(axis=-1)
 
 
 def is_global(point, surface):
-    """Whether `point` is within a hundredth of the bounds' span of a listed global minimum."""
+    """Whether `point` has reached a global minimum (see at_global_minimum)."""
     return bool(at_global_minimum(np.reshape(point, (1, 2)), surface)[0])

@@ -28,6 +28,27 @@ def drawn_problem(surface):
     return ""
 
 
+def minima_problem(surface):
+    """Why the surface's minima are not global minima within its bounds (outside them, not
+    finite, or above a point of its drawn mesh), in words, or ''."""
+    (x0, x1), (y0, y1) = surface.bounds
+    with np.errstate(all="ignore"):
+        mesh = surface.mesh()
+        losses, lows = surface.f(mesh), surface.f(surface.minima)
+    for (x, y), low in zip(surface.minima, lows, strict=True):
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return f"({x:g}, {y:g}) is outside the bounds {bounds_text(surface.bounds)}"
+        if not np.isfinite(low):
+            return f"{surface.name} is {low} at ({x:g}, {y:g})"
+        lowest = np.unravel_index(np.nanargmin(losses), losses.shape)
+        spread = np.nanmax(losses) - losses[lowest]
+        if losses[lowest] < low - 1e-6 * spread:
+            (mx, my) = mesh[lowest]
+            return (f"{surface.name} is {low:.6g} at ({x:g}, {y:g}) but {losses[lowest]:.6g} at "
+                    f"({mx:.6g}, {my:.6g}): not a global minimum")
+    return ""
+
+
 def start_problem(surface, starts):
     """Why balls cannot start at `starts` (N, 2) on `surface` (a loss that is not finite),
     in words, or ''."""

@@ -12,6 +12,7 @@ from surfaces import SURFACES
 
 from .plan import one_line
 from .readers import echo, flag, name_in
+from .schedules import DEFAULT_WORDS, SCHEDULES
 from .settings import ROWS
 
 PROG = "sgd_viz.py"         # how the help and messages name the program
@@ -77,7 +78,7 @@ def build_parser(defaults, presets, usage=""):
                                           if line.lstrip().startswith("python ")),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sections = {}
-    for row in ROWS:
+    for row in (row for row in ROWS if row.flag):
         if row.section not in sections:
             sections[row.section] = parser.add_argument_group(row.section)
         default = defaults[row.name] if row.setting else False
@@ -98,8 +99,9 @@ def build_parser(defaults, presets, usage=""):
 
 
 def parse(argv, defaults, presets, usage=""):
-    """The settings that `argv` asks for, by name, over `defaults`; a preset's flags come
-    before the others, so that explicit flags override them. A mistake in the flags exits 2."""
+    """The settings that `argv` asks for, by name, over `defaults`, and under "given" the
+    settings its flags set; a preset's flags come before the others, so that explicit flags
+    override them. A mistake in the flags exits 2."""
     parser = build_parser(defaults, presets, usage)
     preset = parser.parse_known_args(argv)[0].preset
     if preset:
@@ -108,47 +110,57 @@ def parse(argv, defaults, presets, usage=""):
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
         flags = shlex.split(presets[preset][1])
-        if regrouped(parser, argv):     # the preset's names belong to the preset's groups
-            flags = without_labels(flags)
-        argv = [*flags, *(["--out", f"{preset}.gif"]), *argv]
-    return vars(parser.parse_args(argv))
+        lesson, mine = vars(parser.parse_args(flags)), set_by(parser, argv)
+        argv = [*flags, "--out", f"{preset}.gif", *argv]
+    values = {**defaults, **vars(parser.parse_args(argv))}    # with the settings no flag sets
+    given = set_by(parser, argv)
+    if preset:
+        values["optimizer"] = narrowed(values, lesson)
+        if "labels" not in mine and mine & GROUPING:    # the preset's names are its groups'
+            values["labels"], given = defaults["labels"], given - {"labels"}
+    return {**values, "given": given}
 
 
-def regrouped(parser, argv):
-    """Whether `argv` sets what makes the groups (optimizers, rates, batch sizes, noises)
-    without naming them with --labels."""
-    making = ("optimizer", "lr", "batch_size", "noise", "labels")
-    before, unset = {name: parser.get_default(name) for name in making}, object()
-    parser.set_defaults(**dict.fromkeys(making, unset))
-    try:
-        given = vars(parser.parse_known_args(argv)[0])
-    finally:
-        parser.set_defaults(**before)
-    return given["labels"] is unset and any(given[name] is not unset for name in making)
+GROUPING = {"optimizer", "lr", "batch_size", "noise", "schedule"}   # the settings making groups
 
 
-def without_labels(flags):
-    """Preset flags without their --labels (as --labels=A,B or --labels A,B)."""
-    kept, skip = [], False
-    for part in flags:
-        if not skip and not part.startswith("--labels="):
-            if part == "--labels":
-                skip = True
-            else:
-                kept.append(part)
-        else:
-            skip = False
-    return kept
+def set_by(parser, argv):
+    """The names of the settings that the flags in `argv` set."""
+    unset = object()
+    seen = vars(parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(
+        vars(parser.parse_args([])), unset))))
+    return {name for name, value in seen.items() if value is not unset}
+
+
+def narrowed(values, lesson):
+    """The optimizers asked for over a preset's: each one that the preset tunes, asked for
+    without a learning rate of its own or --lr, keeps the preset's rate (NAME:lr=...)."""
+    if values["optimizer"] == lesson["optimizer"] or values["lr"] != lesson["lr"] or not all(
+            isinstance(value, str) for value in (values["optimizer"], lesson["optimizer"])):
+        return values["optimizer"]
+    def name(spec):
+        return spec.strip().split(":")[0]
+    rates = {name(spec): setting for spec in lesson["optimizer"].split(",")
+             for setting in spec.split(":")[1:] if setting.startswith("lr=")}
+    return ",".join(f"{spec}:{rates[name(spec)]}" if name(spec) in rates and "lr=" not in spec
+                    else spec for spec in values["optimizer"].split(","))
 
 
 def list_registries(presets):
-    lines = ["surfaces (with the learning rate of their lesson for plain gradient descent):"]
+    lines = ["surfaces (with the learning rate of their lesson for plain gradient descent; "
+             "a lesson that shows another optimizer or other steps names them):"]
     lines += [f"  {name:18} lr {format(surface.lesson.lr or 'auto', '<7')} {surface.formula}"
+              + ("" if (surface.lesson.optimizer, surface.lesson.steps) == ("sgd", 60) else
+                 f"\n  {'':18} lesson: --optimizer {surface.lesson.optimizer} (lr auto), "
+                 f"{surface.lesson.steps} steps")
               for name, surface in SURFACES.items()]
     lines += ["optimizers:"]
     for name, factory in OPTIMIZERS.items():
         settings = ", ".join(f"{key}={value}" for key, value in factory().hyperparameters.items())
         lines.append(f"  {name:18} {settings}")
+    lines += ["schedules (--schedule; torch.optim.lr_scheduler's names and defaults):"]
+    lines += [f"  {name:18} {torch_name or 'no scheduler'}: {DEFAULT_WORDS[name]}"
+              for name, (torch_name, *_) in SCHEDULES.items()]
     lines += ["presets:"]
     lines += [f"  {name:18} {text}\n  {'':18} {flags}" for name, (text, flags) in presets.items()]
     return "\n".join(lines)

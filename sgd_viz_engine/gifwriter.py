@@ -71,13 +71,15 @@ class GifWriter(animation.AbstractMovieWriter):
         self.file.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + colors)
         self.file.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")          # loop forever
 
-    def grab_frame(self, **savefig_kwargs):
+    def grab_frame(self, delay=None, **savefig_kwargs):
+        """Add the canvas as it stands, shown for `delay` centiseconds (default: 1 / fps)."""
         self.grabs += 1
+        delay = self.delay if delay is None else max(2, int(delay))
         rgba = np.asarray(self.fig.canvas.buffer_rgba())
         pixels = rgba.view(np.uint32).ravel()
         if self.previous is None:
             indices = self.quantize(rgba.reshape(1, -1, 4)).ravel()
-            self._push(indices.reshape(rgba.shape[:2]), (0, 0))
+            self._push(indices.reshape(rgba.shape[:2]), (0, 0), delay)
             self.pending = self.pending._replace(delay=self.first)
         else:
             old_pixels, indices = self.previous
@@ -94,14 +96,14 @@ class GifWriter(animation.AbstractMovieWriter):
                 exact = np.isin(new, self.exact_indices) | grey
                 moved &= (change > self.fuzz) | exact
             if not moved.any():     # nothing moved: show the previous frame longer
-                self.pending = self.pending._replace(delay=self.pending.delay + self.delay)
+                self.pending = self.pending._replace(delay=self.pending.delay + delay)
                 return
             indices = indices.copy()
             indices[redo[moved]] = new[moved]
             rows, cols = np.divmod(redo[moved], rgba.shape[1])
             box = np.full((np.ptp(rows) + 1, np.ptp(cols) + 1), self.TRANSPARENT, dtype=np.uint8)
             box[rows - rows.min(), cols - cols.min()] = new[moved]
-            self._push(box, (cols.min(), rows.min()))
+            self._push(box, (cols.min(), rows.min()), delay)
         self.previous = pixels.copy(), indices
 
     def quantize(self, rgba):
@@ -118,11 +120,11 @@ class GifWriter(animation.AbstractMovieWriter):
         indices[hit] = self.exact_indices[at[hit]]
         return indices
 
-    def _push(self, indices, offset):
+    def _push(self, indices, offset, delay):
         """Write the pending frame, whose delay is now final, and keep this one pending."""
         if self.pending is not None:
             self._write(*self.pending)
-        self.pending = _Pending(indices, offset, self.delay)
+        self.pending = _Pending(indices, offset, delay)
         self.firsts.append(self.grabs - 1)
 
     def _write(self, indices, offset, delay):

@@ -43,6 +43,22 @@ def hidden(points, height, bounds, zlim, proj, samples=256, tolerance=2e-3):
     return in_blocks(march, points, block=256)      # a block's samples: 256 x `samples`
 
 
+def on_mesh(bounds, heights):
+    """The drawn heights (n, n) of a mesh over `bounds` (rows along y), interpolated
+    bilinearly: a function of points (..., 2) -> heights (...), as the mesh's quads show them."""
+    (xmin, xmax), (ymin, ymax) = bounds
+    n = len(heights)
+
+    def height(p):
+        u = np.clip((p[..., 0] - xmin) / (xmax - xmin) * (n - 1), 0, n - 1)
+        v = np.clip((p[..., 1] - ymin) / (ymax - ymin) * (n - 1), 0, n - 1)
+        i, j = np.minimum(v.astype(int), n - 2), np.minimum(u.astype(int), n - 2)
+        s, t = u - j, v - i
+        return ((1 - t) * ((1 - s) * heights[i, j] + s * heights[i, j + 1])
+                + t * ((1 - s) * heights[i + 1, j] + s * heights[i + 1, j + 1]))
+    return height
+
+
 def projector(ax):
     """Drawn 3D points (..., 3) -> display pixels (..., 2) and depth (...) as mplot3d draws
     them: the axes' projection matrix, then its 2D transform to pixels."""

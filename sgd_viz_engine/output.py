@@ -4,6 +4,7 @@ only when complete."""
 import contextlib
 import csv
 import os
+import signal
 import stat
 import tempfile
 
@@ -13,6 +14,7 @@ from matplotlib import rc_context
 from . import player
 from .gifwriter import GifWriter, make_palette
 from .looks import THEMES, exact_colors, group_colors
+from .pacing import schedule
 from .scene import canvas_image, draw_frame, draw_scene, turn
 from .scene import title as scene_title
 from .simulation import Run
@@ -22,6 +24,7 @@ BIG_GIF = 5e6           # bytes: the big code hosts' image proxies show no large
 ORBIT_FUZZ = 12         # levels a pixel may be off while the camera turns (gifwriter's fuzz)
 FIRST = 1.0             # seconds the first frame stays, so that the starts can be seen
 
+HELD = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
 OutputError = VideoError    # a failure of an outside tool, in one line: exit 2, not a bug
 
 
@@ -44,8 +47,9 @@ def named(path):
 @contextlib.contextmanager
 def atomic_outputs(*paths):
     """Yield a temporary path beside each of `paths` (None for None); rename them all over their
-    paths only if the block succeeds, one right after the other, so that they appear together
-    or not at all. A new file gets the old one's permissions, or the usual ones for a new file."""
+    paths only if the block succeeds, one right after the other with the stopping signals held
+    (see signals_held), so that they appear together or not at all. A new file gets the old
+    one's permissions, or the usual ones for a new file."""
     targets = [None if path is None else written_path(path) for path in paths]
     temporaries = []
     try:
@@ -57,15 +61,31 @@ def atomic_outputs(*paths):
             if tmp is not None:
                 with named(path):
                     os.chmod(tmp, _mode(target))
-        for path, target, tmp in zip(paths, targets, temporaries, strict=True):
-            if tmp is not None:
-                with named(path):
-                    os.replace(tmp, target)
+        with signals_held():
+            for path, target, tmp in zip(paths, targets, temporaries, strict=True):
+                if tmp is not None:
+                    with named(path):
+                        os.replace(tmp, target)
     finally:
         for tmp in temporaries:
             if tmp is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(tmp)
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C, SIGTERM and SIGHUP that arrive inside the block are delivered when it ends, so
+    that none falls between two renames (where the system has no pthread_sigmask, as they
+    come)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @contextlib.contextmanager
@@ -119,16 +139,17 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
                   progress=None, table=False):
     """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF in
     a player, see player.py) or a .png poster of the last step, the camera turning by `orbit`
-    degrees over the animation; the animation shows its first frame for FIRST seconds, so
-    that the starts can be seen, and its last for `hold` more; `table` writes the fuller
-    status table. `progress`, if given, is called after each frame. Returns the optimizer step
-    that each frame of the GIF shows (.gif and .html; None for the others)."""
+    degrees over the animation to end on the surface's view; the animation shows its first
+    frame for FIRST seconds, so that the starts can be seen, and its last for `hold` more;
+    `table` writes the fuller status table. `progress`, if given, is called after each frame.
+    Returns the optimizer step that each frame of the GIF shows (.gif and .html; None for the
+    others)."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(path)[1].lower()
     background = THEMES[theme].get("figure.facecolor", "white")
     with rc_context(THEMES[theme]):
         scene = draw_scene(surface, title, size, groups, layout, trail, table)
-        start = scene.axes[0].azim
+        start = scene.axes[0].azim - orbit     # it ends on the surface's chosen view
 
         def frame(k):
             turned = turn(scene, start + orbit * k / max(1, frames - 1)) if orbit else scene
@@ -150,9 +171,12 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
                                fuzz=ORBIT_FUZZ if orbit else 0)
         writer.setup(scene.fig, path, scene.fig.dpi)
         try:
+            drawn, delays = schedule(groups, surface.bounds, fps, paced=not orbit)
+            delay = dict(zip(drawn.tolist(), delays.tolist(), strict=True))
             for k in range(frames):
-                frame(k)
-                writer.grab_frame()
+                if k in delay:
+                    frame(k)
+                    writer.grab_frame(delay=delay[k])
                 if progress:
                     progress()
         except BaseException:
@@ -161,7 +185,7 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
         writer.finish()
     if kind == ".mp4":
         return None
-    steps = [int(groups[0].run.steps[k]) for k in writer.firsts]
+    steps = [int(groups[0].run.steps[drawn[grab]]) for grab in writer.firsts]
     if kind == ".html":
         with open(path, "rb") as file:
             gif = file.read()

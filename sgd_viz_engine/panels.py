@@ -8,23 +8,27 @@ where. Moving artists are 2D, in pixels: balls are projected once per frame with
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
 """
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib import rcParams
-from matplotlib.colors import LightSource
+from matplotlib.colors import Colormap, LightSource
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from surfaces import Heights
+from surfaces import Heights, Surface
 
 from .basins import at_global_minimum, crowds
 from .looks import style
 from .occlusion import projector
+from .simulation import Group
 from .textline import TextLine
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
+TINY = 1e-280              # heights spanning less are one height: a colour scale over a smaller
+                           # span overflows (numpy 1.26 warns)
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
 TITLE_SIZE = 17             # text sizes in points, 100 dpi at 800x600 (see scene.scale): the
 LINE_SIZE = 12              # title 24 px, a group's line 17 px, any other text 13 px
@@ -34,13 +38,13 @@ TEXT_SIZE = 9.5
 class Stage(NamedTuple):
     """What every panel is given."""
 
-    surface: object
-    groups: list            # simulation.Group
-    colors: list           # one per group
-    cmap: object            # colormap of the surface
+    surface: Surface
+    groups: list[Group]
+    colors: list[str]       # one per group
+    cmap: str | Colormap    # colormap of the surface
     scale: float            # ball size, see looks.crowding
     trail: int              # steps of trail behind each ball
-    hidden: object          # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
+    hidden: Callable        # 3D axes -> (function of drawn points (N, 3) -> hidden), per view
     heights: Heights        # how the surface is drawn, see Surface.heights
 
 
@@ -48,10 +52,10 @@ def height_range(z):
     """The heights the 3D box spans: those drawn, or for a flat surface (heights all the same,
     to a relative FLAT) a range of a tenth of its height around it (1 at height 0)."""
     low, high = float(z.min()), float(z.max())
-    if high - low > FLAT * max(abs(low), abs(high)):
+    if high - low > max(FLAT * max(abs(low), abs(high)), TINY):
         return low, high
     middle = (low + high) / 2
-    half = 0.05 * abs(middle) or 0.5
+    half = 0.05 * abs(middle) if abs(middle) > TINY else 0.5
     return middle - half, middle + half
 
 
@@ -109,14 +113,17 @@ def draw_surface(ax, stage, labelled="xyz"):
     surface, cmap = stage.surface, stage.cmap
     view = surface.view
     _, mesh, z = stage.heights
+    low, high = height_range(z)
+    flat = {} if (low, high) == (z.min(), z.max()) else {"vmin": low, "vmax": high}
     ax.plot_surface(mesh[..., 0], mesh[..., 1], z, cmap=cmap, rcount=len(z), ccount=len(z),
+                    **flat,
                     linewidth=0, antialiased=False, zorder=1, shade=True,
                     lightsource=LightSource(azdeg=300, altdeg=50))
     if view.floor:
         ax.contour(mesh[..., 0], mesh[..., 1], z, levels=12, zdir="z", offset=z.min(),
                    cmap=cmap, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=height_range(z), xlabel=view.labels[0],
+    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(low, high), xlabel=view.labels[0],
            ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
     if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))

@@ -16,13 +16,15 @@ import numpy as np
 from optimizers import OPTIMIZERS, defaults
 from surfaces import SURFACES, Surface
 
-from .checks import LARGEST, drawn_problem, read_only, start_problem
+from .checks import LARGEST, drawn_problem, minima_problem, read_only, start_problem
 from .cost import estimate
 from .curvature import auto_rate
 from .formula import surface_from_formula
+from .function import surface_from_function, with_gradient
 from .looks import GROUP_COLORS
-from .readers import echo, plain, same_file
-from .settings import ROWS
+from .readers import echo, optimizer_spec, plain, same_file
+from .schedules import schedule
+from .settings import ROW_OF, ROWS
 from .simulation import Dynamics, starts_for
 from .trial import kept_rate
 
@@ -31,10 +33,33 @@ MAX_MEMORY = 4e9            # bytes
 
 
 class PlanError(ValueError):
-    """A setting that cannot be used, in one line naming it, its value and what is allowed."""
+    """A setting that cannot be used, in one line: the reason (its value and what is allowed)
+    and the setting, by its flag's name (None: the plan as a whole). The message names the
+    setting as the command line does (argument --lr: ...), or as `name` says (see
+    as_written)."""
 
-    def __init__(self, message):
-        super().__init__(one_line(message))
+    def __init__(self, reason, setting=None, name=None):
+        self.reason, self.setting = one_line(reason), setting
+        name = name or setting and f"argument --{setting.replace('_', '-')}"
+        super().__init__(f"{name}: {self.reason}" if name else self.reason)
+
+
+def as_written(error, values, keywords=None, flags=()):
+    """`error` naming its setting as the caller gave it: by the keyword written (`keywords`
+    maps a setting to it: lr=-1), as a flag (a setting in `flags`: argument --lr), else by
+    its name in the settings block (LEARNING_RATE = -1). A reason that starts with the value
+    does not repeat it."""
+    setting = error.setting
+    row = ROW_OF.get(setting)
+    if row is None or setting in flags or not (setting in (keywords or {}) or row.setting):
+        return error
+    value = values[setting]
+    name = (f"{keywords[setting]}={echo(value)}" if setting in (keywords or {}) else
+            f"{row.setting} = {echo(value)}")
+    reason = error.reason
+    for text in (str(value), echo(value)):
+        reason = reason.removeprefix(f"{text} is ")
+    return PlanError(reason, setting, name)
 
 
 def one_line(text):
@@ -74,25 +99,51 @@ def digits_of(value, digits):
     return f"{value:.{digits}g}" if digits <= 16 else repr(value)
 
 
-def labelled(groups, batched, noisy):
+def labelled(groups, batched, noisy, scheduled=()):
     """The groups (GroupPlans with empty labels) labelled with the fewest significant digits,
     from 6, that tell every two apart (lr=0.1 and lr=0.1000001 are two groups); batch and
-    noise are named when they differ between groups (`batched`, `noisy`)."""
+    noise are named when they differ between groups (`batched`, `noisy`), and the schedule
+    when `scheduled` gives each group's (several schedules)."""
     for digits in range(6, 18):
         labels = [" ".join([label(dynamics.optimizer, digits),
+                            *([scheduled[index]] if scheduled else []),
                             *([f"batch {dynamics.batch_size}"] if batched else []),
                             *([f"noise {digits_of(dynamics.noise, digits)}"] if noisy else [])])
-                  for dynamics in (group.dynamics for group in groups)]
+                  for index, dynamics in enumerate(group.dynamics for group in groups)]
         if len(set(labels)) == len(labels):
             break
     return [group._replace(label=text) for group, text in zip(groups, labels, strict=True)]
 
 
+def schedule_text(spec):
+    """A schedule as --schedule writes it: name, then the hyperparameters given."""
+    name, given = spec
+    return ":".join([name, *(f"{key}={value}" for key, value in given.items())])
+
+
+def scheduled(optimizer, spec, steps):
+    """The rates (and onecycle's momenta) of a group's schedule `spec` (None: constant), or
+    a PlanError, as torch's schedulers raise it."""
+    if spec is None:
+        return None, None
+    name, given = spec
+    try:
+        made = schedule(name, given, optimizer.hyperparameters["lr"], steps)
+    except ValueError as error:
+        raise PlanError(error, "schedule") from None
+    if made.momenta is not None and not {"momentum", "betas"} & set(optimizer.hyperparameters):
+        raise PlanError(f"{schedule_text(spec)} cycles the momentum, and {optimizer.name} has "
+                        "none (torch refuses it too); add cycle_momentum=false", "schedule")
+    return made.rates, made.momenta
+
+
 def surface_of(name_or_formula, bounds=None):
-    """A registered surface, a Surface, or one built from a formula; `bounds` replaces its
-    domain."""
+    """A registered surface, a Surface, or one built from a formula or a Python function
+    f(x, y); `bounds` replaces its domain."""
     if isinstance(name_or_formula, Surface):
         surface = name_or_formula
+    elif callable(name_or_formula):
+        return surface_from_function(name_or_formula, bounds or ((-5, 5), (-5, 5)))
     elif name_or_formula not in SURFACES:
         return surface_from_formula(name_or_formula, bounds or ((-5, 5), (-5, 5)))
     else:
@@ -111,8 +162,8 @@ def learning_rate(surface, optimizer, given, lr, region):
     if lr is None or lr == "auto":
         rate, why = auto_rate(surface, optimizer, region)
         if not 0 < rate < math.inf:
-            raise PlanError(f"argument --lr: auto finds no learning rate for {optimizer.name} on "
-                            f"{surface.name} ({why}: {rate:g}); give one, e.g. --lr 0.01")
+            raise PlanError(f"auto finds no learning rate for {optimizer.name} on "
+                            f"{surface.name} ({why}: {rate:g}); give one, e.g. --lr 0.01", "lr")
         return float(f"{rate:.3g}"), f"auto: {why}"
     return lr, ""
 
@@ -145,50 +196,83 @@ def groups_of(values, surface, region):
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
               *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else []),
               *(["noise annealed"] if values["anneal"] and any(noises) else [])]
-    groups = {}
-    for (name, hyperparameters), lr, batch, noise in itertools.product(
-            values["optimizer"], values["lr"] or [None], batches, noises):
+    schedules = list(dict.fromkeys(
+        None if spec is None else (spec[0], tuple(spec[1].items()))
+        for spec in values["schedule"] or [None]))
+    schedules = [None if spec is None else (spec[0], dict(spec[1])) for spec in schedules]
+    if len(schedules) == 1 and schedules[0]:
+        shared.append(f"{schedule_text(schedules[0])} schedule")
+    groups, named = {}, {}
+    for (name, hyperparameters), lr, spec, batch, noise in itertools.product(
+            values["optimizer"], values["lr"] or [None], schedules, batches, noises):
         try:
             written = OPTIMIZERS[name](**hyperparameters)
         except ValueError as error:
-            raise PlanError(f"argument --optimizer: {error}") from None
+            raise PlanError(error, "optimizer") from None
         lr, why = learning_rate(surface, written, hyperparameters, lr, region)
         optimizer = OPTIMIZERS[name](**{**hyperparameters, "lr": lr})
         if batch is not None and not batch <= surface.samples:
             raise PlanError(
-                f"argument --batch-size: {surface.name} has no data set to batch; use "
-                "--surface linear_regression" if not surface.samples else
-                f"argument --batch-size: {batch} is more than the {surface.samples} rows of "
-                "the data set")
+                f"{surface.name} has no data set to batch; use a surface over data: "
+                "--surface " + " or ".join(
+                    name for name, known in SURFACES.items() if known.samples)
+                if not surface.samples else
+                f"{batch} is more than the {surface.samples} rows of the data set", "batch_size")
         dynamics = Dynamics(**{**{name: values[name] for name in Dynamics._fields
                                   if name in values},
                                "optimizer": optimizer, "batch_size": batch, "noise": noise})
         dynamics, why = verified(surface, dynamics, starts, values["steps"], why)
-        key = (name, tuple(dynamics.optimizer.hyperparameters.items()), batch, noise)
+        rates, momenta = scheduled(dynamics.optimizer, spec, values["steps"])
+        dynamics = dynamics._replace(rates=rates, momenta=momenta)
+        key = (name, tuple(dynamics.optimizer.hyperparameters.items()),
+               spec and schedule_text(spec), batch, noise)
         groups.setdefault(key, GroupPlan("", dynamics, why))
-    return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1), shared
+        named.setdefault(key, "constant" if spec is None else schedule_text(spec))
+    return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1,
+                    list(named.values()) if len(schedules) > 1 else ()), shared
 
 
 def check_surface(surface, read):
     """A PlanError if the surface is not finite where it is drawn or where the balls start."""
     problem = drawn_problem(surface)
     if problem:
-        flag = "--bounds" if read["bounds"] is not None else "--surface"
-        raise PlanError(f"argument {flag}: {problem}; the picture needs heights that are "
-                        f"finite and within +-{LARGEST:g}: pick --bounds where they are")
+        raise PlanError(f"{problem}; the picture needs heights that are finite and within "
+                        f"+-{LARGEST:g}: pick --bounds where they are",
+                        "bounds" if read["bounds"] is not None else "surface")
     starts = starts_for(surface, read["balls"], np.random.default_rng(read["seed"]),
                         read["init"], read["start_region"])
     problem = start_problem(surface, starts)
     if problem:
-        raise PlanError(f"argument --init: {problem}; pick another --init or --start-region")
+        raise PlanError(f"{problem}; pick another --init or --start-region", "init")
 
 
 def refuse_read_only(name, path, force):
     """A PlanError naming setting `name` if `path` is a read-only file and not `force`."""
     if path and read_only(path) and not force:
-        raise PlanError(f"argument --{name.replace('_', '-')}: {echo(path)} is read-only; make "
-                        "it writable, choose another file, or add --force (force=True in "
-                        "Python) to replace it")
+        raise PlanError(f"{echo(path)} is read-only; make it writable, choose another file, "
+                        "or add --force (force=True in Python) to replace it", name)
+
+
+def surface_with(read):
+    """The surface that the settings `read` ask for, with their bounds, gradient and minima."""
+    if read["grad"] is not None and not callable(read["surface"]):
+        raise PlanError("a gradient goes with a surface given as a Python function f(x, y)",
+                        "grad")
+    try:
+        surface = surface_of(read["surface"], read["bounds"])
+    except ValueError as error:
+        raise PlanError(error, "surface") from None
+    if read["grad"] is not None:
+        try:
+            surface = with_gradient(surface, read["grad"])
+        except ValueError as error:
+            raise PlanError(error, "grad") from None
+    if read["minima"] is not None:
+        surface = dataclasses.replace(surface, minima=read["minima"])
+        problem = minima_problem(surface)
+        if problem:
+            raise PlanError(problem, "minima")
+    return surface
 
 
 def make_plan(values, force=False):
@@ -199,18 +283,19 @@ def make_plan(values, force=False):
         try:
             read[row.name] = row.read(plain(values[row.name]))
         except ValueError as error:
-            raise PlanError(f"argument --{row.name.replace('_', '-')}: {error}") from None
-    try:
-        surface = surface_of(read["surface"], read["bounds"])
-    except ValueError as error:
-        raise PlanError(f"argument --surface: {error}") from None
+            raise PlanError(error, row.name) from None
+    surface = surface_with(read)
     if read["start_region"] is None and read["bounds"] is None:
         read["start_region"] = surface.lesson.start
+    if read["optimizer"] is None:
+        read["optimizer"] = [optimizer_spec(surface.lesson.optimizer)]
+    if read["steps"] is None:
+        read["steps"] = surface.lesson.steps
     if read["start_region"] is not None and not all(
             low <= start_low < start_high <= high for (low, high), (start_low, start_high)
             in zip(surface.bounds, read["start_region"], strict=True)):
-        raise PlanError(f"argument --start-region: {read['start_region']} is not inside the "
-                        f"bounds {surface.bounds}")
+        raise PlanError(f"{read['start_region']} is not inside the bounds {surface.bounds}",
+                        "start_region")
     check_surface(surface, read)
     groups, shared = groups_of(read, surface, read["start_region"])
     if read["labels"] is not None:
@@ -223,18 +308,17 @@ def make_plan(values, force=False):
         groups = [group._replace(label=name)
                   for group, name in zip(groups, read["labels"], strict=True)]
     if read["color"] == "basin" and len(groups) > 1:
-        raise PlanError(f"argument --color: basin colors the balls of one group; these "
-                        f"settings make {len(groups)} groups")
+        raise PlanError(f"basin colors the balls of one group; these settings make "
+                        f"{len(groups)} groups", "color")
     if len(groups) > len(GROUP_COLORS):
-        raise PlanError(f"argument --optimizer: {len(groups)} groups (optimizers x learning "
-                        f"rates x batch sizes x noises); at most {len(GROUP_COLORS)} can be "
-                        "told apart")
+        raise PlanError(f"{len(groups)} groups (optimizers x learning rates x batch sizes x "
+                        f"noises); at most {len(GROUP_COLORS)} can be told apart", "optimizer")
     for name in ("out", "save_trajectories"):
         refuse_read_only(name, read[name], force)
     if read["out"] and read["save_trajectories"] and same_file(read["out"],
                                                                 read["save_trajectories"]):
-        raise PlanError(f"argument --save-trajectories: {echo(read['save_trajectories'])} is "
-                        f"the file that --out {echo(read['out'])} writes; choose another")
+        raise PlanError(f"{echo(read['save_trajectories'])} is the file that --out "
+                        f"{echo(read['out'])} writes; choose another", "save_trajectories")
     plan = Plan(**{**read, "surface": surface, "groups": groups, "shared": shared})
     seconds, memory = estimate(plan)
     if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not force:

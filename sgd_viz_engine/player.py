@@ -143,8 +143,10 @@ SCRIPT = r"""
   var gif = decode(bytes), frames = gif.frames, width = gif.width, height = gif.height,
       pixels = new Uint32Array(width * height), before = null, shown = -1, kept = [],
       every = Math.max(8, Math.ceil(frames.length * pixels.length * 4 / 64e6)),   // 64 MB of copies
-      context = canvas.getContext("2d"),
       image = new ImageData(new Uint8ClampedArray(pixels.buffer), width, height);
+  canvas.width = width;             // the GIF's own size, whatever the page said
+  canvas.height = height;
+  var context = canvas.getContext("2d");
   function fill(frame, color) {
     for (var y = frame.y; y < Math.min(frame.y + frame.h, height); y++)
       pixels.fill(color, y * width + frame.x, y * width + Math.min(frame.x + frame.w, width));

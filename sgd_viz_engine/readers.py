@@ -96,15 +96,16 @@ def optional(read):
 
 def name_in(registry, what, formula=False):
     """A reader of a name in `registry`, in any case (3D is 3d), with the closest name as a
-    hint; with `formula`, a Surface or text that is not a name but parses as a formula passes
-    too (x, pi, x^2)."""
+    hint; with `formula`, a Surface, a Python function or text that is not a name but parses
+    as a formula passes too (x, pi, x^2)."""
     def read(value):
-        if formula and isinstance(value, Surface):
+        if formula and (isinstance(value, Surface) or callable(value)):
             return value
         if isinstance(value, str) and (value in registry or formula and (
                 not value.isidentifier() or is_formula(value))):
             return value        # a surface that is not a name is a formula, built in make_plan
-        return closest(value, registry, what, " or a formula in x and y" if formula else "")
+        return closest(value, registry, what, ", a formula in x and y or a Python function "
+                       "f(x, y)" if formula else "")
     return read
 
 
@@ -143,6 +144,30 @@ def box(value):
     return (xmin, xmax), (ymin, ymax)
 
 
+def points(value):
+    """Points X,Y;X,Y as text, or a list of (x, y) pairs (one pair alone too), as an (N, 2)
+    array; "" or [] for none."""
+    try:
+        found = np.array([part.split(",") for part in value.split(";") if part.strip()]
+                         if isinstance(value, str) else value, dtype=float)
+        if found.shape != (2,) and found.size and (found.ndim != 2 or found.shape[1] != 2):
+            raise ValueError
+        found = found.reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise ValueError(f"{echo(value)} is not points X,Y;X,Y, e.g. 1,2;-1,-2 or "
+                         "[(1, 2), (-1, -2)]") from None
+    if not np.isfinite(found).all():
+        raise ValueError(f"{echo(value)} needs finite numbers")
+    return found
+
+
+def function(value):
+    """A Python function (anything callable)."""
+    if not callable(value):
+        raise ValueError(f"{echo(value)} is not a function")
+    return value
+
+
 def size(value):
     """WIDTHxHEIGHT as text, or a pair of ints."""
     try:
@@ -175,15 +200,21 @@ def rate(value):
     return number(float, 0, above=True)(value)
 
 
-def optimizer_spec(text):
-    """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
+def named_settings(text, read):
+    """'NAME:KEY=VALUE:...' -> (NAME, {KEY: read(VALUE), ...})."""
     name, *settings = str(text).strip().split(":")
-    hyperparameters = {}
+    given = {}
     for setting in settings:
         key, equals, value = setting.partition("=")
         if not equals:
             raise ValueError(f"{echo(setting)} in {echo(text)} is not KEY=VALUE")
-        hyperparameters[key] = hyperparameter(value)
+        given[key] = read(value)
+    return name, given
+
+
+def optimizer_spec(text):
+    """'adam:betas=0.8/0.99:amsgrad=true' -> (name, hyperparameters)."""
+    name, hyperparameters = named_settings(text, hyperparameter)
     return name_in(OPTIMIZERS, "optimizer")(name), hyperparameters
 
 

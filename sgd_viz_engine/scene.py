@@ -1,10 +1,12 @@
 """The figure: panels placed by the layout, titles, legend and status lines; drawn once as a
 static background, then frame by frame only what moves."""
 import itertools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib import rcParams
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
@@ -15,7 +17,7 @@ from PIL import Image
 from .basins import at_global_minimum
 from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_style
-from .occlusion import visibility
+from .occlusion import on_mesh, visibility
 from .panels import (
     LINE_SIZE,
     PANELS,
@@ -37,24 +39,28 @@ COLUMN = 0.3                # the column's share of the width
 class Scene(NamedTuple):
     """The figure with its static parts drawn, and what draws the rest frame by frame."""
 
-    fig: object
-    background: object      # pixels of the static figure, restored before every frame
-    updates: list           # k -> the moving artists of step k, set and ready to draw
-    axes: list              # the 3D axes, which turn together
+    fig: Figure
+    background: Any         # pixels of the static figure (the canvas's copy_from_bbox),
+                            # restored before every frame
+    updates: list[Callable[[int], list]]    # k -> the moving artists of step k, set and ready
+    axes: list[Axes]        # the 3D axes, which turn together
 
 
-def hidden_by_view(surface, lift):
+def hidden_by_view(surface, drawn):
     """3D axes -> the function telling which drawn points its camera cannot see (see
-    occlusion.visibility), for heights drawn by `lift`, computed once per camera position and
-    shared by the panels."""
+    occlusion.visibility), for the heights `drawn` (see Surface.heights), computed once per
+    camera position and shared by the panels."""
     last = {}
+    # A loss over a data set costs a pass over its rows per point: the rays look up the drawn
+    # mesh instead, which is what the camera sees.
+    height = on_mesh(surface.bounds, drawn.z) if surface.samples else (
+        lambda p: drawn.lift(surface.f(p)))
 
     def hidden(ax):
         view = ax.elev, ax.azim, ax.get_zlim()
         if view not in last:
             last.clear()
-            last[view] = visibility(lambda p: lift(surface.f(p)), surface.bounds, view[2],
-                                    ax.get_proj())
+            last[view] = visibility(height, surface.bounds, view[2], ax.get_proj())
         return last[view]
     return hidden
 
@@ -77,6 +83,14 @@ def legend(fig, surface, groups, colors, where):
                        loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
                        handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3)
     return drawn.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
+
+
+def rate_now(group, step):
+    """'lr 0.0123  ': the learning rate that took a scheduled group to `step` (at the start,
+    its first), or '' for a constant rate, which the label gives."""
+    if group.rates is None:
+        return ""
+    return f"lr {group.rates[max(step - 1, 0)]:<8.3g}  "
 
 
 def status(fig, surface, groups, colors, table, top, named=False):
@@ -111,12 +125,14 @@ def status(fig, surface, groups, colors, table, top, named=False):
                             if surface.unbounded else []),
                           *([f"diverged {diverged.sum()}/{len(diverged)}"]
                             if diverged.any() or not surface.unbounded else [])])
-        return f"{name}{epoch}mean loss {mean}  {counts}{gone}{found}"
+        return (f"{name}{epoch}{rate_now(group, run.steps[k])}mean loss {mean}  {counts}"
+                f"{gone}{found}")
 
     def update(k):
         for group, line in zip(groups, lines, strict=False):
             line.set_text(row(group, k) if table else
-                          f"{group.label}   {lesson_number(surface, group.run, k)}")
+                          f"{group.label}   {rate_now(group, group.run.steps[k])}"
+                          f"{lesson_number(surface, group.run, k)}")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
     return update, clock_height + step * len(lines)
@@ -140,11 +156,11 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
     box, lines = words(fig, surface, title, groups, colors, table, named)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
-        "groups", GROUPS_CMAP)
+        "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
     stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
-                  hidden_by_view(surface, drawn[0]), drawn)
+                  hidden_by_view(surface, drawn), drawn)
     updates = [PANELS[panel](fig, rect, stage, list(which), **options)
                for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
     updates.append(lines)

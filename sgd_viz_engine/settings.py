@@ -20,6 +20,7 @@ from .readers import (
     OUTPUT_KINDS,
     box,
     flag,
+    function,
     listed,
     name_in,
     names,
@@ -27,11 +28,14 @@ from .readers import (
     optimizer_spec,
     optional,
     output_path,
+    points,
     rate,
     size,
     text,
     trajectory_path,
 )
+from .schedules import DEFAULT_WORDS, SCHEDULES
+from .schedules import spec as schedule_spec
 from .simulation import INITS
 
 
@@ -46,6 +50,7 @@ class Row(NamedTuple):
     help: str
     metavar: str | None = None
     section: str = "the scene"
+    flag: bool = True       # False: a setting only Python can give (a function)
 
 
 SCENE, PICTURE = "the scene", "the picture"
@@ -57,8 +62,17 @@ ROWS = [
     Row("bounds", "BOUNDS", optional(box),
         "domain of the surface, written with = when it starts with a minus: --bounds=-6,6,-3,3 "
         "(default: the surface's own, or -5,5,-5,5 for a formula)", "XMIN,XMAX,YMIN,YMAX"),
-    Row("optimizer", "OPTIMIZER", listed(optimizer_spec),
-        f"update rule (default DEFAULT): {', '.join(OPTIMIZERS)}; a comma-separated list "
+    Row("minima", "MINIMA", optional(points),
+        "the surface's global minima, drawn as stars and counted in each group's share at a "
+        "global minimum, written with = when it starts with a minus: --minima=1,2;-1,-2 "
+        "(default: the surface's own; a formula has none)", "X,Y;X,Y"),
+    Row("grad", "GRAD", optional(function),
+        "the gradient of a surface given as a Python function f(x, y): grad(x, y) -> (df/dx, "
+        "df/dy); None: the complex step where f takes complex numbers, else central "
+        "differences", flag=False),
+    Row("optimizer", "OPTIMIZER", optional(listed(optimizer_spec)),
+        f"update rule (default: the surface's lesson's, sgd unless --list names another): "
+        f"{', '.join(OPTIMIZERS)}; a comma-separated list "
         "compares several, each with its own color, from the same starts with the same "
         "noise; NAME:KEY=VALUE sets a hyperparameter as torch.optim names it, e.g. "
         "momentum:momentum=0.5 or adam:betas=0.8/0.99:amsgrad=true (NAME:lr=VALUE fixes that "
@@ -66,8 +80,15 @@ ROWS = [
     Row("lr", "LEARNING_RATE", optional(listed(rate)),
         "learning rate, > 0 (default DEFAULT); a comma-separated list makes a group for every "
         "pair of optimizer and learning rate"),
+    Row("schedule", "SCHEDULE", optional(listed(schedule_spec)),
+        "learning-rate schedule, as torch.optim.lr_scheduler computes it, one scheduler step "
+        f"per optimizer step (default: none, a constant rate): {', '.join(SCHEDULES)}; "
+        "NAME:KEY=VALUE sets a hyperparameter by torch's name, e.g. cosine:eta_min=0.001 or "
+        "warm-restarts:T_0=20:T_mult=2; a comma-separated list makes groups. Defaults: "
+        + "; ".join(f"{name}: {words}" for name, words in DEFAULT_WORDS.items()), "NAME"),
     Row("balls", "BALLS", number(int, 1, MAX_BALLS), "number of balls (default DEFAULT)"),
-    Row("steps", "STEPS", number(int, 1, MAX_STEPS), "optimizer steps (default DEFAULT)"),
+    Row("steps", "STEPS", optional(number(int, 1, MAX_STEPS)),
+        "optimizer steps (default: the surface's lesson's, 60 unless --list names another)"),
     Row("init", "INIT", name_in(INITS, "init"),
         f"how the balls start (default DEFAULT): {', '.join(INITS)}: uniform over the start "
         "region, normal around its centre, a regular grid, all at zero, or Xavier-style normal "
@@ -76,9 +97,10 @@ ROWS = [
         "where balls may start (default: the surface's bounds); write = when it starts with a "
         "minus", "XMIN,XMAX,YMIN,YMAX"),
     Row("batch_size", "BATCH_SIZE", optional(listed(number(int, 1, 10**9))),
-        "on a surface over a data set (linear_regression): rows per gradient; its size m is "
-        "batch gradient descent, 1 is stochastic, between is mini-batch (default: m); a list "
-        "makes groups", "B"),
+        "on a surface over a data set (" + ", ".join(
+            name for name, surface in SURFACES.items() if surface.samples) + "): rows per "
+        "gradient; its size m is batch gradient descent, 1 is stochastic, between is "
+        "mini-batch (default: m); a list makes groups", "B"),
     Row("noise", "NOISE", listed(number(float, 0, 1e6)),
         "add Gaussian noise of this standard deviation to every gradient, the same draws for "
         "every group (default DEFAULT); a list makes groups", "SIGMA"),
@@ -138,6 +160,9 @@ ROWS = [
 ]
 
 READERS = {row.name: row.read for row in ROWS}      # setting (by its flag's name) -> its reader
+ROW_OF = {row.name: row for row in ROWS}
+SPELLINGS = {**{row.setting.lower(): row.name for row in ROWS if row.setting},
+             **{row.name: row.name for row in ROWS}}   # a keyword of animate() -> its setting
 
 
 def values_of(block):

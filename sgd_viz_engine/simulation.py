@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optimizers import Optimizer
+from optimizers import OPTIMIZERS, Optimizer
 from surfaces import mesh_over
 
 from .basins import basins, is_global
@@ -48,6 +48,7 @@ class Group(NamedTuple):
     optimizer: Optimizer | None = None  # for the update rule shown with plain GD
     epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
     heroes: Heroes | None = None
+    rates: np.ndarray | None = None     # (steps,) the learning rate of each step, if scheduled
 
 
 class Dynamics(NamedTuple):
@@ -62,10 +63,26 @@ class Dynamics(NamedTuple):
     seed: int = 0           # seed of the noise's and the batches' streams
     rates: np.ndarray | None = None     # (steps,) learning rate of each step, a schedule's;
                                         # None: the optimizer's lr at every step
+    momenta: np.ndarray | None = None   # (steps,) momentum (Adam's beta1) of each step, as
+                                        # onecycle cycles it; None: the optimizer's own
 
     def rate(self, t):
         """The learning rate of step t (from 1)."""
         return self.optimizer.hyperparameters["lr"] if self.rates is None else self.rates[t - 1]
+
+    def at(self, t):
+        """The dynamics of step t (from 1): with momenta, the optimizer with that step's
+        momentum, as torch's schedulers set it in the optimizer's group before the step (its
+        state carries over: an optimizer is its hyperparameters, its state is the balls')."""
+        if self.momenta is None:
+            return self
+        hyperparameters = dict(self.optimizer.hyperparameters)
+        momentum = float(self.momenta[t - 1])
+        if "betas" in hyperparameters:
+            hyperparameters["betas"] = (momentum, *hyperparameters["betas"][1:])
+        else:
+            hyperparameters["momentum"] = momentum
+        return self._replace(optimizer=OPTIMIZERS[self.optimizer.name](**hyperparameters))
 
 
 class Balls(NamedTuple):
@@ -226,10 +243,11 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
         for t in range(steps + 1):
             recorded = row < len(record) and record[row] == t
             if t > 0:
+                now = dynamics.at(t)
                 batch = (next(batches),) if batches else ()
                 sigma = noise * (1 - (t - 1) / steps) if dynamics.anneal else noise
                 kicks = sigma * noise_stream.standard_normal(starts.shape) if noise else None
-                block_balls = [step(surface, dynamics, balls, dynamics.rate(t), batch,
+                block_balls = [step(surface, now, balls, dynamics.rate(t), batch,
                                     None if kicks is None else kicks[part],
                                     recorded or dynamics.tol is not None)
                                for part, balls in zip(parts, block_balls, strict=True)]
@@ -284,7 +302,7 @@ def simulate_groups(plan, tick=None):
     runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
     groups = [Group(group.label, run, group.dynamics.optimizer,
                     group.dynamics.batch_size and -(-surface.samples // group.dynamics.batch_size),
-                    heroes(group) if plan.hero else None)
+                    heroes(group) if plan.hero else None, group.dynamics.rates)
               for group, run in zip(plan.groups, runs, strict=True)]
     return by_basin(groups[0], surface) if plan.color == "basin" else groups
 

@@ -44,10 +44,19 @@ class VideoWriter(animation.AbstractMovieWriter):
                              "write a .gif instead") from None
         self.last = None
         self.count = 0
+        self.clock, self.sent = 0.0, 0     # centiseconds grabbed, frames sent
 
-    def grab_frame(self, **savefig_kwargs):
+    def grab_frame(self, delay=None, **savefig_kwargs):
+        """Add the canvas as it stands, for `delay` centiseconds (default: 1 / fps), sent as
+        often as the video's frames that fall in that time."""
         self.last = bytes(self.fig.canvas.buffer_rgba())
-        self._send(self.last, self.first if self.count == 0 else 1)
+        self.clock += 100 / self.fps if delay is None else delay
+        due = round(self.clock * self.fps / 100) - self.sent
+        if self.count == 0:
+            due = self.first
+            self.clock = 100 * self.first / self.fps
+        self._send(self.last, due)
+        self.sent += due
         self.count += 1
 
     def _send(self, pixels, times):

@@ -2,7 +2,6 @@
 true rule and suggest the near name, every group kept, and an estimate that models the work."""
 import os
 import stat
-import sys
 import tracemalloc
 
 import numpy as np
@@ -12,10 +11,6 @@ import sgd_viz
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli, occlusion, panels, simulation
 from sgd_viz_engine.plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "benchmarks"))
-import estimate as calibration  # noqa: E402  (benchmarks/estimate.py)
 
 
 def plan_of(args, force=False):
@@ -200,30 +195,6 @@ def test_settling_does_not_copy_the_whole_run():
     tracemalloc.stop()
     assert kept[0].positions.shape == (50, 20_000, 2)      # they move to the end
     assert peak < positions.nbytes / 8
-
-
-ESTIMATED = {               # scenes that each stress a part of the model, each about a second
-    "frames": "--balls 20 --steps 60 --frames 61 --size 160x120",
-    "balls": "--balls 60000 --steps 40 --frames 41 --out OUT.png",
-    "orbit": "--orbit 90 --lr 0.001,0.002 --layout multiples --balls 1 --steps 12 --frames 13 "
-             "--size 64x64",
-    "csv": "--balls 5000 --steps 30 --save-trajectories OUT.csv --out OUT.png",
-}
-
-
-@pytest.mark.skipif(not os.path.exists("/usr/bin/time"), reason="measures with /usr/bin/time")
-def test_the_estimate_is_within_3x_of_the_measured_time_and_memory(tmp_path):
-    measured, estimated = {}, {}
-    for name, text in ESTIMATED.items():
-        flags = calibration.flags_of(text, str(tmp_path))
-        estimated[name] = estimate(calibration.plan_of(flags))
-        measured[name] = calibration.measure(flags, str(tmp_path))
-    for name in ESTIMATED:
-        for (guess, taken) in zip(estimated[name], measured[name], strict=True):
-            assert taken / 3 <= guess <= 3 * taken, (name, estimated[name], measured[name])
-    # the memory of the work itself, above a small scene's (start-up, imports, a figure)
-    work = [values["balls"][1] - values["frames"][1] for values in (estimated, measured)]
-    assert work[1] / 3 <= work[0] <= 3 * work[1], work
 
 
 MEASURED_IN_THE_ISSUE = [   # flags, seconds or None, bytes or None: measured for issue 16

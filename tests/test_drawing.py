@@ -40,7 +40,8 @@ def test_balls_are_drawn_over_the_surface():
 
 @pytest.mark.parametrize("name, elevation, azimuth", [
     ("wells", 50, -60), ("wells", 15, -60), ("himmelblau", 30, -60), ("rosenbrock", 40, -125),
-    ("six_hump_camel", 25, 120), ("rastrigin", 65, -60)])
+    ("six_hump_camel", 25, 120), ("rastrigin", 65, -60), ("neuron", 25, -60),
+    ("network", 30, -60)])
 def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, monkeypatch):
     # The reference marches every ball's own ray against the true surface with 1000 samples;
     # the scene looks balls up in the horizons of a fan of planes through the eye, and marches
@@ -49,12 +50,13 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     balls = uniform_starts(surface, 2000, np.random.default_rng(1))
     scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), balls[:3], 1),
                      (320, 240))
-    lift, ax = surface.heights().lift, scene.axes[0]
+    drawn, ax = surface.heights(), scene.axes[0]
+    lift = drawn.lift
     points = np.column_stack([balls, lift(surface.f(balls))])    # as drawn
     exact = occlusion.hidden(points, lambda p: lift(surface.f(p)), surface.bounds,
                              ax.get_zlim(), ax.get_proj(), samples=1000)
     assert 0.02 < exact.mean() < 0.98          # the view really hides some balls and not all
-    assert np.mean(hidden_by_view(surface, lift)(ax)(points) == exact) >= 0.99
+    assert np.mean(hidden_by_view(surface, drawn)(ax)(points) == exact) >= 0.99
 
 
 def test_the_camera_is_where_matplotlib_puts_it():
@@ -83,6 +85,7 @@ def test_balls_are_projected_where_mplot3d_draws_them(name):
 
 
 def test_status_text_is_drawn_where_matplotlib_would_draw_it():
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -105,7 +108,12 @@ def test_status_text_is_drawn_where_matplotlib_would_draw_it():
         fig.draw_artist(fig.text(0.05, 0.5, text, family="monospace", va="center",
                                  color="black"))
 
-    assert np.abs(ink(pillow) - ink(matplotlib)).max() <= 2       # pixels
+    drawn, expected = ink(pillow), ink(matplotlib)
+    assert np.abs(drawn[:3] - expected[:3]).max() <= 2        # top, bottom, left: pixels
+    # matplotlib before 3.11 lays the line out wider (measured: 11 pixels of 210 at 3.8 and
+    # 3.10); TextLine keeps the newer width
+    old = tuple(int(part) for part in mpl.__version__.split(".")[:2]) < (3, 11)
+    assert abs(drawn[3] - expected[3]) <= 2 + old * 0.06 * (expected[3] - expected[2])
 
 
 def test_on_top_keeps_the_last_point_on_each_pixel_in_drawing_order():
@@ -230,12 +238,13 @@ def test_the_default_camera_shows_every_global_minimum(name):
     surface = SURFACES[name]
     scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), surface.minima, 1),
                      (640, 480))
-    lift = surface.heights().lift
+    drawn = surface.heights()
+    lift = drawn.lift
     span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
     around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
                              for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
     points = np.column_stack([around, lift(surface.f(around))])
-    assert not hidden_by_view(surface, lift)(scene.axes[0])(points).any()
+    assert not hidden_by_view(surface, drawn)(scene.axes[0])(points).any()
 
 
 def test_the_last_frame_tallies_where_the_balls_end():

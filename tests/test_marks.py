@@ -1,4 +1,6 @@
 """The marks on the picture: honest curves, trails, the star, crowds, hidden balls, groups."""
+import dataclasses
+
 import numpy as np
 import pytest
 from matplotlib import rc_context
@@ -125,9 +127,10 @@ def test_trail_segments_are_short_and_end_with_the_ball_that_left():
 
 
 def test_hidden_balls_are_small_faint_and_trail_nothing():
-    surface = SURFACES["styblinski_tang"]      # its camera hides a well
-    run = run_of("styblinski_tang", 0.005, 300, 20)
-    scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=0.005", run)], "3d", 8)
+    wells = SURFACES["wells"]       # seen from low, where the hills hide some balls
+    surface = dataclasses.replace(wells, view=wells.view._replace(elevation=30))
+    run = run_of("wells", 0.1, 300, 20)
+    scene = draw_scene(surface, "", (800, 600), [Group("sgd lr=0.1", run)], "3d", 8)
     frame(scene, 20)
     hidden, ball = tagged(scene, "hidden 0"), tagged(scene, "ball 0")
     assert len(hidden.get_xdata()) > 5                  # this view hides some balls
@@ -148,3 +151,20 @@ def test_every_group_color_stands_out_from_the_dark_background():
     for i in range(len(groups)):
         color = tagged(scene, f"ball {i}").get_markerfacecolor()
         assert abs(looks.lightness(color) - looks.lightness(dark)) > 0.1
+
+
+def test_frames_are_spent_where_the_balls_move(tmp_path):
+    # himmelblau: nine tenths of the motion is in the first nine steps
+    from PIL import Image, ImageSequence
+
+    import sgd_viz
+
+    out = tmp_path / "paced.gif"
+    assert sgd_viz.main(["--surface", "himmelblau", "--size", "160x120", "--quiet",
+                         "--out", str(out)]) == 0
+    with Image.open(out) as gif:
+        durations = [frame.info["duration"] for frame in ImageSequence.Iterator(gif)]
+    shown = durations[1:-1]                 # without the holds of the first and last frames
+    assert len(durations) <= 61
+    assert sum(shown[:9]) > 0.5 * sum(shown)
+    assert max(shown) <= 300 and min(shown) >= 20

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from surfaces import SURFACES
 TINY = ["--balls", "6", "--steps", "3", "--size", "64x64", "--frames", "4", "--quiet"]
 SMALL = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
 PRECIOUS = b"precious old bytes"
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FFMPEG = shutil.which("ffmpeg")
 
 
@@ -149,18 +151,15 @@ def test_orbit_frames_are_the_exact_mapping_or_within_the_fuzz_of_the_canvas(tmp
         assert np.all((fuzzy == exact).all(axis=-1) | (off <= 12))
 
 
-def test_trajectories_are_replaced_only_with_the_picture(tmp_path, monkeypatch, capsys):
+def test_trajectories_are_replaced_only_with_the_picture(tmp_path, full_disk_after):
     out, table = tmp_path / "old.gif", tmp_path / "old.npz"
     out.write_bytes(PRECIOUS)
     table.write_bytes(PRECIOUS)
-
-    def failing_draw(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(output, "draw_frame", failing_draw)
-    assert sgd_viz.main([*TINY, "--out", str(out), "--save-trajectories", str(table)]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"cannot write {out}: No space left" in err
+    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), *TINY, "--out",
+                             str(out), "--save-trajectories", str(table)], capture_output=True,
+                            text=True, preexec_fn=full_disk_after(2700))    # .npz 2.2 kB, .gif 3.3
+    assert result.returncode == 1
+    assert result.stderr == f"sgd_viz.py: error: cannot write {out}: File too large\n"
     assert out.read_bytes() == PRECIOUS and table.read_bytes() == PRECIOUS
     assert sorted(os.listdir(tmp_path)) == ["old.gif", "old.npz"]
 

@@ -18,6 +18,7 @@ from PIL import Image, ImageSequence
 
 import sgd_viz
 from sgd_viz_engine import player
+from surfaces import SURFACES
 
 CHROMIUM = next(filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])),
                 None)
@@ -112,7 +113,10 @@ def test_the_page_carries_the_gif_once_in_at_most_one_and_a_half_times_its_size(
     text = path.read_text()
     assert path.stat().st_size <= 1.5 * len(gif)
     assert text.count("base64,") == 1 and len(re.findall(r"\b(?:src|href)\s*=", text)) == 1
-    text = text.replace(base64.b64encode(gif).decode(), "")
+    assert re.search(r'<img [^>]*src="data:', text) and not re.search(r"<img [^>]*hidden", text)
+    assert re.search(r"<canvas [^>]*hidden", text) and 'class="sgd-bar" hidden' in text
+    text = text.replace(base64.b64encode(gif).decode(), "")       # before any script runs:
+                                                                  # the GIF, no dead controls
     for fetching in ["http", "url(", "@import", "fetch(", "XMLHttpRequest", "import(",
                      "WebSocket", "<link", "<iframe"]:
         assert fetching not in text
@@ -195,7 +199,8 @@ def test_the_slider_and_the_keys_show_exactly_the_gifs_frames(browser, loaded):
         browser.press(key)
         assert_shows(browser, frames, k)
     label = browser.run("return document.querySelector('.sgd-player output').value")
-    assert label == f"step {sgd_viz.STEPS} / {sgd_viz.STEPS}"
+    steps = sgd_viz.STEPS or SURFACES[sgd_viz.SURFACE].lesson.steps     # None: the lesson's
+    assert label == f"step {steps} / {steps}"
     browser.press("space")                                   # plays, from the last frame
     wait_for(lambda: frame_shown(browser) != last)
     browser.press("space")
@@ -222,28 +227,62 @@ def test_the_player_fits_a_narrow_window_and_fetches_nothing(browser, loaded, pa
     assert {url for url in fetched if not url.startswith("data:")} == {page[0].as_uri()}
 
 
-@BROWSER
-def test_the_player_decodes_any_gif_pillow_writes(browser, tmp_path):
-    """Interlaced frames, a palette of each frame's own, a full LZW table, a transparent color
-    and odd sizes: none of which the project's own GIFs happen to use today."""
-    rng = np.random.default_rng(0)
+def noise_gif(seed, size):
+    """Interlaced frames of noise, each with a palette of its own (a full LZW table, long runs,
+    odd sizes: none of which the project's own GIFs happen to use today)."""
+    rng = np.random.default_rng(seed)
     frames = []
     for k in range(5):
-        pixels = rng.integers(0, 256, (91, 123), dtype=np.uint8)     # noise: a full table
-        pixels[:, : 40 + 10 * k] = k                                 # and long runs
+        pixels = rng.integers(0, 256, size[::-1], dtype=np.uint8)
+        pixels[:, : 40 + 10 * k] = k
         frame = Image.fromarray(pixels, "P")
         frame.putpalette(rng.integers(0, 256, 768, dtype=np.uint8).tolist())
         frames.append(frame)
     data = io.BytesIO()
     frames[0].save(data, "GIF", save_all=True, append_images=frames[1:], interlace=True,
                    duration=[40, 30, 20, 30, 40], loop=0, disposal=1, optimize=False)
-    blocks = data.getvalue()
+    return data.getvalue()
+
+
+def set_slider(browser, k, within=""):
+    browser.run(f"var slider = document.querySelector('{within} .sgd-player input');"
+                "slider.value = arguments[0]; slider.dispatchEvent(new Event('input'))", k)
+
+
+@BROWSER
+def test_the_player_decodes_any_gif_pillow_writes(browser, tmp_path):
+    blocks = noise_gif(0, (123, 91))
     path = tmp_path / "any.html"
     path.write_text(player.page(blocks, range(5), "noise", (123, 91)))
     load(browser, path)
     browser.click("[data-do=play]")                          # pause
     decoded = gif_frames(blocks)
     for k in [4, 0, 3, 1, 2]:
-        browser.run("var slider = document.querySelector('.sgd-player input');"
-                    "slider.value = arguments[0]; slider.dispatchEvent(new Event('input'))", k)
+        set_slider(browser, k)
         assert_shows(browser, decoded, k)
+
+
+@BROWSER
+def test_players_on_one_page_play_on_their_own(browser, tmp_path):
+    """As in a notebook: each player's script finds its own, keys go to the focused one."""
+    sizes = {"a": (100, 60), "b": (90, 70)}
+    gifs = {name: noise_gif(seed, sizes[name]) for seed, name in enumerate(sizes)}
+    path = tmp_path / "two.html"
+    path.write_text("<!DOCTYPE html><html><body>" + "".join(
+        f'<section id="{name}">{player.player(gif, range(5), name, sizes[name])}</section>'
+        for name, gif in gifs.items()) + "</body></html>")
+    browser.call("POST", "/url", {"url": path.as_uri()})
+    wait_for(lambda: browser.run("return [...document.querySelectorAll('.sgd-bar')]"
+                                 ".every(bar => !bar.hidden)"))
+    for name in gifs:
+        browser.click(f"#{name} [data-do=play]")            # pause each
+    set_slider(browser, 3, "#b")
+    set_slider(browser, 1, "#a")
+    browser.press("right", "#a .sgd-player")
+    shown = browser.run("return ['a', 'b'].map(name => [+document.querySelector("
+                        "'#' + name + ' input').value, document.querySelector('#' + name + "
+                        "' canvas').toDataURL()])")
+    for (k, url), (name, gif) in zip(shown, gifs.items(), strict=True):
+        pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+        assert k == {"a": 2, "b": 3}[name]
+        np.testing.assert_array_equal(pixels[..., :3], gif_frames(gif)[k])

@@ -1,9 +1,14 @@
 """The whole command line under generated flags (issue 16, "Done means"): on tiny scenes, main()
 either writes a valid output and prints its result line, or refuses with one error line and
-leaves the old file as it was; never a traceback, a warning or a stray temporary file."""
+leaves the old file as it was; never a traceback, a warning or a stray temporary file. Issue 24
+adds the file-system shapes at the outputs (special files, links to them, to each other, to
+missing folders) and values in the settings block, through a copy of the script."""
 import contextlib
+import importlib.util
 import io
 import os
+import re
+import stat
 import tempfile
 import warnings
 
@@ -92,3 +97,139 @@ def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(scene):
                     int(side) for side in args[4].removeprefix("--size=").split("x")), said
         if trajectories:
             assert os.path.getsize(os.path.join(folder, "t" + trajectories)) > 0, said
+
+
+# --- issue 24: file-system shapes at the outputs, and values in the settings block ---------------
+
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sgd_viz.py")
+SHAPES = ["none", "file", "fifo", "link to a fifo", "link to a missing folder", "link loop",
+          "link to the trajectories", "through a missing folder", "link to a file",
+          "dangling link", "folder"]
+BLOCK = {                   # a setting of the block -> values as Python source (None: as it is)
+    "OUT": [None, "'50%.gif'", "'.gif'", "'a\\x00.gif'", "'OUT.PNG'", "None", "'x' * 300 + '.gif'"],
+    "LAYOUT": [None, "'3D'", "'Curve'", "'maps'"],
+    "LEARNING_RATE": [None, "'AUTO'", "[0.05, 0.5]", "0", "float('nan')"],
+    "OPTIMIZER": [None, "'rmsprop:alpha=1.5'", "['sgd', 'adam']", "'Momentum'"],
+    "SURFACE": [None, "'x^2 + y^2'", "'\\uff58^2'", "'+'.join(['x'] * 101)", "'Bowl'"],
+    "INIT": [None, "'ZEROS'", "'xavier'"],
+}
+
+
+def shape(folder, kind):
+    """Make `kind` (see SHAPES) at folder/out.gif; returns the --out to give."""
+    out = os.path.join(folder, "out.gif")
+    if kind == "file":
+        with open(out, "wb") as old:
+            old.write(OLD)
+    elif kind == "fifo":
+        os.mkfifo(out)
+    elif kind == "link to a fifo":
+        os.mkfifo(os.path.join(folder, "fifo"))
+        os.symlink("fifo", out)
+    elif kind == "link to a missing folder":
+        os.symlink(os.path.join("missing", "x.gif"), out)
+    elif kind == "link loop":
+        os.symlink("loop.gif", out)
+        os.symlink("out.gif", os.path.join(folder, "loop.gif"))
+    elif kind == "link to the trajectories":
+        os.symlink("t.csv", out)
+    elif kind == "through a missing folder":
+        return os.path.join(folder, "missing", "..", "out.gif")
+    elif kind == "link to a file":
+        with open(os.path.join(folder, "target.gif"), "wb") as old:
+            old.write(OLD)
+        os.symlink("target.gif", out)
+    elif kind == "dangling link":
+        os.symlink("new.gif", out)
+    elif kind == "folder":
+        os.mkdir(out)
+    return out
+
+
+def state(folder):
+    """Every entry of `folder`: its kind, and a link's target or a file's bytes."""
+    found = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        mode = os.lstat(path).st_mode
+        with contextlib.suppress(OSError):
+            if stat.S_ISLNK(mode):
+                found[name] = ("link", os.readlink(path))
+                continue
+            if stat.S_ISREG(mode):
+                with open(path, "rb") as file:
+                    found[name] = ("file", file.read())
+                continue
+        found[name] = (stat.S_IFMT(mode), None)
+    return found
+
+
+def script_with(folder, block):
+    """sgd_viz.py loaded from a copy in `folder` whose settings block has `block`'s values."""
+    with open(SCRIPT, encoding="utf-8") as file:
+        text = file.read()
+    for name, source in block.items():
+        text = re.sub(rf"^{name} = .*$", lambda _, n=name, s=source: f"{n} = {s}", text,
+                      count=1, flags=re.M)
+    path = os.path.join(folder, "sgd_viz_copy.py")
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+    spec = importlib.util.spec_from_file_location("sgd_viz_copy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@st.composite
+def attacks(draw):
+    """A tiny scene, a shape at its output, maybe trajectories, and settings-block values."""
+    names = draw(st.lists(st.sampled_from(list(BLOCK)), max_size=2, unique=True))
+    block = {name: value for name in names
+             if (value := draw(st.sampled_from(BLOCK[name]))) is not None}
+    args = ["--quiet", "--balls=3", "--steps=2", "--frames=3", "--size=64x64"]
+    kind = draw(st.sampled_from(SHAPES))
+    given_out = draw(st.booleans()) or "OUT" not in block
+    trajectories = draw(st.booleans()) or kind == "link to the trajectories"
+    return block, args, kind, given_out, trajectories
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+@seed(24)
+@given(attacks())
+def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_was(attack):
+    block, args, kind, given_out, trajectories = attack
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as copy:
+        script = script_with(copy, block)
+        out = shape(folder, kind)
+        argv = [*args, *(["--out", out] if given_out else [])]
+        if trajectories:
+            with open(os.path.join(folder, "t.csv"), "wb") as old:
+                old.write(OLD)
+            argv += ["--save-trajectories", os.path.join(folder, "t.csv")]
+        before = state(folder)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with warnings.catch_warnings(), contextlib.redirect_stdout(stdout), \
+                contextlib.redirect_stderr(stderr), contextlib.chdir(folder):
+            warnings.simplefilter("error")
+            status = script.main(argv)
+        printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
+        after = state(folder)
+        said = f"{block} {kind} {argv}\nstdout: {printed}\nstderr: {errors}"
+        assert status in (0, 2), said
+        assert not [name for name in after if name.startswith(".sgd_viz-")], said
+        for name, (what, held) in before.items():   # never a special file or a link replaced
+            if what != "file":
+                assert after.get(name) == (what, held), said
+        if status == 2:
+            assert printed == [] and len(errors) == 1, said
+            assert errors[0].startswith("sgd_viz.py: error: "), said
+            assert after == before, said
+            return
+        assert printed and printed[0].startswith("wrote "), said
+        assert all(line.startswith("sgd_viz.py: note: ") for line in errors), said
+        written = os.path.join(folder, printed[0].removeprefix("wrote ").rpartition(" (")[0])
+        if written.lower().endswith(".html"):
+            return
+        with Image.open(written) as picture:
+            picture.load()
+            assert picture.size == (64, 64), said

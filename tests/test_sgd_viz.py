@@ -1,6 +1,7 @@
 """The entry script end to end: the GIF against its own frames, outputs, groups, presets."""
 import base64
 import io
+import os
 import sys
 
 import numpy as np
@@ -10,7 +11,7 @@ from PIL import Image, ImageSequence
 
 import sgd_viz
 from optimizers import OPTIMIZERS
-from sgd_viz_engine import cli, looks, output, plan
+from sgd_viz_engine import cli, looks, plan
 from sgd_viz_engine.layouts import LAYOUTS
 from sgd_viz_engine.scene import PLAIN_RULE, draw_frame, draw_scene, title
 from sgd_viz_engine.simulation import simulate_groups, uniform_starts
@@ -110,26 +111,28 @@ def test_orbit_turns_the_camera_and_keeps_the_balls_on_the_surface(tmp_path):
     assert np.mean(np.any(first != last, axis=-1)) > 0.1       # the whole scene moved
 
 
+def written(argv, folder, monkeypatch):
+    """Run main() in `folder` with a tiny picture and the trajectories saved: the names of the
+    files it wrote, and the trajectories."""
+    monkeypatch.chdir(folder)
+    assert sgd_viz.main([*argv, "--balls", "3", "--steps", "2", "--size", "160x120", "--quiet",
+                         "--save-trajectories", "t.npz"]) == 0
+    return sorted(os.listdir(folder)), np.load(folder / "t.npz")
+
+
 def test_groups_are_every_pair_and_share_starts_and_noise(tmp_path, monkeypatch):
-    seen = {}
-    monkeypatch.setattr(output, "render", lambda groups, *args, **kwargs: seen.update(
-        groups=groups))
-    out = tmp_path / "g.gif"
-    out.write_bytes(b"GIF89a")          # render is replaced: main only reports its size
-    assert sgd_viz.main(["--optimizer", "sgd,adam:betas=0.8/0.99", "--lr", "0.01,0.1",
-                         "--noise", "0.2", "--balls", "30", "--steps", "3", "--quiet",
-                         "--out", str(out)]) == 0
-    groups = seen["groups"]
-    assert [g.label for g in groups] == ["sgd lr=0.01", "sgd lr=0.1",
-                                         "adam lr=0.01 betas=(0.8, 0.99)",
-                                         "adam lr=0.1 betas=(0.8, 0.99)"]
-    assert len(set(looks.group_colors(len(groups)))) == 4
-    for group in groups[1:]:
-        assert np.array_equal(group.run.positions[0], groups[0].run.positions[0])
+    _, saved = written(["--optimizer", "sgd,adam:betas=0.8/0.99", "--lr", "0.01,0.1",
+                        "--noise", "0.2", "--out", "g.gif"], tmp_path, monkeypatch)
+    assert list(saved["labels"]) == ["sgd lr=0.01", "sgd lr=0.1",
+                                     "adam lr=0.01 betas=(0.8, 0.99)",
+                                     "adam lr=0.1 betas=(0.8, 0.99)"]
+    assert len(set(looks.group_colors(4))) == 4
+    positions = saved["positions"]                  # (groups, steps, balls, 2)
+    for group in positions[1:]:
+        assert np.array_equal(group[0], positions[0][0])
     # same noise: plain SGD's first step at two learning rates differ by exactly the lr ratio
-    step_a = groups[0].run.positions[1] - groups[0].run.positions[0]
-    step_b = groups[1].run.positions[1] - groups[1].run.positions[0]
-    np.testing.assert_allclose(step_b, 10 * step_a, rtol=1e-10)
+    np.testing.assert_allclose(positions[1][1] - positions[1][0],
+                               10 * (positions[0][1] - positions[0][0]), rtol=1e-10)
 
 
 def test_label_names_only_the_hyperparameters_that_differ():
@@ -149,30 +152,18 @@ def test_learning_curve_layout_renders_groups(tmp_path):
         assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30
 
 
-def groups_of(argv, tmp_path, monkeypatch):
-    seen = {}
-    monkeypatch.setattr(output, "render", lambda groups, *args, **kwargs: seen.update(
-        groups=groups, out=args[2]))
-    monkeypatch.chdir(tmp_path)
-    out = dict(zip(argv[::2], argv[1::2], strict=False)).get("--out")
-    (tmp_path / (out or f"{argv[1]}.gif")).write_bytes(b"GIF89a")
-    assert sgd_viz.main([*argv, "--quiet"]) == 0
-    return seen
-
-
 @pytest.mark.parametrize("preset, count", [("learning-rates", 3), ("optimizers", 6),
                                            ("batch-sizes", 3), ("local-minima", 2),
                                            ("saddle", 4)])
 def test_every_preset_sets_up_its_groups(preset, count, tmp_path, monkeypatch):
-    seen = groups_of(["--preset", preset], tmp_path, monkeypatch)
-    assert len(seen["groups"]) == count and seen["out"] == f"{preset}.gif"
+    files, saved = written(["--preset", preset], tmp_path, monkeypatch)
+    assert files == sorted([f"{preset}.gif", "t.npz"]) and len(saved["labels"]) == count
 
 
 def test_explicit_flags_override_a_preset(tmp_path, monkeypatch):
-    seen = groups_of(["--preset", "learning-rates", "--lr", "0.5", "--out", "mine.gif"],
-                     tmp_path, monkeypatch)
-    assert [group.label for group in seen["groups"]] == ["sgd lr=0.5"]
-    assert seen["out"] == "mine.gif"
+    files, saved = written(["--preset", "learning-rates", "--lr", "0.5", "--out", "mine.gif"],
+                           tmp_path, monkeypatch)
+    assert files == ["mine.gif", "t.npz"] and list(saved["labels"]) == ["sgd lr=0.5"]
 
 
 def test_trajectories_are_saved_as_npz_and_csv(tmp_path):
@@ -267,42 +258,41 @@ def test_plain_gradient_descent_shows_its_update_rule(optimizer, shown):
 
 # --- the settings block and the Python API share the plan's checks ---------------------------
 
-def groups_of_settings(monkeypatch, tmp_path, **settings):
-    seen = {}
-    monkeypatch.setattr(output, "render", lambda groups, *args, **kwargs: seen.update(
-        groups=groups, title=args[1]))
+def run_of_settings(monkeypatch, **settings):
+    """The run that the settings block, edited as a user would, makes."""
     for name, value in settings.items():
         monkeypatch.setattr(sgd_viz, name, value)
-    out = tmp_path / "s.gif"
-    out.write_bytes(b"GIF89a")          # render is replaced: main only reports its size
-    assert sgd_viz.main(["--balls", "5", "--steps", "2", "--quiet", "--out", str(out)]) == 0
-    return seen
+    return sgd_viz.animate(balls=5, steps=2)
 
 
-def test_settings_are_python_values_as_a_user_writes_them(tmp_path, monkeypatch):
-    seen = groups_of_settings(monkeypatch, tmp_path, LEARNING_RATE=[0.05, 0.5])
-    assert [group.label for group in seen["groups"]] == ["sgd lr=0.05", "sgd lr=0.5"]
-    seen = groups_of_settings(monkeypatch, tmp_path, LEARNING_RATE=0.1,
-                              SURFACE="linear_regression", BATCH_SIZE=10)
-    assert seen["groups"][0].epoch_length == 10 and "batch size 10" in seen["title"]
-    seen = groups_of_settings(monkeypatch, tmp_path, BATCH_SIZE=None, SURFACE="bowl",
-                              BOUNDS=((-6, 6), (-3, 3)), OPTIMIZER=["sgd", "adam"])
-    assert len(seen["groups"]) == 2
-    assert (np.abs(seen["groups"][0].run.positions[0]) <= [6, 3]).all()
+def test_settings_are_python_values_as_a_user_writes_them(monkeypatch):
+    run = run_of_settings(monkeypatch, LEARNING_RATE=[0.05, 0.5])
+    assert list(run.trajectories) == ["sgd lr=0.05", "sgd lr=0.5"]
+    ends = {batch: next(iter(run_of_settings(
+        monkeypatch, LEARNING_RATE=0.1, SURFACE="linear_regression", BATCH_SIZE=batch)
+        .trajectories.values()))["positions"][-1] for batch in (None, 100, 10)}
+    np.testing.assert_allclose(ends[100], ends[None], rtol=1e-12)     # the whole batch
+    assert np.abs(ends[10] - ends[None]).min() > 1e-6                 # a mini-batch of 10
+    run = run_of_settings(monkeypatch, BATCH_SIZE=None, SURFACE="bowl",
+                          BOUNDS=((-6, 6), (-3, 3)), OPTIMIZER=["sgd", "adam"])
+    assert len(run.trajectories) == 2
+    starts = next(iter(run.trajectories.values()))["positions"][0]
+    assert (np.abs(starts) <= [6, 3]).all() and (np.abs(starts[:, 0]) > 3).any()
 
 
-def test_a_bad_setting_is_one_line_naming_its_flag(monkeypatch, capsys):
+def test_a_bad_setting_is_one_line_naming_its_setting(monkeypatch, capsys):
     monkeypatch.setattr(sgd_viz, "LEARNING_RATE", -1)
     assert sgd_viz.main(["--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--lr" in err and "-1" in err and "> 0" in err
+    assert err.count("\n") == 1 and "LEARNING_RATE = -1: " in err and "> 0" in err
 
 
-def test_the_python_api_raises_the_command_lines_message(capsys):
+def test_the_python_api_raises_the_command_lines_reason(capsys):
     with pytest.raises(ValueError) as error:
         sgd_viz.animate(lr=[0.1, -2])
     assert sgd_viz.main(["--lr", "0.1,-2"]) == 2
-    assert capsys.readouterr().err == f"sgd_viz.py: error: {error.value}\n"
+    assert capsys.readouterr().err == "sgd_viz.py: error: argument --lr: " + str(
+        error.value).removeprefix("lr=[0.1, -2]: ") + "\n"
     with pytest.raises(TypeError, match="'ball'.*'balls'"):
         sgd_viz.animate(ball=5)
 

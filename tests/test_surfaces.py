@@ -10,6 +10,10 @@ from surfaces import SURFACES
 
 NAMES = list(SURFACES)
 WITH_MINIMA = [name for name in NAMES if len(SURFACES[name].minima)]
+OVER_DATA = [name for name in NAMES if SURFACES[name].samples]
+# minima computed rather than typed: a least-squares solve, the network's plane centred on its
+# lowest point
+COMPUTED = ("linear_regression", "network")
 
 # Global minimum value, minimisers and the precision the minimisers are published to.
 # Sources: Surjanovic & Bingham, Virtual Library of Simulation Experiments (VLSE), and
@@ -114,8 +118,7 @@ def test_gradient_vanishes_at_the_minima(name):
     assert np.abs(surface.grad(surface.minima)).max() <= 1e-12 * (1 + scale)
 
 
-# linear_regression's minimum is a least-squares solve, exact to a few ulps, not a hand-typed digit
-@pytest.mark.parametrize("name", [n for n in WITH_MINIMA if n != "linear_regression"])
+@pytest.mark.parametrize("name", [n for n in WITH_MINIMA if n not in COMPUTED])
 def test_newton_from_rounded_minima_reproduces_every_listed_digit(name):
     surface = SURFACES[name]
     p = np.round(surface.minima, 3)
@@ -140,7 +143,7 @@ def test_minima_match_the_literature(name):
 @pytest.mark.parametrize("name", WITH_MINIMA)
 def test_listed_minimum_is_the_lowest_point_of_a_dense_grid(name):
     surface = SURFACES[name]
-    grid, spacing = grid_points(surface)
+    grid, spacing = grid_points(surface, 201 if surface.samples else 801)   # a pass per row
     values = surface.f(grid)
     lowest = surface.f(surface.minima)
     assert np.ptp(lowest) <= 1e-12 * (1 + np.abs(lowest).max())
@@ -265,3 +268,71 @@ def test_linear_regression_is_the_mean_squared_error_of_its_rows():
         np.testing.assert_allclose(surface.grad(p, rows), np.column_stack(
             [np.mean(residual * x[rows], axis=1), np.mean(residual, axis=1)]),
             rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", OVER_DATA)
+def test_a_loss_over_data_is_the_mean_of_its_rows_losses(name):
+    surface = SURFACES[name]
+    p = uniform_points(surface, 30, seed=7)
+    rows = np.random.default_rng(8).permutation(surface.samples)
+    ones = np.stack([surface.f(p, [row]) for row in range(surface.samples)])  # row by row
+    np.testing.assert_allclose(surface.f(p), ones.mean(0), rtol=1e-12, atol=1e-14)
+    batch = rows[:7]
+    np.testing.assert_allclose(surface.f(p, batch), ones[batch].mean(0), rtol=1e-12, atol=1e-14)
+    grads = [surface.grad(p, part) for part in np.array_split(rows, 4)]
+    sizes = [len(part) for part in np.array_split(rows, 4)]
+    mean = sum(g * n for g, n in zip(grads, sizes, strict=True)) / surface.samples
+    np.testing.assert_allclose(mean, surface.grad(p), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", OVER_DATA)
+def test_batch_gradients_match_central_differences_of_the_batch_loss(name):
+    surface = SURFACES[name]
+    p = uniform_points(surface, 50, seed=9)
+    rows = np.random.default_rng(10).choice(surface.samples, 5, replace=False)
+    h = 1e-6 * (1 + np.abs(p))
+    fd = np.stack([(surface.f(p + e, rows) - surface.f(p - e, rows)) / (2 * e.sum(-1))
+                   for e in (h * [1, 0], h * [0, 1])], axis=-1)
+    np.testing.assert_allclose(surface.grad(p, rows), fd, rtol=1e-6, atol=1e-6)
+
+
+def test_logistic_regression_is_the_mean_cross_entropy_of_its_rows():
+    surface = SURFACES["logistic_regression"]
+    x, label = surfaces.FEATURES, surfaces.CLASSES
+    assert set(label) == {0.0, 1.0} and 30 < label.sum() < 70
+    p = np.random.default_rng(11).uniform(-3, 7, (20, 2))
+    chance = 1 / (1 + np.exp(-(p[:, :1] * x + p[:, 1:])))
+    entropy = -np.mean(label * np.log(chance) + (1 - label) * np.log(1 - chance), axis=1)
+    np.testing.assert_allclose(surface.f(p), entropy, rtol=1e-10)
+    w, b = surface.minima[0]
+    assert 1 < w < 3 and abs(b) < 0.5      # the classes sit at -1 and +1 with spread 1
+
+
+def test_neuron_has_two_mirrored_minima_and_a_flat_saddle_at_the_origin():
+    surface = SURFACES["neuron"]
+    x, y = surfaces.NEURON_X, surfaces.NEURON_Y
+    p = np.random.default_rng(12).uniform(-3, 3, (20, 2))
+    np.testing.assert_allclose(surface.f(p), 0.5 * np.mean(
+        (p[:, 1:] * np.tanh(p[:, :1] * x) - y) ** 2, axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(surface.f(p), surface.f(-p))
+    np.testing.assert_array_equal(surface.f(surface.minima[0]), surface.f(surface.minima[1]))
+    np.testing.assert_allclose(surface.minima[0], [1.5, 1.0], atol=0.1)    # near the teacher
+    assert np.all(surface.grad([0.0, 0.0]) == 0.0)
+    assert np.all(surface.grad(np.zeros((3, 2)), [4, 9]) == 0.0)           # every batch, too
+    curvature = np.linalg.eigvalsh(fd_hessian(surface.grad, np.zeros(2)))
+    assert curvature[0] < -0.1 < 0.1 < curvature[1]                          # a saddle
+
+
+def test_network_plane_is_lowest_at_the_trained_weights_and_rises_away():
+    surface = SURFACES["network"]
+    assert surface.f(surface.minima)[0] < 0.05          # the trained network fits the moons
+    ring = np.stack([np.cos(np.linspace(0, 2 * np.pi, 24)),
+                     np.sin(np.linspace(0, 2 * np.pi, 24))], axis=-1)
+    assert np.all(surface.f(0.5 * ring) > surface.f(surface.minima)[0] + 0.1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_points_give_no_losses(name):
+    surface = SURFACES[name]
+    assert surface.f(np.empty((0, 2))).shape == (0,)
+    assert surface.grad(np.empty((0, 2))).shape == (0, 2)
