@@ -86,11 +86,11 @@ def legend(fig, surface, groups, colors, where):
 
 
 def rate_now(group, step):
-    """'lr 0.0123  ': the learning rate that took a scheduled group to `step` (at the start,
+    """'lr 0.0123': the learning rate that took a scheduled group to `step` (at the start,
     its first), or '' for a constant rate, which the label gives."""
     if group.rates is None:
         return ""
-    return f"lr {group.rates[max(step - 1, 0)]:<8.3g}  "
+    return f"lr {group.rates[max(step - 1, 0)]:.3g}"
 
 
 def status(fig, surface, groups, colors, table, top, named=False):
@@ -125,14 +125,15 @@ def status(fig, surface, groups, colors, table, top, named=False):
                             if surface.unbounded else []),
                           *([f"diverged {diverged.sum()}/{len(diverged)}"]
                             if diverged.any() or not surface.unbounded else [])])
-        return (f"{name}{epoch}{rate_now(group, run.steps[k])}mean loss {mean}  {counts}"
-                f"{gone}{found}")
+        rate = rate_now(group, run.steps[k])
+        rate = f"{rate:<11}  " if rate else ""
+        return f"{name}{epoch}{rate}mean loss {mean}  {counts}{gone}{found}"
 
     def update(k):
         for group, line in zip(groups, lines, strict=False):
             line.set_text(row(group, k) if table else
-                          f"{group.label}   {rate_now(group, group.run.steps[k])}"
-                          f"{lesson_number(surface, group.run, k)}")
+                          "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
+                                               lesson_number(surface, group.run, k)])))
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
     return update, clock_height + step * len(lines)
