@@ -8,9 +8,10 @@ Usage:
 
 Each optimizer computes a direction, and the learning rate scales it last, as optax's
 scale_by_learning_rate does: x <- x - lr * direction, where lr may change from step to step.
-Everything is elementwise, so x may have any shape; each ball keeps its own state. Nothing is
-modified in place: update returns a new x and a new state (a named tuple of arrays and `step`,
-the number of updates done so far).
+Everything is elementwise, so x may have any shape; each ball keeps its own state, and a
+numeric hyperparameter may be an array that broadcasts against x, one value per ball (the
+phase map runs a grid of them at once). Nothing is modified in place: update returns a new x
+and a new state (a named tuple of arrays and `step`, the number of updates done so far).
 
 What an optimizer is, is declared on it: whether its update is plain gradient descent, whether
 it carries momentum from step to step, and its rule for --lr auto (a rate from the largest
@@ -43,7 +44,7 @@ _DEFAULTS = {
 }
 _ALLOWED = {  # hyperparameter -> (test, what is allowed); dampening is free, as in torch
     "lr": (lambda v: v > 0, "> 0"),
-    "betas": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "betas": (lambda v: (0 <= v) & (v < 1), "in [0, 1)"),
     **{name: (lambda v: v >= 0, ">= 0") for name in (
         "momentum", "weight_decay", "eps", "alpha", "lr_decay", "initial_accumulator_value")},
 }
@@ -122,9 +123,17 @@ def defaults(name: str) -> dict:
 
 
 def _number(key, value, label=None):
-    """`value` as a float, or a ValueError naming `label` (default `key`) and what is allowed."""
+    """`value` as a float (an array of floats, each checked), or a ValueError naming `label`
+    (default `key`) and what is allowed."""
     label = label or key
     value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        test, allowed = _ALLOWED.get(key, (lambda v: True, ""))
+        bad = ~np.isfinite(value) | ~np.asarray(test(value), dtype=bool)
+        if bad.any():
+            raise ValueError(f"Invalid {label}: {value[bad].flat[0].item()!r} (must be a finite "
+                             f"number{' ' + allowed if allowed else ''})")
+        return value.astype(float)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
         raise ValueError(f"Invalid {label}: {value!r} (must be a finite number)")
     test, allowed = _ALLOWED.get(key, (lambda v: True, ""))
@@ -154,7 +163,8 @@ def _hyperparameters(name, given):
         else:
             value = _number(key, value)
         settings[key] = value
-    if settings.get("nesterov") and (settings["momentum"] <= 0 or settings["dampening"] != 0):
+    if settings.get("nesterov") and (np.any(settings["momentum"] <= 0)
+                                     or np.any(settings["dampening"] != 0)):
         raise ValueError(f"Invalid nesterov: True needs momentum > 0 and dampening == 0, got "
                          f"momentum={settings['momentum']}, dampening={settings['dampening']}")
     return settings
@@ -163,11 +173,14 @@ def _hyperparameters(name, given):
 def _direction(x, grad, weight_decay, maximize):
     """The gradient torch descends along: g = ±grad + weight_decay * x."""
     g = -grad if maximize else grad
-    return g + weight_decay * x if weight_decay != 0 else g
+    return g + weight_decay * x if np.any(weight_decay != 0) else g
 
 
 def _lerp(start, end, weight):
     """torch.lerp: start + weight * (end - start), computed from the nearer end as torch does."""
+    if np.ndim(weight):
+        return np.where(weight < 0.5, start + weight * (end - start),
+                        end - (end - start) * (1 - weight))
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
@@ -188,23 +201,34 @@ def sgd(name="sgd", /, **hyperparameters) -> Optimizer:
     def direction(x, grad, state):
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
         buffer = state.momentum_buffer
-        if momentum != 0:
+        if np.any(momentum != 0):
             if state.step == 0:
                 buffer = np.array(g, copy=True)
             else:
                 buffer = momentum * buffer + (1 - dampening) * g
-            g = g + momentum * buffer if nesterov else buffer
+            carried = g + momentum * buffer if nesterov else buffer
+            # balls whose momentum is 0 step along g, as torch's momentum == 0 does
+            g = carried if np.ndim(momentum) == 0 else np.where(momentum != 0, carried, g)
         return g, SGDState(state.step + 1, buffer)
 
-    # --lr auto: half the limit of the rate on a quadratic, 2/L for plain gradient descent,
-    # 2 (1 + beta) / L for heavy-ball momentum beta, 2 (1 + beta) / ((1 + 2 beta) L) for
-    # Nesterov's; with dampening d, over (1 - d), the share of g in the buffer.
-    def limit(curvature):
-        at = 2 * (1 + momentum) / curvature / (1 + 2 * momentum if nesterov else 1)
-        return at / (abs(1 - (dampening if momentum else 0.0)) or 1.0)
+    def limit(curvature):       # --lr auto: half of it
+        return divergence_rate(curvature, momentum, dampening, nesterov)
 
-    plain = momentum == 0 and hp["weight_decay"] == 0 and not hp["maximize"]
-    return _optimizer(name, hp, init, direction, half_the_limit(limit), plain, momentum != 0)
+    plain = not np.any(momentum) and not np.any(hp["weight_decay"]) and not hp["maximize"]
+    return _optimizer(name, hp, init, direction, half_the_limit(limit), plain,
+                      bool(np.any(momentum != 0)))
+
+
+def divergence_rate(curvature, momentum=0.0, dampening=0.0, nesterov=False):
+    """The learning rate beyond which SGD diverges on a quadratic of largest curvature L: 2/L
+    for plain gradient descent, 2 (1 + beta) / L for heavy-ball momentum beta,
+    2 (1 + beta) / ((1 + 2 beta) L) for Nesterov's; with dampening d, over (1 - d), the
+    share of g in the buffer. Elementwise over arrays of momentum."""
+    momentum = np.asarray(momentum, dtype=float)
+    at = 2 * (1 + momentum) / curvature / (1 + 2 * momentum if nesterov else 1)
+    share = np.abs(1 - np.where(momentum != 0, dampening, 0.0))
+    rate = at / np.where(share == 0, 1.0, share)
+    return rate if rate.ndim else float(rate)
 
 
 def adagrad(**hyperparameters) -> Optimizer:
@@ -244,18 +268,18 @@ def rmsprop(**hyperparameters) -> Optimizer:
         else:
             avg = np.sqrt(square_avg) + hp["eps"]
         buffer = state.momentum_buffer
-        if momentum > 0:
-            buffer = momentum * buffer + g / avg
-            step = buffer
-        else:
-            step = g / avg
+        step = g / avg
+        if np.any(momentum > 0):
+            buffer = momentum * buffer + step
+            step = buffer if np.ndim(momentum) == 0 else np.where(momentum > 0, buffer, step)
         return step, RMSpropState(state.step + 1, square_avg, grad_avg, buffer)
 
     # --lr auto: a 50th of the side times sqrt(1 - alpha): its first step is lr / sqrt(1 - alpha);
     # alpha >= 1 (torch allows it) averages no g^2, whose square average stays 0 or goes negative
-    first = (1 - alpha) ** 0.5 if alpha < 1 else 1.0
+    first = np.where(alpha < 1, np.abs(1 - alpha) ** 0.5, 1.0)
+    first = first if first.ndim else float(first)
     rule = share_of_side(50, first, " times sqrt(1 - alpha), the size of rmsprop's first step")
-    return _optimizer("rmsprop", hp, init, direction, rule, momentum=momentum > 0)
+    return _optimizer("rmsprop", hp, init, direction, rule, momentum=bool(np.any(momentum > 0)))
 
 
 def adam(**hyperparameters) -> Optimizer:

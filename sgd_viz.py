@@ -29,7 +29,7 @@ import sys
 
 from tqdm import tqdm
 
-from sgd_viz_engine import cli, curvature, output, simulation, trial
+from sgd_viz_engine import cli, curvature, output, phaseplot, simulation, trial
 from sgd_viz_engine.api import Animation
 from sgd_viz_engine.cli import PROG
 from sgd_viz_engine.plan import PlanError, as_written, make_plan
@@ -76,6 +76,9 @@ LABELS = None               # names of the groups, in order, e.g. ["too small", 
 TABLE = False               # the fuller status table (mean loss, diverged, global minimum)
 OUT = "sgd.gif"             # output: .gif, .png (poster), .html (player) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
+PHASES = None               # "lr,momentum": instead of the balls, a phase map (a .png, or a .gif
+                            # walking through it) of how balls end over a grid of these two
+                            # hyperparameters of the optimizer
 
 # --- the lessons, one command each: --preset NAME; explicit flags override -------------------
 PRESETS = {
@@ -111,6 +114,11 @@ PRESETS = {
                   "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
                   "--steps 150 --title 'A falling learning rate settles the noise' "
                   "--labels 'constant rate,cosine schedule'"),
+    "momentum-phases": ("the phase map of momentum on a bowl: each cell of learning rate and "
+                        "momentum coloured by how 100 balls end; momentum lets larger steps "
+                        "converge, rippling, up to the theory's line lr = 2(1+β)/L",
+                        "--surface bowl --optimizer sgd --phases lr,momentum --balls 100 "
+                        "--steps 100 --start-region=-2,2,-2,2 --out momentum-phases.png"),
     "warm-restarts": ("warm restarts: each restart's large rate shakes the balls out of the "
                       "wells, each cosine anneal settles most in the deepest; a constant large "
                       "rate never settles", "--surface wells --lr 2 --schedule "
@@ -174,6 +182,8 @@ def main(argv=None):
         for signum, handler in ((signal.SIGINT, signal.default_int_handler),
                                 (signal.SIGTERM, stop), (signal.SIGHUP, stop)):
             handlers[signum] = signal.signal(signum, handler)
+        if plan.phases:
+            return phase_map(plan)
         return finish(plan, work(plan), lesson=bool(values["preset"]))
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
@@ -197,6 +207,13 @@ def main(argv=None):
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
+
+
+def phase_map(plan):
+    """Write the phase map that --phases asks for; print the result line."""
+    said = phaseplot.write(plan)
+    print(f"wrote {plan.out} ({os.path.getsize(plan.out) / 1e6:.2f} MB): {said}", flush=True)
+    return 0
 
 
 def fingerprint(path):

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 for preset in learning-rates optimizers batch-sizes local-minima saddle schedules; do
     python sgd_viz.py --preset "$preset" --out "docs/$preset.gif" --quiet
 done
+python sgd_viz.py --preset momentum-phases --out docs/momentum-phases.png --quiet

@@ -87,7 +87,8 @@ def build_parser(defaults, presets, usage=""):
             "--" + row.name.replace("_", "-"), default=default,
             help=literal(row.help.replace("DEFAULT", default_text(default))), **options)
     parser.add_argument("--preset", metavar="NAME", help=literal(
-        "a lesson set up in one go (writes NAME.gif unless --out): " + "; ".join(
+        "a lesson set up in one go (writes NAME.gif, or the file it names, unless --out): "
+        + "; ".join(
             f"{name}: {text}" for name, (text, _) in presets.items())))
     parser.add_argument("--list", action="store_true",
                         help="list the surfaces, optimizers and presets, then exit")
@@ -111,7 +112,7 @@ def parse(argv, defaults, presets, usage=""):
             parser.error(f"argument --preset: {error}")
         flags = shlex.split(presets[preset][1])
         lesson, mine = vars(parser.parse_args(flags)), set_by(parser, argv)
-        argv = [*flags, "--out", f"{preset}.gif", *argv]
+        argv = ["--out", f"{preset}.gif", *flags, *argv]     # later flags override earlier
     values = {**defaults, **vars(parser.parse_args(argv))}    # with the settings no flag sets
     given = set_by(parser, argv)
     if preset:

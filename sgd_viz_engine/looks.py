@@ -9,6 +9,8 @@ BALL_COLOR = "#ff6b1a"      # the balls of a lone group
 GROUP_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#D55E00",
                  "#F0E442")     # Okabe & Ito's color-blind-safe palette, one color per group,
                                 # ordered so that the first six are far apart at 640 px
+PHASE_COLORS = {"converges smoothly": "#009E73", "converges, rippling": "#56B4E9",
+                "too slow": "#d9d9d9", "diverges": "#D55E00"}   # the phase map's outcomes
 SURFACE_CMAP = "GnBu_r"     # the surface under a lone group
 GROUPS_CMAP = ("#8a8a8a", "#f2f2f2")    # low to high: a neutral surface under colored groups
 CROWD = 300                 # balls drawn at full size; more shrink (see style)

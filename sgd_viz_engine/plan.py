@@ -16,6 +16,7 @@ import numpy as np
 from optimizers import OPTIMIZERS, defaults
 from surfaces import SURFACES, Surface
 
+from . import phases
 from .checks import LARGEST, drawn_problem, minima_problem, read_only, start_problem
 from .cost import estimate
 from .curvature import auto_rate
@@ -275,6 +276,18 @@ def surface_with(read):
     return surface
 
 
+def named(groups, labels):
+    """The groups with the names in `labels` (None: the names they have)."""
+    if labels is None:
+        return groups
+    if len(labels) != len(groups):
+        made = "; ".join(group.label for group in groups)
+        raise PlanError(f"argument --labels: {len(labels)} name{'s' * (len(labels) != 1)} for "
+                        f"{len(groups)} group{'s' * (len(groups) != 1)} ({made}); give one "
+                        "name per group, in that order")
+    return [group._replace(label=name) for group, name in zip(groups, labels, strict=True)]
+
+
 def make_plan(values, force=False):
     """Check every setting in `values` (a dict by setting name, text or Python values) and
     return the Plan; the first mistake raises a PlanError."""
@@ -298,21 +311,18 @@ def make_plan(values, force=False):
                         "start_region")
     check_surface(surface, read)
     groups, shared = groups_of(read, surface, read["start_region"])
-    if read["labels"] is not None:
-        if len(read["labels"]) != len(groups):
-            made = "; ".join(group.label for group in groups)
-            raise PlanError(f"argument --labels: {len(read['labels'])} name"
-                            f"{'s' * (len(read['labels']) != 1)} for {len(groups)} group"
-                            f"{'s' * (len(groups) != 1)} ({made}); give one name per group, "
-                            "in that order")
-        groups = [group._replace(label=name)
-                  for group, name in zip(groups, read["labels"], strict=True)]
+    groups = named(groups, read["labels"])
     if read["color"] == "basin" and len(groups) > 1:
         raise PlanError(f"basin colors the balls of one group; these settings make "
                         f"{len(groups)} groups", "color")
     if len(groups) > len(GROUP_COLORS):
         raise PlanError(f"{len(groups)} groups (optimizers x learning rates x batch sizes x "
                         f"noises); at most {len(GROUP_COLORS)} can be told apart", "optimizer")
+    if read["phases"] is not None:
+        try:
+            read["phases"] = phases.check(read, surface, groups, read["start_region"])
+        except ValueError as error:
+            raise PlanError(error, "phases") from None
     for name in ("out", "save_trajectories"):
         refuse_read_only(name, read[name], force)
     if read["out"] and read["save_trajectories"] and same_file(read["out"],

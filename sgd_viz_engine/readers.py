@@ -218,6 +218,35 @@ def optimizer_spec(text):
     return name_in(OPTIMIZERS, "optimizer")(name), hyperparameters
 
 
+def phase_axes(value):
+    """The two hyperparameters of a phase map, each NAME, NAME=LOW:HIGH or NAME=LOW:HIGH:CELLS,
+    as comma-separated text or a pair (of such text or of tuples (NAME, LOW, HIGH[, CELLS])):
+    two tuples (name, low, high, cells), None for what is not given."""
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, list | tuple) or len(parts) != 2:
+        raise ValueError(f"{echo(value)} is not two hyperparameters X,Y, e.g. lr,momentum or "
+                         "lr=0:9,momentum=0:1 (NAME=LOW:HIGH:CELLS sets the cells)")
+    axes = []
+    for part in parts:
+        if isinstance(part, str):
+            name, _, span = part.strip().partition("=")
+            numbers = span.split(":") if span else []
+        else:
+            name, *numbers = part if isinstance(part, list | tuple) else (part,)
+        if not isinstance(name, str) or not name.isidentifier() or len(numbers) not in (0, 2, 3):
+            raise ValueError(f"{echo(part)} in {echo(value)} is not NAME, NAME=LOW:HIGH or "
+                             "NAME=LOW:HIGH:CELLS, e.g. momentum=0:0.99")
+        low, high = (number(float, -LARGEST, LARGEST)(each) for each in numbers[:2]) if \
+            numbers else (None, None)
+        if numbers and not low < high:
+            raise ValueError(f"{echo(part)} in {echo(value)} needs LOW < HIGH")
+        cells = number(int, 2, 400)(numbers[2]) if len(numbers) == 3 else None
+        axes.append((name, low, high, cells))
+    if axes[0][0] == axes[1][0]:
+        raise ValueError(f"{echo(value)} names {axes[0][0]} twice; a map needs two")
+    return tuple(axes)
+
+
 def writable(path):
     """A path to a regular file, or to none yet, in a folder that exists and may be written,
     with a name the file system takes, that this user may replace (not another user's in a

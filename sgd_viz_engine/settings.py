@@ -28,6 +28,7 @@ from .readers import (
     optimizer_spec,
     optional,
     output_path,
+    phase_axes,
     points,
     rate,
     size,
@@ -153,6 +154,15 @@ ROWS = [
     Row("out", "OUT", optional(output_path),     # None: no file yet (the Python API saves later)
         "output, replaced only when complete (default DEFAULT): "
         + "; ".join(f"{kind} {what}" for kind, what in OUTPUT_KINDS.items()), section=PICTURE),
+    Row("phases", "PHASES", optional(phase_axes),
+        "instead of the balls, a phase map (a .png; a .gif walks a marker through it beside the "
+        "balls run at each point): a grid of two hyperparameters of the "
+        "optimizer, each cell's balls run from the same starts, each cell colored by how most "
+        "of them end (converge smoothly, converge rippling, too slow, diverge); X,Y names them, "
+        "e.g. lr,momentum (lr from 0 to 4.5/L, momentum 0 to 1, 40 cells each) or "
+        "lr=0:9:40,momentum=0:1:40 (LOW:HIGH:CELLS); with lr and momentum, the theory's line "
+        "lr = 2(1+β)/L where SGD diverges on a quadratic of largest curvature L",
+        "X,Y", PICTURE),
     Row("save_trajectories", "SAVE_TRAJECTORIES", optional(trajectory_path),
         "also write every ball's positions, losses and status to FILE (.npz or .csv)", "FILE",
         PICTURE),
