@@ -215,12 +215,10 @@ def test_the_estimate_of_the_big_cases_is_within_3x_of_what_they_took(flags, sec
 # --- no stray warnings: a run prints its result line or one error line ------------------------
 
 def quiet_run(args, tmp_path, capsys):
-    """main() with warnings as errors: exit 0, one `wrote` line, nothing else on stderr."""
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        status = sgd_viz.main(["--balls", "4", "--steps", "3", "--size", "96x72", "--quiet",
-                               "--out", str(tmp_path / "x.gif"), *args])
+    """main() with warnings as errors (pyproject.toml): exit 0, one `wrote` line, nothing else
+    on stderr."""
+    status = sgd_viz.main(["--balls", "4", "--steps", "3", "--size", "96x72", "--quiet",
+                           "--out", str(tmp_path / "x.gif"), *args])
     out, err = capsys.readouterr()
     assert status == 0 and out.startswith("wrote ") and "Warning" not in out + err, out + err
     assert all(line.startswith("sgd_viz.py: note: ") for line in err.splitlines()), err

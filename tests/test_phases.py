@@ -149,7 +149,9 @@ def test_the_words_are_plain_and_big_enough():
     (["--phases", "lr,momentum", "--noise", "1"], "drop --noise"),
     (["--phases", "lr=0:1:1000,momentum=0:1:1000"], "out of range"),
 ])
-def test_a_map_that_cannot_be_made_is_one_line_and_exit_2(flags, words, tmp_path, capsys):
+def test_a_map_that_cannot_be_made_is_one_line_and_exit_2(flags, words, tmp_path, capsys,
+                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "map.png"
     argv = [*BOWL, "--out", str(out), *flags]
     assert sgd_viz.main(argv) == 2

@@ -10,8 +10,8 @@ import os
 import re
 import stat
 import tempfile
-import warnings
 
+import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -69,10 +69,8 @@ def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(scene):
         if trajectories:
             argv += ["--save-trajectories", os.path.join(folder, "t" + trajectories)]
         stdout, stderr = io.StringIO(), io.StringIO()
-        with warnings.catch_warnings(), contextlib.redirect_stdout(stdout), \
-                contextlib.redirect_stderr(stderr):
-            warnings.simplefilter("error")
-            status = sgd_viz.main(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            status = sgd_viz.main(argv)         # a warning is an error (pyproject.toml)
         printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
         said = f"{argv}\nstdout: {printed}\nstderr: {errors}"
         assert status in (0, 2), said
@@ -208,10 +206,10 @@ def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_wa
             argv += ["--save-trajectories", os.path.join(folder, "t.csv")]
         before = state(folder)
         stdout, stderr = io.StringIO(), io.StringIO()
-        with warnings.catch_warnings(), contextlib.redirect_stdout(stdout), \
-                contextlib.redirect_stderr(stderr), contextlib.chdir(folder):
-            warnings.simplefilter("error")
-            status = script.main(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+                pytest.MonkeyPatch.context() as patch:
+            patch.chdir(folder)
+            status = script.main(argv)          # a warning is an error (pyproject.toml)
         printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
         after = state(folder)
         said = f"{block} {kind} {argv}\nstdout: {printed}\nstderr: {errors}"
