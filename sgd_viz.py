@@ -70,6 +70,10 @@ LAYOUT = "3d"               # 3d, curve (learning curves), contour (a map) or mu
 COLOR = "group"             # color balls by "group", or by the "basin" they end in
 ORBIT = 0                   # degrees the camera turns over the animation
 THEME = "light"             # "light" or "dark"
+TITLE = None                # the title on the picture; None: one from the settings; "": none
+LABELS = None               # names of the groups, in order, e.g. ["too small", "too large"];
+                            # None: from their settings
+TABLE = False               # the fuller status table (mean loss, diverged, global minimum)
 OUT = "sgd.gif"             # output: .gif, .png (poster), .html (player) or .mp4 (ffmpeg)
 SAVE_TRAJECTORIES = None    # also write positions and losses to this .npz or .csv
 PHASES = None               # "lr,momentum": instead of the balls, a phase map (a .png, or a .gif
@@ -80,28 +84,36 @@ PHASES = None               # "lr,momentum": instead of the balls, a phase map (
 PRESETS = {
     "learning-rates": ("too small, just right and too large on a bowl: crawls, converges, "
                        "diverges", "--surface bowl --lr 0.3,1.5,4.3 --layout curve --balls 60 "
-                       "--steps 50"),
+                       "--steps 50 --title 'Too large a learning rate diverges' "
+                       "--labels 'too small · lr 0.3,just right · lr 1.5,too large · lr 4.3'"),
     "optimizers": ("the race down Rosenbrock's valley from its classic start (-1.2, 1): momentum "
                    "overshoots and loops but arrives first, Adam heads down the valley and "
                    "follows, plain SGD crawls", "--surface rosenbrock --optimizer "
                    "sgd:lr=0.0015,momentum:lr=0.0015,nesterov:lr=0.0015,adagrad:lr=1,"
                    "rmsprop:lr=0.01,adam:lr=0.25 --start-region=-1.2001,-1.1999,0.9999,1.0001 "
-                   "--balls 1 --hero 1 --layout curve --steps 400"),
+                   "--balls 1 --hero 1 --layout curve --steps 400 "
+                   "--title 'Momentum loops in first, Adam follows, SGD crawls'"),
     "batch-sizes": ("batch, mini-batch and stochastic gradient descent on linear regression, "
                     "zoomed on the minimum: the smaller the batch, the more the balls wander "
                     "around it", "--surface linear_regression --bounds=0,3,-2,1 --lr 0.1 "
-                    "--batch-size 100,10,1 --layout curve --balls 60 --steps 100"),
+                    "--batch-size 100,10,1 --layout curve --balls 60 --steps 100 "
+                    "--title 'The smaller the batch, the noisier the descent' "
+                    "--labels 'full batch · 100,mini-batch · 10,stochastic · 1'"),
     "local-minima": ("balls trapped in the wells they start above; annealed noise shakes more "
                      "into the deepest", "--surface wells --lr 0.1 --noise 0,3 --anneal "
-                     "--layout curve --balls 150 --steps 150"),
+                     "--layout curve --balls 150 --steps 150 "
+                     "--title 'Annealed noise frees balls from shallow wells' "
+                     "--labels 'plain GD,annealed noise'"),
     "saddle": ("on a saddle, plain GD stalls at the saddle point; noise and momentum escape "
                "downhill", "--surface saddle --optimizer momentum,sgd --lr 0.03 --noise 1,0 "
                "--init grid --start-region=-1.8,1.8,-0.0001,0.0001 --layout curve --balls 36 "
-               "--steps 120"),
+               "--steps 120 --title 'Plain GD stalls on a saddle; noise and momentum escape' "
+               "--labels 'momentum + noise,momentum,noise,plain GD'"),
     "schedules": ("with stochastic gradients a constant rate stalls in a noise ball; a cosine "
                   "schedule's falling rate converges", "--surface linear_regression --lr 0.3 "
                   "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
-                  "--steps 150"),
+                  "--steps 150 --title 'A falling learning rate settles the noise' "
+                  "--labels 'constant rate,cosine schedule'"),
     "momentum-phases": ("the phase map of momentum on a bowl: each cell of learning rate and "
                         "momentum coloured by how 100 balls end; momentum lets larger steps "
                         "converge, rippling, up to the theory's line lr = 2(1+β)/L",
@@ -110,7 +122,9 @@ PRESETS = {
     "warm-restarts": ("warm restarts: each restart's large rate shakes the balls out of the "
                       "wells, each cosine anneal settles most in the deepest; a constant large "
                       "rate never settles", "--surface wells --lr 2 --schedule "
-                      "constant,warm-restarts:T_0=40 --layout curve --balls 150 --steps 200"),
+                      "constant,warm-restarts:T_0=40 --layout curve --balls 150 --steps 200 "
+                      "--title 'Warm restarts shake balls out of shallow wells' "
+                      "--labels 'constant rate,warm restarts'"),
 }
 
 

@@ -22,7 +22,9 @@ class Animation:
         self._gif = None
 
     def __repr__(self):
-        return f"<sgd_viz animation: {scene.title(self.plan.surface, self.groups)}>"
+        plan = self.plan
+        words = scene.title(plan.surface, self.groups, plan.shared, plan.title)
+        return f"<sgd_viz animation: {words}>"
 
     @property
     def trajectories(self):
@@ -66,7 +68,8 @@ class Animation:
         """The player of the .html page, without the page: one copy of the GIF in a notebook."""
         gif, steps = self._drawn()
         return player.player(gif, steps, scene.title(self.plan.surface, self.groups,
-                                                      self.plan.shared), self.plan.size)
+                                                      self.plan.shared, self.plan.title),
+                             self.plan.size)
 
     def funcanimation(self):
         """The figure and a matplotlib FuncAnimation of it, for matplotlib's own player
@@ -75,8 +78,8 @@ class Animation:
 
         plan = self.plan
         drawn = scene.draw_scene(plan.surface, scene.title(plan.surface, self.groups,
-                                                           plan.shared),
-                                 plan.size, self.groups, plan.layout, plan.trail)
+                                                           plan.shared, plan.title),
+                                 plan.size, self.groups, plan.layout, plan.trail, plan.table)
         for artist in drawn.fig.findobj(lambda artist: artist.get_animated()):
             artist.set_animated(False)      # the animation redraws the whole figure
         animation = FuncAnimation(drawn.fig, lambda k: scene.draw_frame(drawn, k),

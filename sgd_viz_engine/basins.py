@@ -31,6 +31,13 @@ def crowds(run, surface, share=0.1):
     return run.positions[-1][np.array(kept, dtype=int)[big]].reshape(-1, 2), counts[big]
 
 
+def by_global_minimum(points, surface, radius=BASIN_RADIUS):
+    """Which points (N, 2) lie within `radius` (a share of the bounds' diagonal) of a listed
+    global minimum: the crowds that a viewer sees at the star."""
+    reach = radius * np.hypot(*np.diff(surface.box, axis=1).ravel())
+    return (np.linalg.norm(points[:, None, :] - surface.minima, axis=-1) < reach).any(axis=-1)
+
+
 def at_global_minimum(points, surface):
     """Which points (N, 2) have reached a global minimum: within a hundredth of the bounds'
     span of a listed one, or, for a surface whose lesson says how close in loss is close enough

@@ -5,6 +5,7 @@ and the setting at the top of sgd_viz.py it overrides go through the same checks
 """
 import argparse
 import difflib
+import shlex
 
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
@@ -109,15 +110,27 @@ def parse(argv, defaults, presets, usage=""):
             preset = name_in(presets, "preset")(preset)
         except ValueError as error:
             parser.error(f"argument --preset: {error}")
-        lesson = vars(parser.parse_args(presets[preset][1].split()))
-        own = presets[preset][1].split()
-        argv = [*own, *([] if "--out" in own else ["--out", f"{preset}.gif"]), *argv]
+        flags = shlex.split(presets[preset][1])
+        lesson, mine = vars(parser.parse_args(flags)), set_by(parser, argv)
+        argv = ["--out", f"{preset}.gif", *flags, *argv]     # later flags override earlier
     values = {**defaults, **vars(parser.parse_args(argv))}    # with the settings no flag sets
+    given = set_by(parser, argv)
     if preset:
         values["optimizer"] = narrowed(values, lesson)
-    unset = object()        # a value that no flag sets: what is left so was not given
-    seen = vars(parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(values, unset))))
-    return {**values, "given": {name for name, value in seen.items() if value is not unset}}
+        if "labels" not in mine and mine & GROUPING:    # the preset's names are its groups'
+            values["labels"], given = defaults["labels"], given - {"labels"}
+    return {**values, "given": given}
+
+
+GROUPING = {"optimizer", "lr", "batch_size", "noise", "schedule"}   # the settings making groups
+
+
+def set_by(parser, argv):
+    """The names of the settings that the flags in `argv` set."""
+    unset = object()
+    seen = vars(parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(
+        vars(parser.parse_args([])), unset))))
+    return {name for name, value in seen.items() if value is not unset}
 
 
 def narrowed(values, lesson):

@@ -1,34 +1,48 @@
 """The layouts: which panels go where on the figure, named so that the plan can check a layout
 without loading matplotlib; panels.PANELS draws them.
 
-A layout is a function (groups, top, bottom) -> [(panel's name, (left, bottom, width,
-height), the groups it shows)], in figure fractions, between `bottom` and `top`.
+A layout is a function (groups, box) -> [(panel's name, (left, bottom, width, height), the
+groups it shows, keywords for the panel)], in figure fractions, inside `box` (left, bottom,
+width, height), the room that the words leave. A 3D panel reaches a little above its box: the
+top of its axes is empty.
 """
 import math
 
 
-def alone(count, top, bottom):
+def alone(count, box):
     """The surface alone, with every group."""
-    return [("surface", (0, bottom, 1, top + 0.03 - bottom), range(count))]
+    left, bottom, width, height = box
+    return [("surface", (left, bottom, width, min(height + 0.03, 1 - bottom)), range(count), {})]
 
 
 def beside(panel):
     """The surface on the left, the panel named `panel` on the right, both with every
     group."""
-    def layout(count, top, bottom):
+    def layout(count, box):
+        left, bottom, width, height = box
         low = bottom + 0.04         # a narrow 3D box hangs its tick labels lower
-        return [("surface", (0.0, low, 0.57, top + 0.03 - low), range(count)),
-                (panel, (0.69, 0.14, 0.29, top - 0.2), range(count))]
+        return [("surface", (left, low, 0.57 * width,
+                             max(min(height + 0.03, 1 - bottom) - 0.04, 0.05)), range(count), {}),
+                (panel, (left + 0.69 * width, bottom + 0.1, 0.29 * width, max(height - 0.16, 0.05)),
+                 range(count), {})]
     return layout
 
 
-def multiples(count, top, bottom):
-    """A surface per group, the same camera, in a grid."""
-    columns = math.ceil(math.sqrt(count))
+def multiples(count, box):
+    """A surface per group, the same camera, equal panels: in a row for up to three groups,
+    else in a grid; the x and y axes labelled on the bottom left panel, the height on the
+    bottom right one."""
+    left, bottom, width, height = box
+    columns = count if count <= 3 else math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
-    cell = (top + 0.03 - bottom) / rows
-    return [("surface", (i % columns / columns, bottom + (rows - 1 - i // columns) * cell,
-                         1 / columns, cell), [i]) for i in range(count)]
+    cell = height / rows
+    last_row = (count - 1) // columns
+    return [("surface", (left + i % columns * width / columns,
+                         bottom + (rows - 1 - i // columns) * cell, width / columns, cell),
+             [i], {"labelled": ("xy" if i % columns == 0 else "")
+                   + ("z" if i == min(count - 1, last_row * columns + columns - 1) else "")
+                   if i // columns == last_row else ""})
+            for i in range(count)]
 
 
 LAYOUTS = {                 # name: (what it shows, for --help; where its panels go)

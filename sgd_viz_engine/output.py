@@ -113,41 +113,42 @@ def _mode(path):
 
 def render_plan(plan, groups, out, progress=None, trajectories=None):
     """render() with the picture settings of a plan.Plan; returns what render returns."""
-    return render(groups, plan.surface, scene_title(plan.surface, groups, plan.shared), out,
-                  size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
+    return render(groups, plan.surface, scene_title(plan.surface, groups, plan.shared, plan.title),
+                  out, size=plan.size, fps=plan.fps, trail=plan.trail, hold=plan.hold,
                   orbit=plan.orbit, theme=plan.theme, layout=plan.layout, progress=progress,
-                  trajectories=trajectories)
+                  trajectories=trajectories, table=plan.table)
 
 
 def render(groups, surface, title, out, *, size, fps, trail, hold, orbit, theme, layout,
-           progress=None, trajectories=None):
+           progress=None, trajectories=None, table=False):
     """Draw the groups' runs into `out` (see write_picture) and, if given, write their
     trajectories to `trajectories` (see write_trajectories): both files are replaced only when
     both are complete. An error names the user's path, not a temporary one. Returns what
     write_picture returns."""
-    with atomic_outputs(out, trajectories) as (picture, table):
-        if table:
+    with atomic_outputs(out, trajectories) as (picture, rows):
+        if rows:
             with named(trajectories):
-                write_trajectories(groups, table)
+                write_trajectories(groups, rows)
         with named(out):
             return write_picture(groups, surface, title, picture, size=size, fps=fps,
                                  trail=trail, hold=hold, orbit=orbit, theme=theme,
-                                 layout=layout, progress=progress)
+                                 layout=layout, progress=progress, table=table)
 
 
 def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit, theme, layout,
-                  progress=None):
+                  progress=None, table=False):
     """Draw the groups' runs into `path`: a .gif, .mp4 (needs ffmpeg), .html page (the GIF in
     a player, see player.py) or a .png poster of the last step, the camera turning by `orbit`
     degrees over the animation to end on the surface's view; the animation shows its first
-    frame for FIRST seconds, so that the starts can be seen, and its last for `hold` more.
-    `progress`, if given, is called after each frame. Returns the optimizer step that each
-    frame of the GIF shows (.gif and .html; None for the others)."""
+    frame for FIRST seconds, so that the starts can be seen, and its last for `hold` more;
+    `table` writes the fuller status table. `progress`, if given, is called after each frame.
+    Returns the optimizer step that each frame of the GIF shows (.gif and .html; None for the
+    others)."""
     frames = len(groups[0].run.steps)
     kind = os.path.splitext(path)[1].lower()
     background = THEMES[theme].get("figure.facecolor", "white")
     with rc_context(THEMES[theme]):
-        scene = draw_scene(surface, title, size, groups, layout, trail)
+        scene = draw_scene(surface, title, size, groups, layout, trail, table)
         start = scene.axes[0].azim - orbit     # it ends on the surface's chosen view
 
         def frame(k):
@@ -189,7 +190,7 @@ def write_picture(groups, surface, title, path, *, size, fps, trail, hold, orbit
         with open(path, "rb") as file:
             gif = file.read()
         with open(path, "w", encoding="utf-8") as file:
-            file.write(player.page(gif, steps, title, size, background,
+            file.write(player.page(gif, steps, title or "sgd_viz", size, background,
                                    THEMES[theme].get("text.color", "black")))
     return steps
 

@@ -20,7 +20,7 @@ from matplotlib.transforms import Bbox, IdentityTransform
 
 from surfaces import Heights, Surface
 
-from .basins import crowds
+from .basins import at_global_minimum, by_global_minimum, crowds
 from .looks import style
 from .occlusion import projector
 from .simulation import Group
@@ -30,6 +30,9 @@ FLAT = 1e-12               # heights that differ by less than this share of them
 TINY = 1e-280              # heights spanning less are one height: a colour scale over a smaller
                            # span overflows (numpy 1.26 warns)
 TRAILED = 300               # trails behind at most this many balls (an even sample): more smear
+TITLE_SIZE = 17             # text sizes in points, 100 dpi at 800x600 (see scene.scale): the
+LINE_SIZE = 12              # title 24 px, a group's line 17 px, any other text 13 px
+TEXT_SIZE = 9.5
 
 
 class Stage(NamedTuple):
@@ -104,8 +107,9 @@ def lifted(surface, lift, xy):
     return np.column_stack([xy, lift(surface.f(xy))])
 
 
-def draw_surface(ax, stage):
-    """The surface, its floor contours and axes on a 3D axes."""
+def draw_surface(ax, stage, labelled="xyz"):
+    """The surface, its floor contours and axes on a 3D axes, the `labelled` axes with their
+    labels and tick labels (the others share those of a panel beside them)."""
     surface, cmap = stage.surface, stage.cmap
     view = surface.view
     _, mesh, z = stage.heights
@@ -127,7 +131,11 @@ def draw_surface(ax, stage):
         ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
         ax.set_zlim(height_range(z))
     ax.view_init(elev=view.elevation, azim=view.azimuth)
-    ax.tick_params(labelsize="small")
+    ax.tick_params(labelsize=TEXT_SIZE)
+    for name in "xyz":
+        if name not in labelled:
+            getattr(ax, f"set_{name}label")("")
+            getattr(ax, f"{name}axis").set_major_formatter("")
 
 
 def axis_texts(ax, renderer):
@@ -155,18 +163,22 @@ def overlap(a, b, gap=1):
 
 # --- the panels ----------------------------------------------------------------------------
 
-def surface_panel(fig, rect, stage, which):
+def surface_panel(fig, rect, stage, which, labelled="xyz"):
     """The 3D surface with the balls rolling on it: trails, balls, converged balls ringed,
     hidden balls small and faint, diverged ones as crosses, the minimum's star over them. A
-    panel with only some of the groups names them in its corner."""
+    panel of one group of several writes its line (see lesson_number) at its top left;
+    `labelled`: see draw_surface."""
     surface = stage.surface
+    named = []
+    if len(which) < len(stage.groups):      # its name, and its number below, above the box
+        line = 1.3 * LINE_SIZE / 72 * fig.dpi / fig.bbox.height
+        named = [fig.add_artist(TextLine(rect[0] + 0.01, rect[1] + rect[3] - (row + 0.5) * line,
+                                         stage.colors[which[0]], family="sans-serif",
+                                         size=LINE_SIZE)) for row in (0, 1)]
+        rect = (*rect[:3], max(rect[3] - 2 * line, 0.05))
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
-    draw_surface(ax, stage)
+    draw_surface(ax, stage, labelled)
     lift = stage.heights.lift
-    if len(which) < len(stage.groups):
-        ax.text2D(0.5, 1, "\n".join(stage.groups[i].label for i in which),
-                  transform=ax.transAxes, ha="center", va="top",
-                  color=stage.colors[which[0]], fontsize="small")
     artists = [{name: pixels(fig, gid=f"{name} {i}", **faint(stage.groups[i], style(
                     name, stage.colors[i], stage.scale)))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
@@ -213,8 +225,31 @@ def surface_panel(fig, rect, stage, which):
             out += [show(group["ball"], screen[kept_balls[~settled]], cell=None),
                     show(group["converged"], screen[kept_balls[settled]], cell=None)]
         out += [artist for draw in heroes for artist in draw(k, seen["project"])]
-        return out + (tally(seen["project"]) if k == last else [])
+        if named:
+            group = stage.groups[which[0]]
+            named[0].set_text(group.label)
+            named[1].set_text(lesson_number(surface, group.run, k))
+        return out + named + (tally(seen["project"]) if k == last else [])
     return update
+
+
+def lesson_number(surface, run, k):
+    """The one number of a group's lesson at recorded step k: on a surface unbounded below,
+    how many escaped downhill ("escaped 34/40"); else how many diverged when as many do as
+    reach a global minimum ("diverged 60/60"), or else the share at a global minimum ("40%
+    reach ★"); on a surface without a known minimum, the mean loss."""
+    diverged, balls = run.diverged[k], run.diverged.shape[1]
+    lost = int(diverged.sum())
+    if surface.unbounded:
+        return f"escaped {int(run.escaped[k].sum())}/{balls}"
+    if not len(surface.minima):
+        kept = run.losses[k][~diverged]
+        return f"diverged {lost}/{balls}" if lost or not len(kept) else (
+            f"mean loss {np.mean(kept):.3g}")
+    reached = at_global_minimum(run.positions[k], surface) & ~diverged
+    if lost and lost >= reached.sum():
+        return f"diverged {lost}/{balls}"
+    return f"{reached.mean():.0%} reach ★"
 
 
 TRAIL_REACH = 0.15          # a trail's segment reaches at most this share of the box back
@@ -314,15 +349,19 @@ def hero(fig, stage, i, lift):
 
 def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
-    share of the group, beside the crowd; returns project -> the labels placed for the last
-    frame, a label left out where it would cover another."""
+    share of the group, beside the crowd; a crowd by a global minimum counts the balls that
+    reach it as the status line does (at_global_minimum), and is not labelled if none do.
+    Returns project -> the labels placed for the last frame, a label left out where it would
+    cover another."""
     labels = []
     for slot, i in enumerate(which):
         run = stage.groups[i].run
         where, counts = crowds(run, stage.surface)
+        reached = at_global_minimum(run.positions[-1], stage.surface) & ~run.diverged[-1]
+        counts = np.where(by_global_minimum(where, stage.surface), reached.sum(), counts)
         xyz = lifted(stage.surface, lift, where)
-        for point, count in zip(xyz, counts, strict=True):
-            label = fig.add_artist(TextLine(0, 0, stage.colors[i], size="small",
+        for point, count in zip(xyz[counts > 0], counts[counts > 0], strict=True):
+            label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
@@ -345,7 +384,7 @@ def tallies(fig, stage, which, lift):
     return place
 
 
-def map_panel(fig, rect, stage, which):
+def map_panel(fig, rect, stage, which, **options):
     """The surface seen from above: filled contours of its drawn heights, its minima, and the
     balls still on it."""
     surface, ax = stage.surface, fig.add_axes(rect)
@@ -361,7 +400,7 @@ def map_panel(fig, rect, stage, which):
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=surface.view.labels[0],
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
-    ax.tick_params(labelsize="small")
+    ax.tick_params(labelsize=TEXT_SIZE)
     balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
     low, high = surface.box.T
 
@@ -384,7 +423,7 @@ def counted_losses(run, floor):
     return np.where(run.diverged, OFF_TOP, run.losses - floor)
 
 
-def curve_panel(fig, rect, stage, which):
+def curve_panel(fig, rect, stage, which, **options):
     """The learning curves, drawn up to the frame's step: the median loss of each group
     against step and its interquartile range as a band, over every ball (see counted_losses),
     so that a group that diverges rises off the top, marked there with a triangle. With the
@@ -405,7 +444,7 @@ def curve_panel(fig, rect, stage, which):
     steps = groups[0].run.steps
     # a run that settled at its start has one step: the axis still spans one
     ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
-    ax.tick_params(labelsize="small")
+    ax.tick_params(labelsize=TEXT_SIZE)
     ax.grid(alpha=0.3)
     above = ax.get_ylim()[1] * 1e3 if ax.get_yscale() == "log" else 10 * np.ptp(ax.get_ylim())
     curves = []

@@ -276,6 +276,18 @@ def surface_with(read):
     return surface
 
 
+def named(groups, labels):
+    """The groups with the names in `labels` (None: the names they have)."""
+    if labels is None:
+        return groups
+    if len(labels) != len(groups):
+        made = "; ".join(group.label for group in groups)
+        raise PlanError(f"argument --labels: {len(labels)} name{'s' * (len(labels) != 1)} for "
+                        f"{len(groups)} group{'s' * (len(groups) != 1)} ({made}); give one "
+                        "name per group, in that order")
+    return [group._replace(label=name) for group, name in zip(groups, labels, strict=True)]
+
+
 def make_plan(values, force=False):
     """Check every setting in `values` (a dict by setting name, text or Python values) and
     return the Plan; the first mistake raises a PlanError."""
@@ -299,6 +311,7 @@ def make_plan(values, force=False):
                         "start_region")
     check_surface(surface, read)
     groups, shared = groups_of(read, surface, read["start_region"])
+    groups = named(groups, read["labels"])
     if read["color"] == "basin" and len(groups) > 1:
         raise PlanError(f"basin colors the balls of one group; these settings make "
                         f"{len(groups)} groups", "color")

@@ -324,6 +324,26 @@ def same_file(first, second):
         return False
 
 
+def text(value):
+    """Text on one line (a title)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{echo(value)} is not text")
+    if not value.isprintable():
+        raise ValueError(f"{echo(value)} must be one line of printable text")
+    return value.strip()
+
+
+def names(value):
+    """Names of the groups: comma-separated text, or a list; each one line, not empty, and
+    each different."""
+    read = listed(text)(value)
+    if not all(read):
+        raise ValueError(f"{echo(value)} has an empty name; give every group a name")
+    if len(set(read)) < len(read):
+        raise ValueError(f"{echo(value)} names two groups alike; give each its own name")
+    return read
+
+
 def flag(value):
     if not isinstance(value, bool):
         raise ValueError(f"{echo(value)} is not True or False")

@@ -11,16 +11,29 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from .basins import at_global_minimum
 from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_style
 from .occlusion import on_mesh, visibility
-from .panels import PANELS, Stage, axis_texts, drawn_ticks, overlap
+from .panels import (
+    LINE_SIZE,
+    PANELS,
+    TEXT_SIZE,
+    TITLE_SIZE,
+    Stage,
+    axis_texts,
+    drawn_ticks,
+    lesson_number,
+    overlap,
+)
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
+WIDE = 1.5                  # a picture this much wider than high puts its words in a column
+COLUMN = 0.3                # the column's share of the width
 
 
 class Scene(NamedTuple):
@@ -52,9 +65,11 @@ def hidden_by_view(surface, drawn):
     return hidden
 
 
-def legend(fig, surface, groups, colors):
-    """The legend of what each mark means: in a column at the top right for one group, in a row
-    there for several, whose colors their status lines show by name."""
+def legend(fig, surface, groups, colors, where):
+    """The legend of what each mark means, in a column with its top left or right corner at
+    `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of several
+    groups in grey, their colors named by their lines. Returns its height, a share of the
+    figure's."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
@@ -63,79 +78,146 @@ def legend(fig, surface, groups, colors):
         marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
                                                       for group in groups) else [])]
     color = colors[0] if len(groups) == 1 else "0.5"
-    fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
-               loc="upper right", bbox_to_anchor=(0.99, 0.99 if len(groups) == 1 else 1.0),
-               ncols=1 if len(groups) == 1 else len(marks), frameon=False, fontsize="small",
-               columnspacing=1.0, handletextpad=0.3)
+    x, y, corner = where
+    drawn = fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
+                       loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
+                       handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3)
+    return drawn.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
 
 
 def rate_now(group, step):
-    """'lr 0.0123  ': the learning rate that took a scheduled group to `step` (at the start,
+    """'lr 0.0123': the learning rate that took a scheduled group to `step` (at the start,
     its first), or '' for a constant rate, which the label gives."""
     if group.rates is None:
         return ""
-    return f"lr {group.rates[max(step - 1, 0)]:<8.3g}  "
+    return f"lr {group.rates[max(step - 1, 0)]:.3g}"
 
 
-def status(fig, surface, groups, colors):
-    """The clock line and a status line per group (mean loss, converged and diverged counts,
-    the share at a global minimum); returns their per-frame update."""
-    clock = fig.add_artist(TextLine(0.02, 0.925))
-    lines = [fig.add_artist(TextLine(0.02, 0.885 - 0.04 * index,
-                                     color if len(groups) > 1 else None))
-             for index, color in enumerate(colors)]
+def status(fig, surface, groups, colors, table, top, named=False):
+    """The clock line and a line per group below `top` (a figure fraction); returns their
+    per-frame update and the share of the figure's height they take. A group's line is its
+    name and the one number of its lesson (see lesson_number); with `table`, the fuller
+    table: mean loss, converged and diverged counts, the share at a global minimum. With
+    `named`, the panels write the groups' lines."""
+    size = TEXT_SIZE if table else LINE_SIZE
+    step, clock_height = line_height(fig, size), line_height(fig, TEXT_SIZE)
+    clock = fig.add_artist(TextLine(0.02, top - clock_height / 2, size=TEXT_SIZE))
+    first = top - clock_height - step / 2
+    lines = [fig.add_artist(TextLine(0.02, first - step * index,
+                                     color if len(groups) > 1 else None,
+                                     family="monospace" if table else "sans-serif", size=size))
+             for index, color in enumerate([] if named else colors)]
     width = max(len(group.label) for group in groups)
     word = "iteration" if any(group.epoch_length for group in groups) else "step"
     last = groups[0].run.steps[-1]
 
+    def row(group, k):
+        run, diverged = group.run, group.run.diverged[k]
+        mean = (f"{np.mean(run.losses[k][~diverged]):<9.4g}" if not diverged.all()
+                else "-        ")
+        counts = f"converged {run.converged[k].sum()}  " if run.converged.any() else ""
+        name = f"{group.label:<{width}}  " if len(groups) > 1 else ""
+        epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} "
+                 if group.epoch_length else "")
+        found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
+                 if len(surface.minima) else "")
+        gone = "  ".join([*([f"escaped {run.escaped[k].sum()}/{len(diverged)}"]
+                            if surface.unbounded else []),
+                          *([f"diverged {diverged.sum()}/{len(diverged)}"]
+                            if diverged.any() or not surface.unbounded else [])])
+        rate = rate_now(group, run.steps[k])
+        rate = f"{rate:<11}  " if rate else ""
+        return f"{name}{epoch}{rate}mean loss {mean}  {counts}{gone}{found}"
+
     def update(k):
-        for group, line in zip(groups, lines, strict=True):
-            run, diverged = group.run, group.run.diverged[k]
-            mean = (f"{np.mean(run.losses[k][~diverged]):<9.4g}" if not diverged.all()
-                    else "-        ")
-            counts = f"converged {run.converged[k].sum()}  " if run.converged.any() else ""
-            name = f"{group.label:<{width}}  " if len(groups) > 1 else ""
-            epoch = (f"epoch {-(-run.steps[k] // group.epoch_length):<3} "
-                     if group.epoch_length else "")
-            found = (f"  global min {at_global_minimum(run.positions[k], surface).mean():.0%}"
-                     if len(surface.minima) else "")
-            gone = "  ".join([*([f"escaped {run.escaped[k].sum()}/{len(diverged)}"]
-                                if surface.unbounded else []),
-                              *([f"diverged {diverged.sum()}/{len(diverged)}"]
-                                if diverged.any() or not surface.unbounded else [])])
-            line.set_text(f"{name}{epoch}{rate_now(group, run.steps[k])}mean loss {mean}  "
-                          f"{counts}{gone}{found}")
+        for group, line in zip(groups, lines, strict=False):
+            line.set_text(row(group, k) if table else
+                          "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
+                                               lesson_number(surface, group.run, k)])))
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
-    return update
+    return update, clock_height + step * len(lines)
 
 
-def draw_scene(surface, title, size, groups, layout, trail):
+def line_height(fig, size):
+    """The height of a line of text of `size` points, as a share of the figure's height."""
+    return 1.3 * size / 72 * fig.dpi / fig.bbox.height
+
+
+def draw_scene(surface, title, size, groups, layout, trail, table=False):
     """Draw the static figure (panels, title, formula, legend) once; return it with the
-    updates that draw each frame's moving artists over it."""
+    updates that draw each frame's moving artists over it; `table` writes the fuller status
+    table instead of a line per group."""
     width, height = size
     dpi = 100 * scale(size)
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    top = 0.87 - 0.04 * len(groups)                         # room for a status line per group
-    bottom = 0.03 + 0.03 * formula(fig, surface)            # and for the formula below
     colors = group_colors(len(groups), rcParams["figure.facecolor"])
+    placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
+    named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
+    box, lines = words(fig, surface, title, groups, colors, table, named)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
     stage = Stage(surface, groups, colors, cmap,
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn), drawn)
-    updates = [PANELS[panel](fig, rect, stage, list(which))
-               for panel, rect, which in LAYOUTS[layout][1](len(groups), top, bottom)]
-    fig.text(0.02, 0.965, title, fontsize="large", va="center")
-    if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain:
-        fig.text(0.98, 0.02, PLAIN_RULE, fontsize="large", ha="right")
-    legend(fig, surface, groups, colors)
-    updates.append(status(fig, surface, groups, colors))
+    updates = [PANELS[panel](fig, rect, stage, list(which), **options)
+               for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
+    updates.append(lines)
     declutter(fig)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
+
+
+def words(fig, surface, title, groups, colors, table, named):
+    """Write the words: the title, the clock and the groups' lines (see status), the legend,
+    the formula and, for plain gradient descent, its update rule. Across the top and bottom of
+    the picture; in a column on the left of a wide one (a slide), so that the panels fill its
+    height. Returns the box left for the panels, (left, bottom, width, height) in figure
+    fractions, and the lines' per-frame update."""
+    gap = 0.012 * fig.bbox.width / fig.bbox.height
+    wide = fig.bbox.width / fig.bbox.height >= WIDE and not table
+    room = (COLUMN - 0.03 if wide else 0.96) * fig.bbox.width
+    y = 0.985
+    if title:
+        text = fig.text(0.02, y, title, fontsize=TITLE_SIZE, va="top", linespacing=1.1)
+        wrap(text, room)
+        y -= extent(fig, text).height / fig.bbox.height + gap
+    update, used = status(fig, surface, groups, colors, table, y, named)
+    rule = (fig.text(0.02 if wide else 0.98, 0.02, PLAIN_RULE, fontsize=LINE_SIZE,
+                     ha="left" if wide else "right")
+            if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain else None)
+    below = formula(fig, surface, room if wide else 0.72 * fig.bbox.width)
+    if wide:
+        if rule is not None:
+            rule.set_y(0.02 + below + (gap if below else 0))
+        legend(fig, surface, groups, colors, (0.02, y - used - 2 * gap, "upper left"))
+        return (COLUMN, 0.02, 1 - COLUMN, 0.96), update
+    legend(fig, surface, groups, colors, (0.99, y, "upper right"))   # over a box's empty corner
+    top = y - used
+    bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
+    bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
+    return (0, bottom, 1, max(top - gap - bottom, 0.2)), update
+
+
+def extent(fig, text):
+    """A text's window extent, in pixels."""
+    return text.get_window_extent(fig.canvas.get_renderer())
+
+
+def wrap(text, room):
+    """Break a text's words into lines no wider than `room` pixels (a word too long for one
+    stays whole)."""
+    words = text.get_text().split(" ")
+    lines = [words[0]]
+    for word in words[1:]:
+        text.set_text(f"{lines[-1]} {word}")
+        if extent(text.figure, text).width > room:
+            lines.append(word)
+        else:
+            lines[-1] = text.get_text()
+    text.set_text("\n".join(lines))
 
 
 def scale(size):
@@ -146,36 +228,30 @@ def scale(size):
     return ratio if ratio > 1 else ratio ** 0.5
 
 
-def formula(fig, surface):
-    """Write the surface's formula at the bottom left, wrapped to the room beside the update
-    rule; returns its number of lines (0 for a surface without a formula of its own)."""
+def formula(fig, surface, room):
+    """Write the surface's formula at the bottom left, wrapped to `room` pixels; returns the
+    share of the figure's height it takes (0 for a surface without a formula of its own)."""
     if surface.formula == surface.name:
         return 0
-    text = fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize="small", alpha=0.75,
+    text = fig.text(0.02, 0.02, f"f(x, y) = {surface.formula}", fontsize=TEXT_SIZE, alpha=0.75,
                     va="bottom", linespacing=1.1)
-    room = 0.72 * fig.bbox.width    # the rest is the update rule's
-    words = text.get_text().split(" ")
-    lines = [words[0]]
-    for word in words[1:]:
-        text.set_text(f"{lines[-1]} {word}")
-        if text.get_window_extent(fig.canvas.get_renderer()).width > room:
-            lines.append(word)
-        else:
-            lines[-1] = text.get_text()
-    text.set_text("\n".join(lines))
-    return len(lines)
+    wrap(text, room)
+    return extent(fig, text).height / fig.bbox.height
 
 
 def declutter(fig):
-    """Draw the figure, then mend what collides, until nothing does: where an axis's tick labels
+    """Draw the figure, then mend what collides, until nothing does: first a 3D panel's box is
+    drawn as large as its place allows (its axes leave much empty); where an axis's tick labels
     overlap, keep every other tick; where two axes' tick labels meet at a corner, drop the
     first axis's; where an axis label overlaps tick labels, move it out; where a 3D panel's
     text leaves the figure or meets text outside the panel, draw its box smaller."""
-    renderer, zoom = fig.canvas.get_renderer(), {}
+    renderer = fig.canvas.get_renderer()
     drawings = [artist for ax in fig.axes for artist in [*ax.collections, *ax.images]
                 if artist.get_visible()]
     for artist in drawings:     # text does not move with them, and they take long to draw
         artist.set_visible(False)
+    fitted = fill(fig)
+    zoom = dict(fitted)
     for _ in range(8):
         fig.canvas.draw()
         changed = False
@@ -205,9 +281,10 @@ def declutter(fig):
                     changed = True
             others = outside + [box for other in fig.axes if other is not ax
                                 for box in texts[other]]
-            if ax.name == "3d" and zoom.get(ax, 1) > 0.6 and any(not inside(box, fig.bbox) or any(
-                    overlap(box, other) for other in others) for box in texts[ax]):
-                zoom[ax] = 0.93 * zoom.get(ax, 1)
+            if ax.name == "3d" and zoom[ax] > 0.6 * fitted[ax] and any(
+                    not inside(box, fig.bbox) or any(overlap(box, other) for other in others)
+                    for box in texts[ax]):
+                zoom[ax] = 0.93 * zoom[ax]
                 ax.set_box_aspect(None, zoom=zoom[ax])
                 changed = True
         if not changed:
@@ -217,10 +294,41 @@ def declutter(fig):
     fig.canvas.draw()
 
 
-def keep(axis, ticks):
-    """Keep only these ticks, (tick, its label's box) pairs, of an axis, labelled as drawn."""
-    axis.set_ticks([tick.get_loc() for tick, _ in ticks],
-                   [tick.label1.get_text() for tick, _ in ticks])
+def fill(fig):
+    """Draw the 3D panels' boxes as large as their places allow, all at one size (mplot3d draws
+    a box in a square in the middle of its axes, with room to spare), each centred in its
+    place: the box of its panes, axes and their labels; returns each 3D axes' zoom."""
+    renderer, zoom = fig.canvas.get_renderer(), 1.0
+    places = {ax: ax.get_position(original=True) for ax in fig.axes if ax.name == "3d"}
+    for _ in range(3):
+        fig.canvas.draw()
+        drawn = {ax: Bbox.union([box for axis in (ax.xaxis, ax.yaxis, ax.zaxis) for box in (
+            axis.get_tightbbox(renderer), axis.pane.get_window_extent(renderer))
+            if box is not None]) for ax in places}
+        spans = {ax: place.transformed(fig.transFigure) for ax, place in places.items()}
+        fit = min(min(spans[ax].width / box.width, spans[ax].height / box.height)
+                  for ax, box in drawn.items()) if places else 1
+        moves = {}
+        for ax, box in drawn.items():   # the box grows about the axes' centre
+            middle = np.array([ax.bbox.x0 + ax.bbox.x1, ax.bbox.y0 + ax.bbox.y1]) / 2
+            grown = middle + fit * (np.array([box.x0 + box.x1, box.y0 + box.y1]) / 2 - middle)
+            moves[ax] = (np.array([spans[ax].x0 + spans[ax].x1, spans[ax].y0 + spans[ax].y1])
+                         / 2 - grown) / [fig.bbox.width, fig.bbox.height]
+        if abs(fit - 1) < 0.02 and all(np.abs(move).max() < 0.002 for move in moves.values()):
+            break
+        zoom *= fit
+        for ax, move in moves.items():
+            ax.set_box_aspect(None, zoom=zoom)
+            position = ax.get_position(original=True)
+            ax.set_position([position.x0 + move[0], position.y0 + move[1], position.width,
+                             position.height])
+    return dict.fromkeys(places, zoom)
+
+
+def keep(axis, kept):
+    """Keep only these ticks (and their labels as drawn) of an axis."""
+    axis.set_ticks([tick.get_loc() for tick, _ in kept],
+                   [tick.label1.get_text() for tick, _ in kept])
 
 
 def inside(box, bounds):
@@ -252,6 +360,19 @@ def canvas_image(fig):
     return Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba()).convert("RGB")
 
 
-def title(surface, groups, shared=()):
-    """The title line: the surface, the group when there is only one, settings all share."""
-    return "    ".join([surface.name, *([groups[0].label] if len(groups) == 1 else []), *shared])
+SPOKEN = {"sgd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov momentum",
+          "adagrad": "AdaGrad", "rmsprop": "RMSprop", "adam": "Adam"}   # optimizers in words
+
+
+def title(surface, groups, shared=(), given=None):
+    """The title: `given` if there is one ("" for none), else one from the settings, the
+    optimizers in words on the surface, and what every group shares: "Gradient descent on
+    Himmelblau's function"."""
+    if given is not None:
+        return given
+    names = list(dict.fromkeys(
+        SPOKEN["sgd"] if group.optimizer is None or group.optimizer.plain else
+        SPOKEN.get(group.optimizer.name, group.optimizer.name) for group in groups))
+    said = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    words = f"{said[:1].upper()}{said[1:]} on {surface.title or surface.name}"
+    return " · ".join([words, *shared])

@@ -23,6 +23,7 @@ from .readers import (
     function,
     listed,
     name_in,
+    names,
     number,
     optimizer_spec,
     optional,
@@ -31,6 +32,7 @@ from .readers import (
     points,
     rate,
     size,
+    text,
     trajectory_path,
 )
 from .schedules import DEFAULT_WORDS, SCHEDULES
@@ -138,6 +140,17 @@ ROWS = [
         "is redrawn)", "DEG", PICTURE),
     Row("theme", "THEME", name_in(THEMES, "theme"),
         f"colors of the figure: {', '.join(THEMES)} (default DEFAULT)", section=PICTURE),
+    Row("title", "TITLE", optional(text),
+        "the title written on the picture; '' for none (default: a short one from the "
+        "settings, such as \"Gradient descent on Himmelblau's function\")", "TEXT", PICTURE),
+    Row("labels", "LABELS", optional(names),
+        "names of the groups, comma-separated, one per group in the order the groups are made, "
+        "e.g. --labels 'too small,just right,too large' (default: their optimizer and "
+        "settings)", "A,B,...", PICTURE),
+    Row("table", "TABLE", flag,
+        "write the fuller status table (mean loss, diverged, share at a global minimum) "
+        "instead of one line per group with its one number (default DEFAULT)",
+        section=PICTURE),
     Row("out", "OUT", optional(output_path),     # None: no file yet (the Python API saves later)
         "output, replaced only when complete (default DEFAULT): "
         + "; ".join(f"{kind} {what}" for kind, what in OUTPUT_KINDS.items()), section=PICTURE),

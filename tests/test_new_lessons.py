@@ -54,7 +54,7 @@ def test_scheduled_trajectories_equal_torchs(case):
 def test_schedules_a_constant_rate_stalls_in_a_noise_ball_and_cosine_converges():
     constant, cosine = groups_for("--preset", "schedules")
     surface = SURFACES["linear_regression"]
-    assert constant.label.endswith("constant") and cosine.label.endswith("cosine")
+    assert constant.label == "constant rate" and cosine.label == "cosine schedule"
     found = [at_global_minimum(group.run.positions[-1], surface).mean()
              for group in (constant, cosine)]
     assert found[0] <= 0.1 and found[1] >= 0.9, found

@@ -1,6 +1,6 @@
-"""No text collides: the texts a scene draws (titles, labels, tick labels, legend, status lines,
-tallies) overlap neither each other nor the figure's edge, in every layout and at the sizes a
-picture is made for (a README, a page, a slide)."""
+"""Text that reads: the texts a scene draws (titles, labels, tick labels, legend, status lines,
+tallies) overlap neither each other nor the figure's edge, and are large enough, in every
+layout and at the sizes a picture is made for (a README, a page, a slide)."""
 import itertools
 from unittest import mock
 
@@ -9,7 +9,7 @@ import pytest
 from matplotlib.text import Text
 
 from optimizers import OPTIMIZERS
-from sgd_viz_engine.scene import draw_scene, title
+from sgd_viz_engine.scene import draw_scene, scale, title
 from sgd_viz_engine.simulation import Dynamics, Group, simulate, starts_for
 from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES
@@ -17,9 +17,10 @@ from surfaces import SURFACES
 SIZES = [(640, 480), (800, 600), (1920, 1080)]
 
 
-def drawn_texts(scene, frames):
+def drawn_texts(scene, frames, em=False):
     """(text, (x0, y0, x1, y1) in pixels) of every text drawn in the frames: matplotlib's texts
-    that drawing the figure actually draws, and the frames' Pillow lines."""
+    that drawing the figure actually draws, and the frames' Pillow lines; with `em`, (text,
+    font size in pixels) instead."""
     fig, drawn = scene.fig, []
     original = Text.draw
 
@@ -31,8 +32,8 @@ def drawn_texts(scene, frames):
     with mock.patch.object(Text, "draw", draw):
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    static = [(text.get_text(), tuple(text.get_window_extent(renderer).extents))
-              for text in drawn]
+    static = [(text.get_text(), text.get_fontsize() * fig.dpi / 72 if em else
+               tuple(text.get_window_extent(renderer).extents)) for text in drawn]
     for k in frames:
         lines = []
         for update in scene.updates:
@@ -40,7 +41,8 @@ def drawn_texts(scene, frames):
                 if isinstance(artist, TextLine) and artist.text:
                     width, height = artist.size(fig.dpi)
                     x, y = fig.transFigure.transform(artist.xy)
-                    lines.append((artist.text, (x, y - height / 2, x + width, y + height / 2)))
+                    lines.append((artist.text, artist.font.get_size_in_points() * fig.dpi / 72
+                                  if em else (x, y - height / 2, x + width, y + height / 2)))
         yield static + lines
 
 
@@ -82,3 +84,70 @@ def test_no_text_collides(name, layout, size):
     count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 4}[layout]
     scene, groups = scene_of(name, layout, size, count)
     assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []
+
+
+# Text sizes at 800x600, font sizes in pixels (the em); in proportion to the picture's scale at
+# other sizes (scene.scale), and never under 10 px at 640x480.
+TITLE_PX, LINE_PX, SMALLEST_PX = 22, 16, 12
+
+
+@pytest.mark.parametrize("layout", ["3d", "curve", "contour", "multiples"])
+@pytest.mark.parametrize("size", SIZES)
+def test_every_text_is_large_enough(layout, size):
+    count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 3}[layout]
+    scene, groups = scene_of("himmelblau", layout, size, count)
+    ratio = scale(size)
+    sizes = [(text.replace("\n", " "), px) for texts in drawn_texts(
+        scene, [0, len(groups[0].run.steps) - 1], em=True) for text, px in texts]
+    heading = title(SURFACES["himmelblau"], groups)
+    lines = [px for text, px in sizes if text.startswith(tuple(g.label for g in groups))]
+    assert [px for text, px in sizes if text == heading] and lines
+    assert all(px >= TITLE_PX * ratio for text, px in sizes if text == heading)
+    assert all(px >= LINE_PX * ratio for px in lines)
+    assert all(px >= max(SMALLEST_PX * ratio, 10) for _, px in sizes), sorted(
+        sizes, key=lambda pair: pair[1])[:3]
+
+
+# --- the words: a title, the groups' names, the table on request ------------------------------
+
+def texts_of(argv):
+    """Every text that the scene of these flags draws at its first and last frame."""
+    import sgd_viz
+    from sgd_viz_engine import cli, output, plan, simulation
+
+    made = plan.make_plan(cli.parse([*argv, "--balls", "8", "--steps", "20", "--size", "800x600"],
+                                    sgd_viz.settings(), sgd_viz.PRESETS))
+    groups = simulation.simulate_groups(made)
+    scene = draw_scene(made.surface, output.scene_title(made.surface, groups, made.shared,
+                                                        made.title), made.size, groups,
+                       made.layout, made.trail, made.table)
+    return [text for boxes in drawn_texts(scene, [0, len(groups[0].run.steps) - 1])
+            for text, _ in boxes]
+
+
+def test_a_plain_run_gets_a_title_from_its_settings_and_a_given_one_replaces_it():
+    assert "Gradient descent on Himmelblau's function" in texts_of(["--surface", "himmelblau"])
+    assert "Gradient descent, momentum and Adam on a bowl" in texts_of(
+        ["--surface", "bowl", "--optimizer", "sgd,momentum,adam"])
+    assert "Too large diverges" in texts_of(["--title", "Too large diverges"])
+    assert not any("Gradient descent" in text for text in texts_of(["--title", ""]))
+
+
+def test_labels_name_the_groups_and_the_table_is_on_request():
+    texts = texts_of(["--surface", "bowl", "--lr", "0.3,4.3", "--labels", "too small,too large"])
+    lines = [text for text in texts if text.startswith(("too small", "too large"))]
+    assert lines and all("mean loss" not in line for line in lines)
+    assert any(line.startswith("too large") and "diverged 8/8" in line for line in lines)
+    table = texts_of(["--surface", "bowl", "--lr", "0.3,4.3", "--table"])
+    assert any("mean loss" in text and "diverged" in text for text in table)
+
+
+def test_a_preset_keeps_its_names_unless_its_groups_are_changed():
+    import sgd_viz
+    from sgd_viz_engine import cli
+
+    presets = {"two": ("two rates", "--lr 0.1,0.2 --labels='slow one,fast one' --title 'A b'")}
+    read = cli.parse(["--preset", "two"], sgd_viz.settings(), presets)
+    assert read["labels"] == "slow one,fast one" and read["title"] == "A b"
+    assert cli.parse(["--preset", "two", "--lr", "0.3"], sgd_viz.settings(),
+                     presets)["labels"] is None
