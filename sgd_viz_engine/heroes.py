@@ -1,0 +1,200 @@
+"""Hero balls drawn with what their optimizer does inside each step, and its rule in numbers.
+
+A hero is drawn large over the faint crowd with its whole path and, from where it stands, an
+arrow of the step it takes next; beside it, on a panel of at most DETAILED groups with heroes,
+an arrow of the step plain gradient descent would take (-lr * gradient), for momentum the part
+of the step that the velocity carries, and for an adaptive method a box whose sides, along x
+and y, are in the ratio of its learning rates for each coordinate. Everything is read from the
+optimizer's own state as the simulation recorded it (simulation.Heroes).
+
+Arrows point the true way in the plane of the surface at the ball's height, but their length
+is not to scale: a hero's arrows are drawn at one scale, its longest ARROW pixels long, and
+none shorter than SHORTEST, so that they still read when the steps have shrunk to nothing; the
+numbers are written in the hero's lines (see words).
+"""
+import numpy as np
+
+from .looks import style
+
+ARROW = 60                  # pixels at 800x600: a hero's longest arrow; the others in proportion
+SHORTEST = 24               # pixels at 800x600: the shortest arrow or side of a box drawn
+BOX = 50                    # pixels at 800x600: the longer side of the box of learning rates,
+LARGEST = 3                 # or up to this times longer, for the shorter one to reach SHORTEST
+DETAILED = 2                # groups with heroes on a panel up to which heroes draw all they do;
+                            # with more, only the step taken (six races' arrows are clutter)
+ZERO = 1e-9                 # an arrow this share of the hero's longest one is zero (rounding)
+HEAD = 7                    # arrowhead length, pixels at 800x600
+
+
+def shows_inside(groups):
+    """Whether heroes among `groups`, drawn together, draw and write all they do."""
+    return 0 < sum(group.heroes is not None for group in groups) <= DETAILED
+
+
+def heroes_drawn(fig, stage, which, lift, pixels, lifted):
+    """The heroes of the groups numbered `which` that have them: large balls with their whole
+    path and the arrow of the step each takes next; with at most DETAILED such groups, also
+    the arrows of the plain gradient step and of the part the momentum carries (from the plain
+    step's tip, so that the two add up to the step), and the box of learning rates, each
+    hero's arrows at a scale of its own; with more, the steps of all heroes at one scale, so
+    that the fastest shows. `pixels` and `lifted` are panels' (moving artists in pixels,
+    points on the drawn surface). Returns (k, project) -> the artists of recorded step k."""
+    which = [i for i in which if stage.groups[i].heroes is not None]
+    detailed = shows_inside([stage.groups[i] for i in which])
+    surface, scale = stage.surface, fig.dpi / 100
+    low, high = surface.box.T
+    nudge = 1e-3 * (high - low)
+    drawn = []
+    for i in which:
+        optimizer = stage.groups[i].optimizer
+        shown = {"step": True, "gradient step": detailed,
+                 "momentum": detailed and optimizer.momentum and not optimizer.adaptive,
+                 "rates": detailed and optimizer.adaptive}
+        drawn.append((i, *(pixels(fig, gid=f"{name} {i}", **style(name, stage.colors[i]))
+                           for name in ("hero", "hero path")),
+                      {name: pixels(fig, gid=f"{name} {i}", **style(name, None))
+                       for name, on in shown.items() if on}))
+
+    def draw(k, project):
+        out, arrows, drawing = [], [], []   # arrows: (lines, start, names, vectors in pixels)
+        for i, ball, path, artists in drawn:
+            group = stage.groups[i]
+            heroes, s = group.heroes, group.run.steps[k]
+            run = heroes.run
+            lost = run.diverged[s]
+            ball.set_data(*project(lifted(surface, lift, run.positions[s][~lost]))[0].T)
+            trace = project(lifted(surface, lift, np.clip(run.positions[:s + 1], low, high)
+                                   .reshape(-1, 2)))[0].reshape(s + 1, -1, 2)
+            gap = np.full_like(trace[:1], np.nan)
+            path.set_data(*np.concatenate([trace, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
+            out += [path, ball, *artists.values()]
+            lines = {name: [] for name in artists}
+            drawing.append((artists, lines))
+            moving = ~(lost | run.converged[s] | run.escaped[s])
+            for b in np.flatnonzero(moving) if s + 1 < len(run.steps) else []:
+                at = np.clip(run.positions[s, b], low, high)
+                start, plane = on_screen(project, lifted(surface, lift, np.array(
+                    [at, at + [nudge[0], 0], at + [0, nudge[1]]])), nudge)
+                taken = run.positions[s + 1, b] - run.positions[s, b]
+                plain = heroes.plain_steps[s, b]
+                vectors = {"step": taken, "gradient step": plain, "momentum": taken - plain}
+                names = [name for name in vectors if name in artists]
+                arrows.append((lines, start, names,
+                               np.array([plane @ vectors[name] for name in names])))
+                if "rates" in artists:
+                    lines["rates"].append(box(start, plane, heroes.coordinate_rates[s, b],
+                                              scale))
+        if detailed:                # each hero's arrows at a scale of their own
+            sizes = [resized(vectors, ARROW * scale, SHORTEST * scale)
+                     for *_, vectors in arrows]
+        elif arrows:                # one scale for all: the fastest hero's step the longest
+            sizes = np.split(resized(np.concatenate([vectors for *_, vectors in arrows]),
+                                     ARROW * scale, SHORTEST * scale), len(arrows))
+        for (lines, start, names, _), sized in zip(arrows, sizes if arrows else [], strict=True):
+            tips = dict(zip(names, sized, strict=True))
+            for name, vector in tips.items():
+                lines[name].append(arrow(start + (tips["gradient step"] if name == "momentum"
+                                                  else 0), vector, HEAD * scale))
+        for artists, lines in drawing:
+            for name, artist in artists.items():
+                artist.set_data(*(np.concatenate(lines[name]).T if lines[name] else ([], [])))
+        return out
+    return draw
+
+
+def on_screen(project, points, nudge):
+    """Where the first of three points (3, 3) on the surface, the others `nudge` (dx, dy)
+    from it along x and along y at its height, is drawn, and the 2x2 matrix that takes a
+    vector (dx, dy) in the plane at its height to pixels there."""
+    points = points.copy()
+    points[1:, 2] = points[0, 2]
+    screen = project(points)[0]
+    return screen[0], (screen[1:] - screen[0]).T / nudge
+
+
+def resized(vectors, longest, shortest):
+    """Vectors (m, 2) in pixels, drawn together at one scale: the longest `longest` long, the
+    others in proportion but none shorter than `shortest`; a vector that is zero (ZERO of the
+    longest, or not finite) becomes zero."""
+    length = np.linalg.norm(vectors, axis=1)
+    length = np.where(np.isfinite(length), length, 0.0)
+    top = length.max(initial=0.0)
+    if not top > 0:
+        return np.zeros_like(vectors)
+    zero = length <= ZERO * top
+    wanted = np.where(zero, 0.0, np.maximum(length * longest / top, shortest))
+    return np.nan_to_num(vectors) / np.where(zero, 1.0, length)[:, None] * wanted[:, None]
+
+
+def arrow(start, vector, head):
+    """An arrow from `start` along `vector` (pixels) as a NaN-broken line (7, 2): its shaft,
+    then its head; all NaN for a zero vector."""
+    length = np.linalg.norm(vector)
+    if not length > 0:
+        return np.full((7, 2), np.nan)
+    end, unit = start + vector, vector / length
+    side = unit[::-1] * [-1, 1]
+    gap = np.full(2, np.nan)
+    head = min(head, 0.5 * length)
+    return np.array([start, end, gap, end - head * unit + 0.45 * head * side, end,
+                     end - head * unit - 0.45 * head * side, gap])
+
+
+def box(centre, plane, rates, scale):
+    """The box of the learning rates (rate x, rate y) of each coordinate around `centre`, as a
+    closed line (6, 2) whose sides run along x and y as `plane` draws them, their lengths in
+    pixels in the ratio of the rates: the longer BOX long, or longer, up to LARGEST times, for
+    the shorter to reach SHORTEST (beyond, it stays SHORTEST). All NaN where a rate is not a
+    positive number."""
+    if not (np.all(np.isfinite(rates)) and np.all(rates > 0)):
+        return np.full((6, 2), np.nan)
+    lengths = rates / rates.max() * BOX * scale
+    lengths = lengths * min(max(1.0, SHORTEST * scale / lengths.min()), LARGEST)
+    lengths = np.maximum(lengths, SHORTEST * scale)
+    along = plane.T / np.maximum(np.linalg.norm(plane.T, axis=1, keepdims=True), 1e-9)
+    half_x, half_y = along[0] * lengths[0] / 2, along[1] * lengths[1] / 2
+    corners = [centre - half_x - half_y, centre + half_x - half_y, centre + half_x + half_y,
+               centre - half_x + half_y, centre - half_x - half_y]
+    return np.array([*corners, np.full(2, np.nan)])
+
+
+def rounded(value):
+    """A number as the picture writes it: two significant digits, a true minus sign."""
+    text = f"{value:.2g}" if np.isfinite(value) else str(value)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "−")
+
+
+def pair(values):
+    """(x, y) as the picture writes it."""
+    return f"({rounded(values[0])}, {rounded(values[1])})"
+
+
+def words(group, step):
+    """The lines a group with heroes writes under its own: its optimizer's rule; what its
+    state carries and, for an adaptive method, the learning rate of each coordinate (the box),
+    if it keeps either; and the sizes of the arrows: the plain gradient step, the part the
+    momentum carries and the step taken. The numbers are its first hero's for its next step
+    from `step` (the state the step is taken with); at the last step, the state as it ends."""
+    heroes, optimizer = group.heroes, group.optimizer
+    row = min(step, len(heroes.rates) - 1)     # at the last step, the state the last one left
+    state = [f"{name} {pair(values[row, 0])}" for name, values in heroes.kept.items()
+             if row >= 0]
+    if heroes.coordinate_rates is not None and row >= 0:
+        state.append(f"lr of x, y {pair(heroes.coordinate_rates[row, 0])}")
+    steps = []
+    if step < len(heroes.rates):
+        taken = heroes.run.positions[step + 1, 0] - heroes.run.positions[step, 0]
+        plain = heroes.plain_steps[step, 0]
+        if optimizer.plain:
+            steps = [f"step = −lr∇f {pair(taken)}"]
+        else:
+            steps = [f"−lr∇f {pair(plain)}",
+                     *([f"carried {pair(taken - plain)}"] if optimizer.momentum
+                       and not optimizer.adaptive else []), f"step {pair(taken)}"]
+    lines = [optimizer.rule, "   ".join(steps)]
+    if heroes.kept or heroes.coordinate_rates is not None:
+        lines.insert(1, "   ".join(state))
+    return lines
