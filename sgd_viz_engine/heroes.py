@@ -70,20 +70,24 @@ def heroes_drawn(fig, stage, which, lift, pixels, lifted):
             out += [path, ball, *artists.values()]
             lines = {name: [] for name in artists}
             drawing.append((artists, lines))
-            moving = ~(lost | run.converged[s] | run.escaped[s])
-            for b in np.flatnonzero(moving) if s + 1 < len(run.steps) else []:
-                at = np.clip(run.positions[s, b], low, high)
-                start, plane = on_screen(project, lifted(surface, lift, np.array(
-                    [at, at + [nudge[0], 0], at + [0, nudge[1]]])), nudge)
-                taken = run.positions[s + 1, b] - run.positions[s, b]
-                plain = heroes.plain_steps[s, b]
-                vectors = {"step": taken, "gradient step": plain, "momentum": taken - plain}
-                names = [name for name in vectors if name in artists]
-                arrows.append((lines, start, names,
-                               np.array([plane @ vectors[name] for name in names])))
-                if "rates" in artists:
-                    lines["rates"].append(box(start, plane, heroes.coordinate_rates[s, b],
-                                              scale))
+            moving = np.flatnonzero(~(lost | run.converged[s] | run.escaped[s]))
+            if s + 1 >= len(run.steps) or not len(moving):
+                continue
+            at = np.clip(run.positions[s, moving], low, high)
+            starts, planes = on_screen(project, lifted(surface, lift, np.stack(
+                [at, at + [nudge[0], 0], at + [0, nudge[1]]], axis=1).reshape(-1, 2)), nudge)
+            taken = run.positions[s + 1, moving] - run.positions[s, moving]
+            plain = -heroes.rates[s] * heroes.gradients[s, moving]
+            vectors = {"step": taken, "gradient step": plain, "momentum": taken - plain}
+            names = [name for name in vectors if name in artists]
+            on_plane = np.einsum("bij,nbj->bni", planes, np.array([vectors[name]
+                                                                   for name in names]))
+            arrows += [(lines, start, names, pixels_of) for start, pixels_of in
+                       zip(starts, on_plane, strict=True)]
+            if "rates" in artists:
+                lines["rates"] += [box(start, plane, rates, scale) for start, plane, rates in
+                                   zip(starts, planes, heroes.coordinate_rates[s, moving],
+                                       strict=True)]
         if detailed:                # each hero's arrows at a scale of their own
             sizes = [resized(vectors, ARROW * scale, SHORTEST * scale)
                      for *_, vectors in arrows]
@@ -103,13 +107,13 @@ def heroes_drawn(fig, stage, which, lift, pixels, lifted):
 
 
 def on_screen(project, points, nudge):
-    """Where the first of three points (3, 3) on the surface, the others `nudge` (dx, dy)
-    from it along x and along y at its height, is drawn, and the 2x2 matrix that takes a
-    vector (dx, dy) in the plane at its height to pixels there."""
-    points = points.copy()
-    points[1:, 2] = points[0, 2]
-    screen = project(points)[0]
-    return screen[0], (screen[1:] - screen[0]).T / nudge
+    """Where balls are drawn, (n, 2), and the matrices (n, 2, 2) that take a vector (dx, dy)
+    in the plane at each one's height to pixels there, from `points` (3n, 3) on the surface:
+    each ball, then the points `nudge` (dx, dy) from it along x and along y."""
+    points = points.reshape(-1, 3, 3).copy()
+    points[:, 1:, 2] = points[:, :1, 2]         # at the ball's height
+    screen = project(points.reshape(-1, 3))[0].reshape(-1, 3, 2)
+    return screen[:, 0], (screen[:, 1:] - screen[:, :1]).transpose(0, 2, 1) / nudge
 
 
 def resized(vectors, longest, shortest):

@@ -147,8 +147,11 @@ def status(fig, surface, groups, colors, table, top, named=False, inside=False):
             line.set_text(row(group, k) if table else
                           "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
                                                lesson_number(surface, group.run, k)])))
+        said = {}
         for group, index, line in told:
-            line.set_text(hero_words(group, group.run.steps[k])[index])
+            if index == 0:
+                said = hero_words(group, group.run.steps[k])
+            line.set_text(said[index])
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, *(line for *_, line in told), clock]
     return update, top - y
