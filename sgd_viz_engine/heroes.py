@@ -18,8 +18,9 @@ from .looks import style
 
 ARROW = 60                  # pixels at 800x600: a hero's longest arrow; the others in proportion
 SHORTEST = 24               # pixels at 800x600: the shortest arrow or side of a box drawn
-BOX = 50                    # pixels at 800x600: the longer side of the box of learning rates,
-LARGEST = 3                 # or up to this times longer, for the shorter one to reach SHORTEST
+BOX = 64                    # pixels at 800x600: a side of the box of learning rates for the
+                            # largest rate of the run
+LARGEST = 2.5               # times BOX: how long a side may grow for the other to reach SHORTEST
 DETAILED = 2                # groups with heroes on a panel up to which heroes draw all they do;
                             # with more, only the step taken (six races' arrows are clutter)
 ZERO = 1e-9                 # an arrow this share of the hero's longest one is zero (rounding)
@@ -44,8 +45,11 @@ def heroes_drawn(fig, stage, which, lift, pixels, lifted):
     surface, scale = stage.surface, fig.dpi / 100
     low, high = surface.box.T
     nudge = 1e-3 * (high - low)
-    drawn = []
+    drawn, largests = [], {}        # largests: each hero's largest learning rate in its run
     for i in which:
+        rates = stage.groups[i].heroes.coordinate_rates
+        if rates is not None:
+            largests[i] = np.where(np.isfinite(rates), rates, 0).max(axis=(0, 2), initial=0)
         optimizer = stage.groups[i].optimizer
         shown = {"step": True, "gradient step": detailed,
                  "momentum": detailed and optimizer.momentum and not optimizer.adaptive,
@@ -85,9 +89,10 @@ def heroes_drawn(fig, stage, which, lift, pixels, lifted):
             arrows += [(lines, start, names, pixels_of) for start, pixels_of in
                        zip(starts, on_plane, strict=True)]
             if "rates" in artists:
-                lines["rates"] += [box(start, plane, rates, scale) for start, plane, rates in
-                                   zip(starts, planes, heroes.coordinate_rates[s, moving],
-                                       strict=True)]
+                lines["rates"] += [box(start, plane, rates, largest, scale)
+                                   for start, plane, rates, largest in zip(
+                                       starts, planes, heroes.coordinate_rates[s, moving],
+                                       largests[i][moving], strict=True)]
         if detailed:                # each hero's arrows at a scale of their own
             sizes = [resized(vectors, ARROW * scale, SHORTEST * scale)
                      for *_, vectors in arrows]
@@ -144,22 +149,31 @@ def arrow(start, vector, head):
                      end - head * unit - 0.45 * head * side, gap])
 
 
-def box(centre, plane, rates, scale):
+def box(centre, plane, rates, largest, scale):
     """The box of the learning rates (rate x, rate y) of each coordinate around `centre`, as a
     closed line (6, 2) whose sides run along x and y as `plane` draws them, their lengths in
-    pixels in the ratio of the rates: the longer BOX long, or longer, up to LARGEST times, for
-    the shorter to reach SHORTEST (beyond, it stays SHORTEST). All NaN where a rate is not a
-    positive number."""
-    if not (np.all(np.isfinite(rates)) and np.all(rates > 0)):
+    pixels in the ratio of the rates: BOX for the `largest` rate of the run, so that the box
+    grows and shrinks with the rates; a box whose shorter side would be under SHORTEST is
+    drawn larger, its longer side up to LARGEST times BOX (beyond, the shorter stays
+    SHORTEST). All NaN where a rate is not a positive number."""
+    if not (np.all(np.isfinite(rates)) and np.all(rates > 0) and largest >= rates.max()):
         return np.full((6, 2), np.nan)
-    lengths = rates / rates.max() * BOX * scale
-    lengths = lengths * min(max(1.0, SHORTEST * scale / lengths.min()), LARGEST)
-    lengths = np.maximum(lengths, SHORTEST * scale)
+    lengths = rates / largest * BOX * scale
+    grow = min(SHORTEST * scale / lengths.min(), LARGEST * BOX * scale / lengths.max())
+    lengths = np.maximum(lengths * max(grow, 1.0), SHORTEST * scale)
     along = plane.T / np.maximum(np.linalg.norm(plane.T, axis=1, keepdims=True), 1e-9)
     half_x, half_y = along[0] * lengths[0] / 2, along[1] * lengths[1] / 2
     corners = [centre - half_x - half_y, centre + half_x - half_y, centre + half_x + half_y,
                centre - half_x + half_y, centre - half_x - half_y]
     return np.array([*corners, np.full(2, np.nan)])
+
+
+def carried(taken, plain):
+    """The part of a step `taken` that is not the `plain` gradient step: 0 where it is only
+    rounding (ZERO of the larger)."""
+    part = taken - plain
+    return part if np.linalg.norm(part) > ZERO * max(np.linalg.norm(taken),
+                                                    np.linalg.norm(plain)) else np.zeros_like(part)
 
 
 def rounded(value):
@@ -196,7 +210,7 @@ def words(group, step):
             steps = [f"step = −lr∇f {pair(taken)}"]
         else:
             steps = [f"−lr∇f {pair(plain)}",
-                     *([f"carried {pair(taken - plain)}"] if optimizer.momentum
+                     *([f"carried {pair(carried(taken, plain))}"] if optimizer.momentum
                        and not optimizer.adaptive else []), f"step {pair(taken)}"]
     lines = [optimizer.rule, "   ".join(steps)]
     if heroes.kept or heroes.coordinate_rates is not None:
