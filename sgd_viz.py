@@ -117,9 +117,10 @@ PRESETS = {
     "initialisation": ("one tanh neuron y = v tanh(w x): balls started at zero sit on the "
                        "saddle at the origin forever, where every gradient is exactly zero; "
                        "random starts split between the two equal minima, (w*, v*) and "
-                       "(-w*, -v*)", "--surface neuron --init zeros,xavier --start-region=-2.5,2.5,"
-                       "-2.5,2.5 --lr 1.2 --balls 300 --steps 150 --hero 1 --title 'Zero init stays on "
-                       "the saddle; random finds both minima' --labels 'zero init,random init'"),
+                       "(-w*, -v*)", "--surface neuron --init zeros,xavier "
+                       "--start-region=-2.5,2.5,-2.5,2.5 --lr 1.2 --balls 300 --steps 150 "
+                       "--hero 1 --title 'Zero init stays on the saddle; random finds both "
+                       "minima' --labels 'zero init,random init'"),
     "momentum-phases": ("the phase map of momentum on a bowl: each cell of learning rate and "
                         "momentum coloured by how 100 balls end; momentum lets larger steps "
                         "converge, rippling, up to the theory's line lr = 2(1+β)/L",
