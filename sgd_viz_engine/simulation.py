@@ -298,10 +298,13 @@ def simulate_groups(plan, tick=None):
     """Every group's run, from the same starts with the same noise and batches; split by the
     basin the balls end in when the plan colors by basin."""
     surface = plan.surface
-    starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
-                        plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
     still = STILL * np.ptp(surface.box, axis=1).max()
+
+    def starts(group):
+        """The group's starts: the same for every group that starts alike."""
+        return starts_for(surface, plan.balls, np.random.default_rng(plan.seed), group.init,
+                          plan.start_region)
 
     def simulated(group, starts, record):
         return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
@@ -316,7 +319,7 @@ def simulate_groups(plan, tick=None):
             optimizer, balls = now.optimizer, blocks[0]
             seen.append((balls.grad, balls.state, optimizer.coordinate_scale))
 
-        run = simulate(surface, group.dynamics, starts[:plan.hero], plan.steps, tick=tick,
+        run = simulate(surface, group.dynamics, starts(group)[:plan.hero], plan.steps, tick=tick,
                        watch=watch)
         rates = np.array([group.dynamics.rate(t) for t in range(1, plan.steps + 1)])
         gradients = np.array([grad for grad, _, _ in seen]).reshape(-1, *run.positions.shape[1:])
@@ -329,7 +332,8 @@ def simulate_groups(plan, tick=None):
                     [scale(state) for _, state, scale in seen]).reshape(gradients.shape)
         return Heroes(run, gradients, rates, kept, scales)
 
-    runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
+    runs = until_settled([simulated(group, starts(group), record) for group in plan.groups],
+                         still)
     groups = [Group(group.label, run, group.dynamics.optimizer,
                     group.dynamics.batch_size and -(-surface.samples // group.dynamics.batch_size),
                     heroes(group) if plan.hero else None, group.dynamics.rates)

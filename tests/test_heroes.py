@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 from matplotlib.lines import Line2D
+from test_text import SMALLEST_PX, collisions, drawn_texts
 
 import sgd_viz
 from optimizers import OPTIMIZERS
@@ -19,7 +20,6 @@ from sgd_viz_engine.plan import make_plan
 from sgd_viz_engine.scene import draw_frame, draw_scene
 from sgd_viz_engine.simulation import simulate_groups
 from sgd_viz_engine.textline import TextLine
-from test_text import SMALLEST_PX, collisions, drawn_texts
 
 with open(os.path.join(os.path.dirname(__file__), "data", "torch_heroes.json")) as _file:
     TORCH = json.load(_file)
