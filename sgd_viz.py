@@ -114,6 +114,13 @@ PRESETS = {
                   "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
                   "--steps 150 --title 'A falling learning rate settles the noise' "
                   "--labels 'constant rate,cosine schedule'"),
+    "initialisation": ("one tanh neuron y = v tanh(w x): balls started at zero sit on the "
+                       "saddle at the origin forever, where every gradient is exactly zero; "
+                       "random starts split between the two equal minima, (w*, v*) and "
+                       "(-w*, -v*)", "--surface neuron --init zeros,xavier "
+                       "--start-region=-2.5,2.5,-2.5,2.5 --lr 1.2 --balls 300 --steps 150 "
+                       "--hero 1 --title 'Zero init stays on the saddle; random finds both "
+                       "minima' --labels 'zero init,random init'"),
     "momentum-phases": ("the phase map of momentum on a bowl: each cell of learning rate and "
                         "momentum coloured by how 100 balls end; momentum lets larger steps "
                         "converge, rippling, up to the theory's line lr = 2(1+β)/L",

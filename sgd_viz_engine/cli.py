@@ -123,7 +123,7 @@ def parse(argv, defaults, presets, usage="", prog=PROG):
     return {**values, "given": given}
 
 
-GROUPING = {"optimizer", "lr", "batch_size", "noise", "schedule"}   # the settings making groups
+GROUPING = {"optimizer", "lr", "batch_size", "noise", "schedule", "init"}  # settings making groups
 
 
 def set_by(parser, argv):

@@ -126,7 +126,7 @@ def test_the_api_keeps_a_read_only_file_unless_forced_and_says_how(tmp_path):
 # --- 20, 21: names in any case, suggestions, short echoes, numpy values ------------------------
 
 @pytest.mark.parametrize("args, field, value", [
-    (["--layout", "3D"], "layout", "3d"), (["--init", "ZEROS"], "init", "zeros"),
+    (["--layout", "3D"], "layout", "3d"), (["--init", "ZEROS"], "init", ["zeros"]),
     (["--theme", "Dark"], "theme", "dark"), (["--color", "BASIN"], "color", "basin")])
 def test_names_are_read_in_any_case(args, field, value):
     assert getattr(plan_of(args), field) == value
