@@ -60,6 +60,10 @@ def heroes_drawn(fig, stage, which, lift, pixels, lifted):
                        for name, on in shown.items() if on}))
 
     def draw(k, project):
+        with np.errstate(all="ignore"):     # a vector that overflows in pixels is not drawn
+            return drawn_at(k, project)
+
+    def drawn_at(k, project):
         out, arrows, drawing = [], [], []   # arrows: (lines, start, names, vectors in pixels)
         for i, ball, path, artists in drawn:
             group = stage.groups[i]
@@ -172,8 +176,8 @@ def carried(taken, plain):
     """The part of a step `taken` that is not the `plain` gradient step: 0 where it is only
     rounding (ZERO of the larger)."""
     part = taken - plain
-    return part if np.linalg.norm(part) > ZERO * max(np.linalg.norm(taken),
-                                                    np.linalg.norm(plain)) else np.zeros_like(part)
+    larger = max(np.linalg.norm(taken), np.linalg.norm(plain))
+    return part if not np.linalg.norm(part) <= ZERO * larger else np.zeros_like(part)
 
 
 def rounded(value):
@@ -196,23 +200,24 @@ def words(group, step):
     if it keeps either; and the sizes of the arrows: the plain gradient step, the part the
     momentum carries and the step taken. The numbers are its first hero's for its next step
     from `step` (the state the step is taken with); at the last step, the state as it ends."""
-    heroes, optimizer = group.heroes, group.optimizer
-    row = min(step, len(heroes.rates) - 1)     # at the last step, the state the last one left
-    state = [f"{name} {pair(values[row, 0])}" for name, values in heroes.kept.items()
-             if row >= 0]
-    if heroes.coordinate_rates is not None and row >= 0:
-        state.append(f"lr of x, y {pair(heroes.coordinate_rates[row, 0])}")
-    steps = []
-    if step < len(heroes.rates):
-        taken = heroes.run.positions[step + 1, 0] - heroes.run.positions[step, 0]
-        plain = heroes.plain_steps[step, 0]
-        if optimizer.plain:
-            steps = [f"step = −lr∇f {pair(taken)}"]
-        else:
-            steps = [f"−lr∇f {pair(plain)}",
-                     *([f"carried {pair(carried(taken, plain))}"] if optimizer.momentum
-                       and not optimizer.adaptive else []), f"step {pair(taken)}"]
-    lines = [optimizer.rule, "   ".join(steps)]
-    if heroes.kept or heroes.coordinate_rates is not None:
-        lines.insert(1, "   ".join(state))
-    return lines
+    with np.errstate(all="ignore"):     # a step that overflowed is written as it is
+        heroes, optimizer = group.heroes, group.optimizer
+        row = min(step, len(heroes.rates) - 1)     # at the last step, the state the last one left
+        state = [f"{name} {pair(values[row, 0])}" for name, values in heroes.kept.items()
+                 if row >= 0]
+        if heroes.coordinate_rates is not None and row >= 0:
+            state.append(f"lr of x, y {pair(heroes.coordinate_rates[row, 0])}")
+        steps = []
+        if step < len(heroes.rates):
+            taken = heroes.run.positions[step + 1, 0] - heroes.run.positions[step, 0]
+            plain = -heroes.rates[step] * heroes.gradients[step, 0]
+            if optimizer.plain:
+                steps = [f"step = −lr∇f {pair(taken)}"]
+            else:
+                steps = [f"−lr∇f {pair(plain)}",
+                         *([f"carried {pair(carried(taken, plain))}"] if optimizer.momentum
+                           and not optimizer.adaptive else []), f"step {pair(taken)}"]
+        lines = [optimizer.rule, "   ".join(steps)]
+        if heroes.kept or heroes.coordinate_rates is not None:
+            lines.insert(1, "   ".join(state))
+        return lines
