@@ -194,12 +194,13 @@ def pair(values):
     return f"({rounded(values[0])}, {rounded(values[1])})"
 
 
-def words(group, step):
+def words(group, step, split=False):
     """The lines a group with heroes writes under its own: its optimizer's rule; what its
     state carries and, for an adaptive method, the learning rate of each coordinate (the box),
     if it keeps either; and the sizes of the arrows: the plain gradient step, the part the
     momentum carries and the step taken. The numbers are its first hero's for its next step
-    from `step` (the state the step is taken with); at the last step, the state as it ends."""
+    from `step` (the state the step is taken with); at the last step, the state as it ends.
+    `split`: each part of a line on a line of its own, for a narrow column."""
     with np.errstate(all="ignore"):     # a step that overflowed is written as it is
         heroes, optimizer = group.heroes, group.optimizer
         row = min(step, len(heroes.rates) - 1)     # at the last step, the state the last one left
@@ -220,4 +221,6 @@ def words(group, step):
         lines = [optimizer.rule, "   ".join(steps)]
         if heroes.kept or heroes.coordinate_rates is not None:
             lines.insert(1, "   ".join(state))
+        if split:
+            return [part for line in lines for part in line.replace(",  ", "   ").split("   ")]
         return lines

@@ -99,13 +99,14 @@ def rate_now(group, step):
     return f"lr {group.rates[max(step - 1, 0)]:.3g}"
 
 
-def status(fig, surface, groups, colors, table, top, named=False, inside=False):
+def status(fig, surface, groups, colors, table, top, named=False, inside=False, column=False):
     """The clock line and a line per group below `top` (a figure fraction); returns their
     per-frame update and the share of the figure's height they take. A group's line is its
     name and the one number of its lesson (see lesson_number); with `table`, the fuller
     table: mean loss, converged and diverged counts, the share at a global minimum. With
     `named`, the panels write the groups' lines; with `inside`, a group with heroes writes
-    more below its own: its update rule and its first hero's numbers (see heroes.words)."""
+    more below its own: its update rule and its first hero's numbers (see heroes.words), in
+    a narrow `column` each part of them on a line of its own."""
     size = TEXT_SIZE if table else LINE_SIZE
     step, clock_height = line_height(fig, size), line_height(fig, TEXT_SIZE)
     clock = fig.add_artist(TextLine(0.02, top - clock_height / 2, size=TEXT_SIZE))
@@ -116,7 +117,7 @@ def status(fig, surface, groups, colors, table, top, named=False, inside=False):
                                              family="monospace" if table else "sans-serif")))
         y -= step
         if inside and group.heroes is not None:
-            for index in range(len(hero_words(group, 0))):
+            for index in range(len(hero_words(group, 0, column))):
                 told.append((group, index, fig.add_artist(TextLine(
                     0.02, y - clock_height / 2, color, family="sans-serif", size=TEXT_SIZE))))
                 y -= clock_height
@@ -150,8 +151,8 @@ def status(fig, surface, groups, colors, table, top, named=False, inside=False):
         said = {}
         for group, index, line in told:
             if index == 0:
-                said = hero_words(group, group.run.steps[k])
-            line.set_text(said[index])
+                said = hero_words(group, group.run.steps[k], column)
+            line.set_text(said[index] if index < len(said) else "")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, *(line for *_, line in told), clock]
     return update, top - y
@@ -204,7 +205,8 @@ def words(fig, surface, title, groups, colors, table, named, inside):
         text = fig.text(0.02, y, title, fontsize=TITLE_SIZE, va="top", linespacing=1.1)
         wrap(text, room)
         y -= extent(fig, text).height / fig.bbox.height + gap
-    update, used = status(fig, surface, groups, colors, table, y, named, inside and not named)
+    update, used = status(fig, surface, groups, colors, table, y, named, inside and not named,
+                          wide)
     rule = (fig.text(0.02 if wide else 0.98, 0.02, PLAIN_RULE, fontsize=LINE_SIZE,
                      ha="left" if wide else "right")
             if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain
