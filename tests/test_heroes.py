@@ -29,9 +29,9 @@ DRAWS = {                   # what each optimizer's hero draws besides its step 
     "rmsprop": {"rates"}, "adam": {"rates"}}
 
 
-def scene_of(argv):
-    """The groups and the scene of these flags, at 800x600."""
-    plan = make_plan(cli.parse([*argv, "--size", "800x600", "--quiet"], sgd_viz.settings(),
+def scene_of(argv, size="800x600"):
+    """The groups and the scene of these flags, at `size`."""
+    plan = make_plan(cli.parse([*argv, "--size", size, "--quiet"], sgd_viz.settings(),
                                sgd_viz.PRESETS))
     groups = simulate_groups(plan)
     scene = draw_scene(plan.surface, output.scene_title(plan.surface, groups, plan.shared,
@@ -159,6 +159,17 @@ def test_the_words_are_large_and_collide_with_nothing(rosenbrock):
     assert min(sizes) >= SMALLEST_PX
     words = [text for texts in drawn_texts(scene, frames[:1]) for text, _ in texts]
     assert "(arrows not to scale)" in words and "plain GD's step −lr∇f" in words
+
+
+def test_on_a_slide_the_words_fit_their_column():
+    groups, scene = scene_of(["--hero", "1", "--surface", "rosenbrock", "--optimizer", "adam",
+                              "--balls", "20", "--steps", "12"], "1920x1080")
+    assert collisions(scene, [0, 10]) == []
+    lines = [text for boxes in drawn_texts(scene, [10]) for text, box in boxes
+             if box[2] > 0.3 * 1920 and box[0] < 0.3 * 1920]
+    assert lines == [], lines           # no text crosses from the column into the panel
+    texts = [text for _, texts in [drawn(scene, 10)] for text in texts]
+    assert "x ← x − lr·m̂ / (√v̂ + ε)" in texts and any(text.startswith("m (") for text in texts)
 
 
 def test_a_race_of_six_draws_only_each_step_the_fastest_longest():
