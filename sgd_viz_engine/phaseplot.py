@@ -7,7 +7,7 @@ nothing is smaller than 12 px there. Artists carry gids for the tests: "phase ma
 shown, which are the first of every cell's starts).
 """
 import numpy as np
-from matplotlib import rc_context
+from matplotlib import patheffects, rc_context, rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
@@ -23,7 +23,9 @@ from .phases import OUTCOMES, WALKED, phase_map, summary, walked
 from .scene import canvas_image, scale
 
 WALK_SECONDS = 6            # the marker's walk, at --fps
-LINE = dict(color="black", lw=2.5, ls=(0, (4, 2)))     # the theory's line
+LINE = dict(color="black", lw=2.5, ls=(0, (4, 2)),     # the theory's line, with a halo that
+            path_effects=[patheffects.withStroke(linewidth=5, foreground="white")])
+                                                        # shows it on the dark theme too
 
 
 def title(found):
@@ -118,9 +120,10 @@ def walk_figure(found, plan, frames):
     balls.set_xlabel(f"{WALKED} balls' paths, {plan.steps} steps", fontsize=12)
     moving = [*ax.plot([], [], ls="", marker="o", ms=15, mfc="white", mec="black", mew=2.5,
                        gid="marker"),
-              *(balls.plot([], [], color="black", lw=1.4, gid="paths")[0]
+              *(balls.plot([], [], color=rcParams["text.color"], lw=1.4, gid="paths")[0]
                 for _ in range(paths.shape[2])),
-              *balls.plot([], [], ls="", marker="o", ms=10, mec="black", mew=1.2),
+              *balls.plot([], [], ls="", marker="o", ms=10, mec=rcParams["text.color"],
+                          mew=1.2),
               fig.text(0.76, 0.85, "", fontsize=15, fontweight="bold", ha="center",
                        va="center", gid="outcome"),
               fig.text(0.76, 0.81, "", fontsize=12, ha="center", va="center")]

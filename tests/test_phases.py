@@ -172,6 +172,8 @@ def test_the_walk_is_a_gif_whose_balls_show_every_outcome(tmp_path):
         update(k)
         seen.add(said.get_text())
     assert seen == set(phases.OUTCOMES)
+    texts = [text for text in fig.findobj(Text) if text.get_visible() and text.get_text()]
+    assert min(text.get_fontsize() * fig.dpi / 72 for text in texts) >= 12
     assert sgd_viz.main([*argv, "--out", str(out), "--quiet"]) == 0
     with Image.open(out) as gif:
         assert gif.size == (800, 600) and gif.n_frames > 10
