@@ -121,6 +121,14 @@ PRESETS = {
                        "--start-region=-2.5,2.5,-2.5,2.5 --lr 1.2 --balls 300 --steps 150 "
                        "--hero 1 --title 'Zero init stays on the saddle; random finds both "
                        "minima' --labels 'zero init,random init'"),
+    "mini-batch-noise": ("a real model: a small network's loss on a plane through its weights, "
+                         "balls started in a shallow minimum; full-batch gradient descent stays "
+                         "in it, mini-batches' noise carries the balls over its rim to the deep "
+                         "one", "--surface network --bounds=-0.4,0.2,-0.15,0.45 "
+                         "--start-region=-0.18,-0.11,0.12,0.19 --batch-size 100,10 --lr 0.01 "
+                         "--layout curve --balls 150 --steps 150 --title 'Mini-batch noise frees "
+                         "balls from a shallow minimum' --labels 'full batch · 100,mini-batch · "
+                         "10'"),
     "momentum-phases": ("the phase map of momentum on a bowl: each cell of learning rate and "
                         "momentum coloured by how 100 balls end; momentum lets larger steps "
                         "converge, rippling, up to the theory's line lr = 2(1+β)/L",

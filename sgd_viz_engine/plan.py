@@ -294,6 +294,19 @@ def surface_with(read):
     return surface
 
 
+def with_lesson(read, lesson):
+    """The settings `read` with what they leave to the surface's lesson taken from it: where
+    the balls start, the optimizer, the steps, and, for the lesson's own run, its story."""
+    own = all(read[name] is None for name in ("optimizer", "lr", "steps"))
+    return {**read,
+            "start_region": lesson.start if read["start_region"] is None and read["bounds"] is None
+            else read["start_region"],
+            "optimizer": read["optimizer"] or [optimizer_spec(lesson.optimizer)],
+            "steps": lesson.steps if read["steps"] is None else read["steps"],
+            "title": lesson.story if read["title"] is None and own and lesson.story
+            else read["title"]}
+
+
 def named(groups, labels):
     """The groups with the names in `labels` (None: the names they have)."""
     if labels is None:
@@ -316,12 +329,7 @@ def make_plan(values, force=False):
         except ValueError as error:
             raise PlanError(error, row.name) from None
     surface = surface_with(read)
-    if read["start_region"] is None and read["bounds"] is None:
-        read["start_region"] = surface.lesson.start
-    if read["optimizer"] is None:
-        read["optimizer"] = [optimizer_spec(surface.lesson.optimizer)]
-    if read["steps"] is None:
-        read["steps"] = surface.lesson.steps
+    read = with_lesson(read, surface.lesson)
     if read["start_region"] is not None and not all(
             low <= start_low < start_high <= high for (low, high), (start_low, start_high)
             in zip(surface.bounds, read["start_region"], strict=True)):

@@ -96,3 +96,16 @@ def test_a_list_of_inits_makes_a_group_for_each_from_its_own_starts():
     assert [group.label for group in groups] == ["sgd lr=0.5 init zeros", "sgd lr=0.5 init grid"]
     assert not groups[0].run.positions[0].any()
     assert len(np.unique(groups[1].run.positions[0], axis=0)) == 9
+
+
+def test_mini_batch_noise_frees_the_balls_that_full_batch_gd_leaves_in_a_shallow_minimum():
+    full, mini = groups_for("--preset", "mini-batch-noise")
+    network = SURFACES["network"]
+    assert (full.label, mini.label) == ("full batch · 100", "mini-batch · 10")
+    ends = full.run.positions[-1]
+    # full batch: every ball settled in one shallow minimum, its loss far above the deep one's
+    assert np.ptp(ends, axis=0).max() < 1e-3
+    assert np.abs(network.grad(ends)).max() < 1e-4
+    assert network.f(ends).min() > 100 * network.f(network.minima).max()
+    assert not at_global_minimum(ends, network).any()
+    assert at_global_minimum(mini.run.positions[-1], network).mean() >= 0.9     # 99% here
