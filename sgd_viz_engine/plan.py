@@ -9,6 +9,7 @@ prints with exit 2 and the Python API raises.
 import dataclasses
 import itertools
 import math
+import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,18 +50,26 @@ def as_written(error, values, keywords=None, flags=()):
     """`error` naming its setting as the caller gave it: by the keyword written (`keywords`
     maps a setting to it: lr=-1), as a flag (a setting in `flags`: argument --lr), else by
     its name in the settings block (LEARNING_RATE = -1). A reason that starts with the value
-    does not repeat it."""
+    does not repeat it; for the Python API (`keywords` given), the flags that it names are
+    written as keywords (see in_python)."""
     setting = error.setting
     row = ROW_OF.get(setting)
+    reason = error.reason if keywords is None else in_python(error.reason)
     if row is None or setting in flags or not (setting in (keywords or {}) or row.setting):
-        return error
+        return error if reason == error.reason else PlanError(reason, setting)
     value = values[setting]
     name = (f"{keywords[setting]}={echo(value)}" if setting in (keywords or {}) else
             f"{row.setting} = {echo(value)}")
-    reason = error.reason
     for text in (str(value), echo(value)):
         reason = reason.removeprefix(f"{text} is ")
     return PlanError(reason, setting, name)
+
+
+def in_python(text):
+    """`text` with the flags that it names written as the Python API takes them: --force as
+    force=True, --start-region as start_region."""
+    return re.sub(r"(?<![\w-])--([a-z][a-z-]*)", lambda flag: "force=True" if flag[1] == "force"
+                  else flag[1].replace("-", "_"), text)
 
 
 def one_line(text):
@@ -167,7 +176,7 @@ def learning_rate(surface, optimizer, given, lr, region):
         rate, why = auto_rate(surface, optimizer, region)
         if not 0 < rate < math.inf:
             raise PlanError(f"auto finds no learning rate for {optimizer.name} on "
-                            f"{surface.name} ({why}: {rate:g}); give one, e.g. --lr 0.01", "lr")
+                            f"{surface.name} ({why}: {rate:g}); give one, e.g. 0.01", "lr")
         return float(f"{rate:.3g}"), f"auto: {why}"
     return lr, ""
 
@@ -224,7 +233,7 @@ def groups_of(values, surface, region):
         if batch is not None and not batch <= surface.samples:
             raise PlanError(
                 f"{surface.name} has no data set to batch; use a surface over data: "
-                "--surface " + " or ".join(
+                + " or ".join(
                     name for name, known in SURFACES.items() if known.samples)
                 if not surface.samples else
                 f"{batch} is more than the {surface.samples} rows of the data set", "batch_size")
@@ -260,7 +269,7 @@ def refuse_read_only(name, path, force):
     """A PlanError naming setting `name` if `path` is a read-only file and not `force`."""
     if path and read_only(path) and not force:
         raise PlanError(f"{echo(path)} is read-only; make it writable, choose another file, "
-                        "or add --force (force=True in Python) to replace it", name)
+                        "or add --force to replace it", name)
 
 
 def surface_with(read):
@@ -285,15 +294,28 @@ def surface_with(read):
     return surface
 
 
+def with_lesson(read, lesson):
+    """The settings `read` with what they leave to the surface's lesson taken from it: where
+    the balls start, the optimizer, the steps, and, for the lesson's own run, its story."""
+    own = all(read[name] is None for name in ("optimizer", "lr", "steps"))
+    return {**read,
+            "start_region": lesson.start if read["start_region"] is None and read["bounds"] is None
+            else read["start_region"],
+            "optimizer": read["optimizer"] or [optimizer_spec(lesson.optimizer)],
+            "steps": lesson.steps if read["steps"] is None else read["steps"],
+            "title": lesson.story if read["title"] is None and own and lesson.story
+            else read["title"]}
+
+
 def named(groups, labels):
     """The groups with the names in `labels` (None: the names they have)."""
     if labels is None:
         return groups
     if len(labels) != len(groups):
         made = "; ".join(group.label for group in groups)
-        raise PlanError(f"argument --labels: {len(labels)} name{'s' * (len(labels) != 1)} for "
-                        f"{len(groups)} group{'s' * (len(groups) != 1)} ({made}); give one "
-                        "name per group, in that order")
+        raise PlanError(f"{len(labels)} name{'s' * (len(labels) != 1)} for {len(groups)} "
+                        f"group{'s' * (len(groups) != 1)} ({made}); give one name per group, "
+                        "in that order", "labels")
     return [group._replace(label=name) for group, name in zip(groups, labels, strict=True)]
 
 
@@ -307,12 +329,7 @@ def make_plan(values, force=False):
         except ValueError as error:
             raise PlanError(error, row.name) from None
     surface = surface_with(read)
-    if read["start_region"] is None and read["bounds"] is None:
-        read["start_region"] = surface.lesson.start
-    if read["optimizer"] is None:
-        read["optimizer"] = [optimizer_spec(surface.lesson.optimizer)]
-    if read["steps"] is None:
-        read["steps"] = surface.lesson.steps
+    read = with_lesson(read, surface.lesson)
     if read["start_region"] is not None and not all(
             low <= start_low < start_high <= high for (low, high), (start_low, start_high)
             in zip(surface.bounds, read["start_region"], strict=True)):
@@ -344,6 +361,6 @@ def make_plan(values, force=False):
     if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not force:
         raise PlanError(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} "
                         f"GB ({plan.balls} balls, {plan.steps} steps, up to {plan.frames} frames "
-                        "of {}x{}); lower --balls, --steps, --frames or --size, or add --force "
-                        "(force=True in Python)".format(*plan.size))
+                        "of {}x{}); lower --balls, --steps, --frames or --size, or add "
+                        "--force".format(*plan.size))
     return plan
