@@ -38,6 +38,12 @@ def test_balls_are_drawn_over_the_surface():
     assert ball_pixels(pixels) - ball_pixels(empty) > 40 * 5    # several pixels for each ball
 
 
+# Losses that are a mean over rows of data: 2000 rays of 1000 samples took 160 s on `network`
+# (10 s on `neuron`); marched instead against the true surface on a fine grid, every one of
+# those 2000 balls came out as with the exact march.
+COSTLY = {"network", "neuron"}
+
+
 @pytest.mark.parametrize("name, elevation, azimuth", [
     ("wells", 50, -60), ("wells", 15, -60), ("himmelblau", 30, -60), ("rosenbrock", 40, -125),
     ("six_hump_camel", 25, 120), ("rastrigin", 65, -60), ("neuron", 25, -60),
@@ -53,8 +59,12 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     drawn, ax = surface.heights(), scene.axes[0]
     lift = drawn.lift
     points = np.column_stack([balls, lift(surface.f(balls))])    # as drawn
-    exact = occlusion.hidden(points, lambda p: lift(surface.f(p)), surface.bounds,
-                             ax.get_zlim(), ax.get_proj(), samples=1000)
+    def true(p):
+        return lift(surface.f(p))
+    if name in COSTLY:      # the true surface on a grid 3x finer than drawn, bilinear
+        true = occlusion.on_mesh(surface.bounds, true(surface.mesh(257)))
+    exact = occlusion.hidden(points, true, surface.bounds, ax.get_zlim(), ax.get_proj(),
+                             samples=1000)
     assert 0.02 < exact.mean() < 0.98          # the view really hides some balls and not all
     assert np.mean(hidden_by_view(surface, drawn)(ax)(points) == exact) >= 0.99
 
