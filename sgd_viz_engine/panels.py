@@ -308,9 +308,10 @@ def hero(fig, stage, i, lift):
     the artists of recorded step k."""
     group, surface = stage.groups[i], stage.surface
     run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
-    ball, path, step = (pixels(fig, **style(name, stage.colors[i]))
+    ball, path, step = (pixels(fig, gid=f"{name} {i}", **style(name, stage.colors[i]))
                         for name in ("hero", "hero path", "step"))
-    carried = pixels(fig, **style("momentum", None)) if group.optimizer.momentum else None
+    carried = pixels(fig, gid=f"momentum {i}", **style("momentum", None)) if (
+        group.optimizer.momentum) else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
 
     low, high = surface.box.T
@@ -363,6 +364,7 @@ def tallies(fig, stage, which, lift):
         for point, count in zip(xyz[counts > 0], counts[counts > 0], strict=True):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
+            label.set_gid(f"tally {i}")
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
 
@@ -401,7 +403,8 @@ def map_panel(fig, rect, stage, which, **options):
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
-    balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
+    balls = [pixels(ax, gid=f"map ball {i}", **style("map ball", stage.colors[i], stage.scale))
+             for i in which]
     low, high = surface.box.T
 
     def update(k):
