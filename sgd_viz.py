@@ -114,6 +114,21 @@ PRESETS = {
                   "--batch-size 1 --schedule constant,cosine --layout curve --balls 60 "
                   "--steps 150 --title 'A falling learning rate settles the noise' "
                   "--labels 'constant rate,cosine schedule'"),
+    "initialisation": ("one tanh neuron y = v tanh(w x): balls started at zero sit on the "
+                       "saddle at the origin forever, where every gradient is exactly zero; "
+                       "random starts split between the two equal minima, (w*, v*) and "
+                       "(-w*, -v*)", "--surface neuron --init zeros,xavier "
+                       "--start-region=-2.5,2.5,-2.5,2.5 --lr 1.2 --balls 300 --steps 150 "
+                       "--hero 1 --title 'Zero init stays on the saddle; random finds both "
+                       "minima' --labels 'zero init,random init'"),
+    "mini-batch-noise": ("a real model: a small network's loss on a plane through its weights, "
+                         "balls started in a shallow minimum; full-batch gradient descent stays "
+                         "in it, mini-batches' noise carries the balls over its rim to the deep "
+                         "one", "--surface network --bounds=-0.4,0.2,-0.15,0.45 "
+                         "--start-region=-0.18,-0.11,0.12,0.19 --batch-size 100,10 --lr 0.01 "
+                         "--layout curve --balls 150 --steps 150 --title 'Mini-batch noise frees "
+                         "balls from a shallow minimum' --labels 'full batch · 100,mini-batch · "
+                         "10'"),
     "momentum-phases": ("the phase map of momentum on a bowl: each cell of learning rate and "
                         "momentum coloured by how 100 balls end; momentum lets larger steps "
                         "converge, rippling, up to the theory's line lr = 2(1+β)/L",
@@ -157,23 +172,27 @@ def stop(signum, frame):
     raise Stopped(signum)
 
 
-def main(argv=None):
+def main(argv=None, prog=PROG):
     """The command line: returns the exit status (0, 1 for a failure, 2 for bad input, 128 +
-    the signal's number when interrupted)."""
+    the signal's number when interrupted); its messages name the program `prog`."""
     try:
         values = cli.parse(sys.argv[1:] if argv is None else list(argv), settings(), PRESETS,
-                           __doc__)
+                           __doc__, prog)
     except SystemExit as exit_:     # --help, or a mistake argparse found (one line printed)
         return exit_.code
     if values["list"]:
-        print(cli.list_registries(PRESETS))
-        return 0
+        error = printed(cli.list_registries(PRESETS))
+        if error is None or isinstance(error, BrokenPipeError):    # or the reader left: | head
+            return 0
+        print(f"{prog}: error: cannot write the list: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
     try:
         plan = make_plan(values, force=values["force"])
         if plan.out is None:
             raise PlanError("needs a file name here (None is for animate())", "out")
     except PlanError as error:
-        print(f"{PROG}: error: {as_written(error, values, flags=values['given'])}",
+        print(f"{prog}: error: {as_written(error, values, flags=values['given'])}",
               file=sys.stderr)
         return 2
     before = fingerprint(plan.out)
@@ -184,24 +203,24 @@ def main(argv=None):
             handlers[signum] = signal.signal(signum, handler)
         if plan.phases:
             return phase_map(plan)
-        return finish(plan, work(plan), lesson=bool(values["preset"]))
+        return finish(plan, work(plan), lesson=bool(values["preset"]), prog=prog)
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
         done = "was written" if fingerprint(plan.out) != before else "is unchanged"
-        print(f"{PROG}: interrupted by {signal.Signals(signum).name}; {plan.out} {done}",
+        print(f"{prog}: interrupted by {signal.Signals(signum).name}; {plan.out} {done}",
               file=sys.stderr)
         return 128 + signum
     except output.OutputError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"{PROG}: error: cannot write {error.filename or plan.out}: "
+        print(f"{prog}: error: cannot write {error.filename or plan.out}: "
               f"{error.strerror or error}", file=sys.stderr)
         return 1
     except Exception as error:
         if values["debug"]:
             raise
-        print(f"{PROG}: internal error: {type(error).__name__}: {error}; please report it "
+        print(f"{prog}: internal error: {type(error).__name__}: {error}; please report it "
               "(--debug shows the traceback)", file=sys.stderr)
         return 1
     finally:
@@ -225,10 +244,11 @@ def fingerprint(path):
     return found.st_ino, found.st_size, found.st_mtime_ns
 
 
-def finish(plan, groups, lesson=False):
+def finish(plan, groups, lesson=False, prog=PROG):
     """Print the result line, the rates chosen, and a note for each group that diverged unless
-    the run is a `lesson` (a preset), whose divergence is meant. The files are written by now:
-    a standard output that is closed or full loses only the lines."""
+    the run is a `lesson` (a preset), whose divergence is meant; the notes name the program
+    `prog`. The files are written by now: a standard output that is closed or full loses only
+    the lines."""
     lost = sum(int(group.run.diverged[-1].sum()) for group in groups)
     balls = sum(group.run.positions.shape[1] for group in groups)
     escaped = sum(int(group.run.escaped[-1].sum()) for group in groups)
@@ -237,18 +257,27 @@ def finish(plan, groups, lesson=False):
              "diverged" + (f", {escaped} escaped" if plan.surface.unbounded else ""),
              *(f"{group.label}: {group.rate_reason}" for group in plan.groups
                if group.rate_reason)]
-    try:
-        print("\n".join(lines), flush=True)
-    except OSError as error:
-        silence_stdout()
-        print(f"{PROG}: note: {plan.out} was written; its result line was not: "
+    error = printed("\n".join(lines))
+    if error:
+        print(f"{prog}: note: {plan.out} was written; its result line was not: "
               f"{error.strerror or error}", file=sys.stderr)
     big = output.size_note(plan.out)
     if big:
-        print(f"{PROG}: note: {big}", file=sys.stderr)
+        print(f"{prog}: note: {big}", file=sys.stderr)
     for line in [] if lesson else diverging(plan, groups):
-        print(f"{PROG}: note: {line}", file=sys.stderr)
+        print(f"{prog}: note: {line}", file=sys.stderr)
     return 0
+
+
+def printed(text):
+    """Print `text` on standard output; None, or the OSError that stopped it (a closed pipe, a
+    full disk), standard output then silenced."""
+    try:
+        print(text, flush=True)
+    except OSError as error:
+        silence_stdout()
+        return error
+    return None
 
 
 def silence_stdout():
@@ -327,4 +356,4 @@ def animate(force=False, **options):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(prog=os.path.basename(sys.argv[0])))

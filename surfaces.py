@@ -33,7 +33,8 @@ class Lesson(NamedTuple):
     """What a surface teaches with by default: plain gradient descent's learning rate (None:
     from the curvature, see curvature.py), where the balls start (None: the bounds), the
     optimizer and steps it shows (where plain gradient descent shows nothing in a GIF's length,
-    another optimizer may), and how close is close enough to a global minimum."""
+    another optimizer may), how close is close enough to a global minimum, and the story its
+    own run tells, where that is a failure the title must explain."""
 
     lr: float | None = None
     start: tuple | None = None      # ((xmin, xmax), (ymin, ymax))
@@ -41,6 +42,8 @@ class Lesson(NamedTuple):
     steps: int = 60
     reach: float | None = None      # a loss less than this above the minimum's has reached it;
                                     # None: within a hundredth of the bounds' span of it
+    story: str = ""                 # the title of the lesson's own run, where it is not the
+                                    # automatic one: what the balls show, in a few words
 
 
 def mesh_over(bounds, n):
@@ -482,7 +485,8 @@ SURFACES: dict[str, Surface] = {
         Surface("rosenbrock", rosenbrock, rosenbrock_grad, ((-2, 2), (-1, 3)),
                 np.array([(1.0, 1.0)]), "(1 - x)^2 + 100 (y - x^2)^2",
                 view=View(80, -120, "log"),
-                lesson=Lesson(0.001, reach=0.01),
+                lesson=Lesson(0.001, reach=0.01,
+                              story="Plain GD crawls down Rosenbrock's flat valley"),
                 title="Rosenbrock's function"),
         Surface("beale", beale, beale_grad, ((-4.5, 4.5), (-4.5, 4.5)), np.array([(3.0, 0.5)]),
                 "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
@@ -501,12 +505,12 @@ SURFACES: dict[str, Surface] = {
         Surface("rastrigin", rastrigin, rastrigin_grad, ((-5.12, 5.12), (-5.12, 5.12)),
                 np.array([(0.0, 0.0)]), "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)",
                 view=View(80, -90, floor=False),
-                lesson=Lesson(0.001),
+                lesson=Lesson(0.001, story="Every ball stops in the nearest local minimum"),
                 title="Rastrigin's function"),
         Surface("ackley", ackley, ackley_grad, ((-5, 5), (-5, 5)), np.array([(0.0, 0.0)]),
                 "20 + e - 20 exp(-0.2 sqrt((x^2 + y^2)/2)) - exp((cos 2 pi x + cos 2 pi y)/2)",
                 view=View(75, -60, floor=False),
-                lesson=Lesson(0.1),
+                lesson=Lesson(0.1, story="Ackley's ripples keep plain GD off the centre"),
                 title="Ackley's function"),
         Surface("six_hump_camel", six_hump_camel, six_hump_camel_grad, ((-3, 3), (-2, 2)),
                 np.array([(0.08984201310031806, -0.7126564030207396),
@@ -519,7 +523,7 @@ SURFACES: dict[str, Surface] = {
                 np.array([(-2.903534027771177, -2.903534027771177)]),
                 "(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2",
                 view=View(62, 2),
-                lesson=Lesson(0.005),
+                lesson=Lesson(0.005, story="Where a ball starts decides its well"),
                 title="the Styblinski-Tang function"),
         Surface("booth", booth, booth_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 3.0)]),
                 "(x + 2y - 7)^2 + (2x + y - 5)^2",
@@ -529,7 +533,7 @@ SURFACES: dict[str, Surface] = {
         Surface("matyas", matyas, matyas_grad, ((-10, 10), (-10, 10)), np.array([(0.0, 0.0)]),
                 "0.26 (x^2 + y^2) - 0.48 xy",
                 view=View(60, -135),
-                lesson=Lesson(0.5),
+                lesson=Lesson(0.5, steps=150),
                 title="the Matyas function"),
         Surface("three_hump_camel", three_hump_camel, three_hump_camel_grad, ((-5, 5), (-5, 5)),
                 np.array([(0.0, 0.0)]), "2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
@@ -546,7 +550,8 @@ SURFACES: dict[str, Surface] = {
         Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
                 view=View(45, -60, floor=False, grid=320),
-                lesson=Lesson(0.02, start=((-2, 4), (-2, 4))),
+                lesson=Lesson(0.015, start=((-2, 4), (-2, 4)),
+                              story="Lévi's ripples trap every ball"),
                 title="Lévi's function"),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),
@@ -574,7 +579,7 @@ SURFACES: dict[str, Surface] = {
                 "1/(2m) sum_i (v tanh(w x_i) - y_i)^2, m = 100",
                 samples=len(NEURON_X),
                 view=View(45, -60, labels=("w (input weight)", "v (output weight)")),
-                lesson=Lesson(0.5),
+                lesson=Lesson(0.5, reach=0.005),
                 title="one tanh neuron"),
         Surface("network", network, network_grad, ((-1, 1), (-1, 1)), np.array([(0.0, 0.0)]),
                 "cross-entropy of a 2-16-1 network on two half-moons, on a plane of its weights",

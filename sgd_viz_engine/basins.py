@@ -24,11 +24,17 @@ def basins(run, surface, radius=BASIN_RADIUS):
 
 def crowds(run, surface, share=0.1):
     """Where the balls that stay on the surface crowd at the end, with at least `share` of
-    them: (k, 2) lowest point of each basin and (k,) how many balls end there."""
+    them: (k, 2) lowest point of each basin and (k,) how many balls end there; a crowd by a
+    global minimum counts only its balls that reach it (at_global_minimum), as the status line
+    does."""
     basin, kept = basins(run, surface)
-    counts = np.array([np.sum(basin == b) for b in kept], dtype=int)
+    ends = run.positions[-1]
+    where = ends[np.array(kept, dtype=int)].reshape(-1, 2)
+    counted = np.where(by_global_minimum(where, surface)[:, None],
+                       at_global_minimum(ends, surface), True)      # (crowds, balls)
+    counts = ((basin == np.array(kept, dtype=int)[:, None]) & counted).sum(axis=1)
     big = counts >= max(2, share * len(basin))
-    return run.positions[-1][np.array(kept, dtype=int)[big]].reshape(-1, 2), counts[big]
+    return where[big], counts[big]
 
 
 def by_global_minimum(points, surface, radius=BASIN_RADIUS):

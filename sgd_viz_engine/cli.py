@@ -15,7 +15,7 @@ from .readers import echo, flag, name_in
 from .schedules import DEFAULT_WORDS, SCHEDULES
 from .settings import ROWS
 
-PROG = "sgd_viz.py"         # how the help and messages name the program
+PROG = "sgd_viz.py"         # how the help and messages name the program, unless told
 
 
 class Parser(argparse.ArgumentParser):
@@ -67,11 +67,12 @@ def literal(help):
     return help.replace("%", "%%")
 
 
-def build_parser(defaults, presets, usage=""):
+def build_parser(defaults, presets, usage="", prog=PROG):
     """The flags of settings.ROWS, their defaults taken from `defaults` (settings by name), and
-    the examples of `usage` (lines that start with 'python ') as the epilog."""
+    the examples of `usage` (lines that start with 'python ') as the epilog; `prog` names the
+    program."""
     parser = Parser(
-        prog=PROG,
+        prog=prog,
         description="Drop many balls on a 3D loss surface and animate gradient descent "
                     "rolling them downhill into a GIF.",
         epilog="examples:\n" + "\n".join(line for line in usage.splitlines()
@@ -99,11 +100,11 @@ def build_parser(defaults, presets, usage=""):
     return parser
 
 
-def parse(argv, defaults, presets, usage=""):
+def parse(argv, defaults, presets, usage="", prog=PROG):
     """The settings that `argv` asks for, by name, over `defaults`, and under "given" the
     settings its flags set; a preset's flags come before the others, so that explicit flags
-    override them. A mistake in the flags exits 2."""
-    parser = build_parser(defaults, presets, usage)
+    override them. A mistake in the flags exits 2, its line naming the program `prog`."""
+    parser = build_parser(defaults, presets, usage, prog)
     preset = parser.parse_known_args(argv)[0].preset
     if preset:
         try:
@@ -122,7 +123,7 @@ def parse(argv, defaults, presets, usage=""):
     return {**values, "given": given}
 
 
-GROUPING = {"optimizer", "lr", "batch_size", "noise", "schedule"}   # the settings making groups
+GROUPING = {"optimizer", "lr", "batch_size", "noise", "schedule", "init"}  # settings making groups
 
 
 def set_by(parser, argv):

@@ -36,8 +36,9 @@ LOOKS = {
     "diverged": Look(dict(ls="", marker="X", ms=8.4, mfc="#d62728", mec="black", mew=0.6,
                           zorder=2), "diverged", 8),
     "trail": Look(dict(color=GROUP, lw=1.2, alpha=0.6, zorder=1)),
-    "minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="#ffd700", mec="#7a5c00", mew=0.8,
-                         zorder=2.8), "global minimum", 11),
+    # an outline over the balls: a crowd that converged on it shows through
+    "minimum": Look(dict(ls="", marker="*", ms=240 ** 0.5, mfc="none", mec="#ffb000", mew=2.2,
+                         zorder=2.8), "global minimum", 12),
     "hidden minimum": Look(dict(ls="", marker="*", ms=180 ** 0.5, mfc="none", mec="#b8860b",
                                 mew=1.0, alpha=0.6, zorder=1.5)),
     "hero": Look(dict(ls="", marker="o", ms=11, mfc=GROUP, mec="black", mew=1.2, zorder=2.6),

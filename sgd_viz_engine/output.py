@@ -75,17 +75,25 @@ def atomic_outputs(*paths):
 
 @contextlib.contextmanager
 def signals_held():
-    """Ctrl-C, SIGTERM and SIGHUP that arrive inside the block are delivered when it ends, so
-    that none falls between two renames (where the system has no pthread_sigmask, as they
-    come)."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Ctrl-C, SIGTERM and SIGHUP that arrive inside the block are recorded and raised again
+    when it ends, so that none falls between two renames. Their Python handlers are swapped,
+    not their delivery blocked: a blocked signal still reaches another thread, whose handler
+    then runs in the main thread between the renames. Outside the main thread, where Python
+    runs no handler, nothing changes."""
+    caught = []
+    try:
+        before = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum))
+                  for signum in HELD}
+    except ValueError:      # not the main thread
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        for signum, handler in before.items():     # None: set outside Python, taken as default
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
 
 
 @contextlib.contextmanager

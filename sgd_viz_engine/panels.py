@@ -20,7 +20,7 @@ from matplotlib.transforms import Bbox, IdentityTransform
 
 from surfaces import Heights, Surface
 
-from .basins import at_global_minimum, by_global_minimum, crowds
+from .basins import at_global_minimum, crowds
 from .looks import style
 from .occlusion import projector
 from .simulation import Group
@@ -350,18 +350,14 @@ def hero(fig, stage, i, lift):
 
 def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
-    share of the group, beside the crowd; a crowd by a global minimum counts the balls that
-    reach it as the status line does (at_global_minimum), and is not labelled if none do.
-    Returns project -> the labels placed for the last frame, a label left out where it would
-    cover another."""
+    share of the group, beside the crowd. Returns project -> the labels placed for the last
+    frame, a label left out where it would cover another."""
     labels = []
     for slot, i in enumerate(which):
         run = stage.groups[i].run
         where, counts = crowds(run, stage.surface)
-        reached = at_global_minimum(run.positions[-1], stage.surface) & ~run.diverged[-1]
-        counts = np.where(by_global_minimum(where, stage.surface), reached.sum(), counts)
         xyz = lifted(stage.surface, lift, where)
-        for point, count in zip(xyz[counts > 0], counts[counts > 0], strict=True):
+        for point, count in zip(xyz, counts, strict=True):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
             label.set_gid(f"tally {i}")

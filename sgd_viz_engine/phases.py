@@ -149,8 +149,8 @@ def check(plan_values, surface, groups, region):
 
 def starts_of(plan):
     """The starts that every cell's balls share, (balls, 2)."""
-    return starts_for(plan.surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
-                      plan.start_region)
+    return starts_for(plan.surface, plan.balls, np.random.default_rng(plan.seed),
+                      plan.groups[0].init, plan.start_region)
 
 
 def at_points(plan, points, balls):

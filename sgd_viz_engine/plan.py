@@ -70,12 +70,13 @@ def one_line(text):
 
 
 class GroupPlan(NamedTuple):
-    """One group to simulate: its label, how its balls move, and how --lr auto chose its
-    rate ("" for a rate given or the lesson's)."""
+    """One group to simulate: its label, how its balls move, how --lr auto chose its rate
+    ("" for a rate given or the lesson's), and how its balls start (see --init)."""
 
     label: str
     dynamics: Dynamics
     rate_reason: str = ""
+    init: str = "uniform"
 
 
 Plan = NamedTuple("Plan", [*((row.name, Any) for row in ROWS), ("groups", list[GroupPlan]),
@@ -100,17 +101,19 @@ def digits_of(value, digits):
     return f"{value:.{digits}g}" if digits <= 16 else repr(value)
 
 
-def labelled(groups, batched, noisy, scheduled=()):
+def labelled(groups, batched, noisy, scheduled=(), started=False):
     """The groups (GroupPlans with empty labels) labelled with the fewest significant digits,
-    from 6, that tell every two apart (lr=0.1 and lr=0.1000001 are two groups); batch and
-    noise are named when they differ between groups (`batched`, `noisy`), and the schedule
-    when `scheduled` gives each group's (several schedules)."""
+    from 6, that tell every two apart (lr=0.1 and lr=0.1000001 are two groups); batch, noise
+    and start are named when they differ between groups (`batched`, `noisy`, `started`), and
+    the schedule when `scheduled` gives each group's (several schedules)."""
     for digits in range(6, 18):
-        labels = [" ".join([label(dynamics.optimizer, digits),
+        labels = [" ".join([label(group.dynamics.optimizer, digits),
                             *([scheduled[index]] if scheduled else []),
-                            *([f"batch {dynamics.batch_size}"] if batched else []),
-                            *([f"noise {digits_of(dynamics.noise, digits)}"] if noisy else [])])
-                  for index, dynamics in enumerate(group.dynamics for group in groups)]
+                            *([f"batch {group.dynamics.batch_size}"] if batched else []),
+                            *([f"noise {digits_of(group.dynamics.noise, digits)}"]
+                              if noisy else []),
+                            *([f"init {group.init}"] if started else [])])
+                  for index, group in enumerate(groups)]
         if len(set(labels)) == len(labels):
             break
     return [group._replace(label=text) for group, text in zip(groups, labels, strict=True)]
@@ -187,13 +190,19 @@ def verified(surface, dynamics, starts, steps, why):
         f"{why}; {kept:g}, as a trial run lost balls at {rate:g}")
 
 
+def starts_of(values, surface, init, region):
+    """The start points of a group whose balls start as `init` says, (balls, 2): every group
+    with the same `init` has the same."""
+    return starts_for(surface, values["balls"], np.random.default_rng(values["seed"]), init,
+                      region)
+
+
 def groups_of(values, surface, region):
-    """Every combination of optimizer, learning rate, batch size and noise, as GroupPlans (a
-    repeated combination is one group); and the words of the title that all groups share."""
-    starts = starts_for(surface, values["balls"], np.random.default_rng(values["seed"]),
-                        values["init"], region)
-    batches, noises = (list(dict.fromkeys(values[name] or [None]))   # each value once
-                       for name in ("batch_size", "noise"))
+    """Every combination of optimizer, learning rate, schedule, batch size, noise and start, as
+    GroupPlans (a repeated combination is one group); and the words of the title that all
+    groups share."""
+    batches, noises, inits = (list(dict.fromkeys(values[name] or [None]))   # each value once
+                              for name in ("batch_size", "noise", "init"))
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
               *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else []),
               *(["noise annealed"] if values["anneal"] and any(noises) else [])]
@@ -204,8 +213,8 @@ def groups_of(values, surface, region):
     if len(schedules) == 1 and schedules[0]:
         shared.append(f"{schedule_text(schedules[0])} schedule")
     groups, named = {}, {}
-    for (name, hyperparameters), lr, spec, batch, noise in itertools.product(
-            values["optimizer"], values["lr"] or [None], schedules, batches, noises):
+    for (name, hyperparameters), lr, spec, batch, noise, init in itertools.product(
+            values["optimizer"], values["lr"] or [None], schedules, batches, noises, inits):
         try:
             written = OPTIMIZERS[name](**hyperparameters)
         except ValueError as error:
@@ -222,15 +231,16 @@ def groups_of(values, surface, region):
         dynamics = Dynamics(**{**{name: values[name] for name in Dynamics._fields
                                   if name in values},
                                "optimizer": optimizer, "batch_size": batch, "noise": noise})
-        dynamics, why = verified(surface, dynamics, starts, values["steps"], why)
+        dynamics, why = verified(surface, dynamics, starts_of(values, surface, init, region),
+                                 values["steps"], why)
         rates, momenta = scheduled(dynamics.optimizer, spec, values["steps"])
         dynamics = dynamics._replace(rates=rates, momenta=momenta)
         key = (name, tuple(dynamics.optimizer.hyperparameters.items()),
-               spec and schedule_text(spec), batch, noise)
-        groups.setdefault(key, GroupPlan("", dynamics, why))
+               spec and schedule_text(spec), batch, noise, init)
+        groups.setdefault(key, GroupPlan("", dynamics, why, init))
         named.setdefault(key, "constant" if spec is None else schedule_text(spec))
     return labelled(list(groups.values()), len(batches) > 1, len(noises) > 1,
-                    list(named.values()) if len(schedules) > 1 else ()), shared
+                    list(named.values()) if len(schedules) > 1 else (), len(inits) > 1), shared
 
 
 def check_surface(surface, read):
@@ -240,11 +250,10 @@ def check_surface(surface, read):
         raise PlanError(f"{problem}; the picture needs heights that are finite and within "
                         f"+-{LARGEST:g}: pick --bounds where they are",
                         "bounds" if read["bounds"] is not None else "surface")
-    starts = starts_for(surface, read["balls"], np.random.default_rng(read["seed"]),
-                        read["init"], read["start_region"])
-    problem = start_problem(surface, starts)
-    if problem:
-        raise PlanError(f"{problem}; pick another --init or --start-region", "init")
+    for init in read["init"]:
+        problem = start_problem(surface, starts_of(read, surface, init, read["start_region"]))
+        if problem:
+            raise PlanError(f"{problem}; pick another --init or --start-region", "init")
 
 
 def refuse_read_only(name, path, force):
@@ -276,6 +285,19 @@ def surface_with(read):
     return surface
 
 
+def with_lesson(read, lesson):
+    """The settings `read` with what they leave to the surface's lesson taken from it: where
+    the balls start, the optimizer, the steps, and, for the lesson's own run, its story."""
+    own = all(read[name] is None for name in ("optimizer", "lr", "steps"))
+    return {**read,
+            "start_region": lesson.start if read["start_region"] is None and read["bounds"] is None
+            else read["start_region"],
+            "optimizer": read["optimizer"] or [optimizer_spec(lesson.optimizer)],
+            "steps": lesson.steps if read["steps"] is None else read["steps"],
+            "title": lesson.story if read["title"] is None and own and lesson.story
+            else read["title"]}
+
+
 def named(groups, labels):
     """The groups with the names in `labels` (None: the names they have)."""
     if labels is None:
@@ -298,12 +320,7 @@ def make_plan(values, force=False):
         except ValueError as error:
             raise PlanError(error, row.name) from None
     surface = surface_with(read)
-    if read["start_region"] is None and read["bounds"] is None:
-        read["start_region"] = surface.lesson.start
-    if read["optimizer"] is None:
-        read["optimizer"] = [optimizer_spec(surface.lesson.optimizer)]
-    if read["steps"] is None:
-        read["steps"] = surface.lesson.steps
+    read = with_lesson(read, surface.lesson)
     if read["start_region"] is not None and not all(
             low <= start_low < start_high <= high for (low, high), (start_low, start_high)
             in zip(surface.bounds, read["start_region"], strict=True)):
@@ -316,8 +333,9 @@ def make_plan(values, force=False):
         raise PlanError(f"basin colors the balls of one group; these settings make "
                         f"{len(groups)} groups", "color")
     if len(groups) > len(GROUP_COLORS):
-        raise PlanError(f"{len(groups)} groups (optimizers x learning rates x batch sizes x "
-                        f"noises); at most {len(GROUP_COLORS)} can be told apart", "optimizer")
+        raise PlanError(f"{len(groups)} groups (optimizers x learning rates x schedules x "
+                        f"batch sizes x noises x inits); at most {len(GROUP_COLORS)} can be "
+                        "told apart", "optimizer")
     if read["phases"] is not None:
         try:
             read["phases"] = phases.check(read, surface, groups, read["start_region"])

@@ -90,10 +90,10 @@ ROWS = [
     Row("balls", "BALLS", number(int, 1, MAX_BALLS), "number of balls (default DEFAULT)"),
     Row("steps", "STEPS", optional(number(int, 1, MAX_STEPS)),
         "optimizer steps (default: the surface's lesson's, 60 unless --list names another)"),
-    Row("init", "INIT", name_in(INITS, "init"),
+    Row("init", "INIT", listed(name_in(INITS, "init")),
         f"how the balls start (default DEFAULT): {', '.join(INITS)}: uniform over the start "
         "region, normal around its centre, a regular grid, all at zero, or Xavier-style normal "
-        "with standard deviation 1"),
+        "with standard deviation 1; a comma-separated list makes groups"),
     Row("start_region", "START_REGION", optional(box),
         "where balls may start (default: the surface's bounds); write = when it starts with a "
         "minus", "XMIN,XMAX,YMIN,YMAX"),

@@ -283,10 +283,13 @@ def simulate_groups(plan, tick=None):
     """Every group's run, from the same starts with the same noise and batches; split by the
     basin the balls end in when the plan colors by basin."""
     surface = plan.surface
-    starts = starts_for(surface, plan.balls, np.random.default_rng(plan.seed), plan.init,
-                        plan.start_region)
     record = frame_steps(plan.steps, plan.frames)
     still = STILL * np.ptp(surface.box, axis=1).max()
+
+    def starts(group):
+        """The group's starts: the same for every group that starts alike."""
+        return starts_for(surface, plan.balls, np.random.default_rng(plan.seed), group.init,
+                          plan.start_region)
 
     def simulated(group, starts, record):
         return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
@@ -294,12 +297,13 @@ def simulate_groups(plan, tick=None):
     def heroes(group):
         """Heroes are run again, every step recorded: the same balls without noise; with
         noise, balls from the same starts that draw noise of their own."""
-        run = simulated(group, starts[:plan.hero], None)
+        run = simulated(group, starts(group)[:plan.hero], None)
         rates = np.array([group.dynamics.rate(t) for t in range(1, plan.steps + 1)])
         with np.errstate(all="ignore"):
             return Heroes(run, -rates[:, None, None] * surface.grad(run.positions[:-1]))
 
-    runs = until_settled([simulated(group, starts, record) for group in plan.groups], still)
+    runs = until_settled([simulated(group, starts(group), record) for group in plan.groups],
+                         still)
     groups = [Group(group.label, run, group.dynamics.optimizer,
                     group.dynamics.batch_size and -(-surface.samples // group.dynamics.batch_size),
                     heroes(group) if plan.hero else None, group.dynamics.rates)

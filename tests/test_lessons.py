@@ -40,7 +40,9 @@ def lesson(run, surface):
 def test_the_default_learning_rate_teaches(name):
     [group] = groups_for("--surface", name)
     diverged, fell, frames = lesson(group.run, SURFACES[name])
-    assert diverged <= 0.1 and fell >= 0.5 and frames >= 30, (diverged, fell, frames)
+    trapped = SURFACES[name].lesson.story       # a title says why the loss falls less
+    assert diverged <= 0.1 and fell >= (0.3 if trapped else 0.5) and frames >= 30, (
+        diverged, fell, frames)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam", "rmsprop",
@@ -232,3 +234,16 @@ def test_an_orbit_ends_on_the_surfaces_chosen_view(tmp_path):
     still, orbit = (np.asarray(Image.open(tmp_path / name).convert("RGB"), dtype=int)
                     for name in ("still.png", "orbit.png"))
     assert np.abs(still - orbit).max(axis=-1).mean() < 0.5     # the last frame: the same view
+
+
+def test_a_lesson_that_shows_a_failure_says_so_in_its_title_and_only_on_its_own_run():
+    plans = {name: make_plan(cli.parse(["--surface", name, "--out", "x.gif"],
+                                       sgd_viz.settings(), sgd_viz.PRESETS))
+             for name in ("rosenbrock", "rastrigin", "levi")}
+    for name, plan in plans.items():
+        [group] = simulate_groups(plan)
+        assert plan.title == SURFACES[name].lesson.story
+        assert at_global_minimum(group.run.positions[-1], SURFACES[name]).mean() < 0.1, name
+    mine = make_plan(cli.parse(["--surface", "rosenbrock", "--optimizer", "adam", "--out",
+                                "x.gif"], sgd_viz.settings(), sgd_viz.PRESETS))
+    assert mine.title is None           # another run gets the automatic title

@@ -75,3 +75,37 @@ def test_warm_restarts_settle_most_balls_in_the_deepest_well():
     assert found[1] >= 0.6 and found[1] - found[2] >= 0.2, found   # 70% against 40%
     rates = restarts.rates      # each restart jumps back to the peak
     assert np.sum(np.diff(rates) > 1) == 4 and rates.max() == 2
+
+
+def test_initialisation_zero_init_stays_on_the_saddle_and_random_init_finds_both_minima():
+    zero, random = groups_for("--preset", "initialisation")
+    neuron = SURFACES["neuron"]
+    assert (zero.label, random.label) == ("zero init", "random init")
+    assert not zero.run.positions[-1].any()     # every ball exactly at the origin, all run long
+    ends = random.run.positions[-1]
+    reached = at_global_minimum(ends, neuron)
+    nearest = np.argmin(np.linalg.norm(ends[:, None] - neuron.minima, axis=-1), axis=1)
+    shares = [(reached & (nearest == index)).mean() for index in (0, 1)]
+    assert min(shares) >= 0.35 and sum(shares) >= 0.85, shares     # 45% and 47% here
+    assert not random.run.diverged[-1].any()
+
+
+def test_a_list_of_inits_makes_a_group_for_each_from_its_own_starts():
+    groups = groups_for("--surface", "bowl", "--init", "zeros,grid,zeros", "--balls", "9",
+                        "--steps", "2")
+    assert [group.label for group in groups] == ["sgd lr=0.5 init zeros", "sgd lr=0.5 init grid"]
+    assert not groups[0].run.positions[0].any()
+    assert len(np.unique(groups[1].run.positions[0], axis=0)) == 9
+
+
+def test_mini_batch_noise_frees_the_balls_that_full_batch_gd_leaves_in_a_shallow_minimum():
+    full, mini = groups_for("--preset", "mini-batch-noise")
+    network = SURFACES["network"]
+    assert (full.label, mini.label) == ("full batch · 100", "mini-batch · 10")
+    ends = full.run.positions[-1]
+    # full batch: every ball settled in one shallow minimum, its loss far above the deep one's
+    assert np.ptp(ends, axis=0).max() < 1e-3
+    assert np.abs(network.grad(ends)).max() < 1e-4
+    assert network.f(ends).min() > 100 * network.f(network.minima).max()
+    assert not at_global_minimum(ends, network).any()
+    assert at_global_minimum(mini.run.positions[-1], network).mean() >= 0.9     # 99% here
