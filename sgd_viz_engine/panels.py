@@ -23,6 +23,7 @@ from surfaces import Heights, Surface
 from .basins import at_global_minimum, crowds
 from .looks import style
 from .occlusion import projector
+from .ratestrip import rate_strip, rates_of, split
 from .simulation import Group
 from .textline import TextLine
 
@@ -428,7 +429,11 @@ def curve_panel(fig, rect, stage, which, **options):
     so that a group that diverges rises off the top, marked there with a triangle. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
     convergence and a noise floor both read."""
-    surface, groups, ax = stage.surface, [stage.groups[i] for i in which], fig.add_axes(rect)
+    surface, groups = stage.surface, [stage.groups[i] for i in which]
+    rates = rates_of(groups)
+    if rates is not None:
+        rect, strip = split(rect)
+    ax = fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
     counted = [counted_losses(group.run, floor) for group in groups]
     spreads = [np.percentile(gap, [25, 50, 75], axis=1) for gap in counted]
@@ -460,10 +465,17 @@ def curve_panel(fig, rect, stage, which, **options):
                        gid=f"off the top {i}")[0]
         curves.append((band, median, mark, spread, off[0] if len(off) else None))
     cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)
+    strip_update = None
+    if rates is not None:       # the step axis is the strip's, under both
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+        strip_update = rate_strip(fig, strip, [
+            (i, rate, stage.colors[i]) for i, rate in zip(which, rates, strict=True)
+            if rate is not None], steps, TEXT_SIZE)
 
     def update(k):
         cursor.set_xdata([steps[k], steps[k]])
-        out = [cursor]
+        out = [cursor, *(strip_update(k) if strip_update else [])]
         for band, median, mark, spread, off in curves:
             now = slice(0, k + 1)
             band.set_verts([np.concatenate([np.column_stack([steps[now], spread[0, now]]),

@@ -123,6 +123,24 @@ def test_the_api_keeps_a_read_only_file_unless_forced_and_says_how(tmp_path):
     assert sgd_viz.animate(balls=3, steps=2, force=True).plan.balls == 3
 
 
+@pytest.mark.parametrize("keywords", [
+    dict(batch_size=5), dict(labels="a,b,c"), dict(balls=1_000_000, steps=100_000),
+    dict(surface="sqrt(x)", bounds="-1,1,-1,1")])
+def test_the_apis_messages_name_keywords_not_flags(keywords):
+    with pytest.raises(PlanError) as raised:
+        sgd_viz.animate(**keywords)
+    assert "--" not in str(raised.value), raised.value
+
+
+def test_saving_over_a_read_only_file_names_the_call_and_its_keyword(tmp_path):
+    old = tmp_path / "old.gif"
+    old.write_bytes(b"precious")
+    old.chmod(stat.S_IRUSR)
+    with pytest.raises(PlanError, match=r"^save\('.*old.gif'\): .* add force=True") as raised:
+        sgd_viz.animate(balls=3, steps=2, frames=2, size=(64, 64)).save(old)
+    assert "--" not in str(raised.value)
+
+
 # --- 20, 21: names in any case, suggestions, short echoes, numpy values ------------------------
 
 @pytest.mark.parametrize("args, field, value", [

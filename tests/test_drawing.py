@@ -10,7 +10,8 @@ from sgd_viz_engine import looks, occlusion, panels
 from sgd_viz_engine.basins import at_global_minimum
 from sgd_viz_engine.panels import on_top
 from sgd_viz_engine.scene import draw_frame, draw_scene, hidden_by_view
-from sgd_viz_engine.simulation import Dynamics, Group, simulate, uniform_starts
+from sgd_viz_engine.schedules import schedule
+from sgd_viz_engine.simulation import Dynamics, Group, frame_steps, simulate, uniform_starts
 from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES, View
 
@@ -291,3 +292,33 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
     np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
     assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0
+
+
+def test_the_rate_strip_draws_each_groups_rate_up_to_the_frames_step_under_the_curves():
+    surface, steps = SURFACES["bowl"], 40
+    starts = uniform_starts(surface, 10, np.random.default_rng(3))
+    record = frame_steps(steps, 20)         # sampled steps: the strip still draws every step
+    cosine = schedule("cosine", {}, 0.5, steps).rates
+    sgd = OPTIMIZERS["sgd"](lr=0.5)
+    groups = [Group("constant", simulate(surface, Dynamics(sgd), starts, steps, record), sgd),
+              Group("cosine", simulate(surface, Dynamics(sgd, rates=cosine), starts, steps,
+                                       record), sgd, rates=cosine)]
+    scene = draw_scene(surface, "", (800, 600), groups, "curve", 8)
+    for k in (0, 7, len(record) - 1):
+        drawn = {artist.get_gid(): artist for update in scene.updates for artist in update(k)}
+        now = record[k]
+        x, y = drawn["rate 1"].get_data()
+        np.testing.assert_array_equal(x, np.arange(1, now + 1))
+        np.testing.assert_array_equal(y, cosine[:now])
+        assert np.all(drawn["rate 0"].get_data()[1] == 0.5)
+    strip, curves = drawn["rate 1"].axes, drawn["median 1"].axes
+    assert strip.get_position().y1 < curves.get_position().y0
+    assert strip.get_xlim() == curves.get_xlim()
+    dpi = scene.fig.dpi
+    texts = [strip.xaxis.label, strip.yaxis.label, *strip.get_xticklabels(),
+             *strip.get_yticklabels()]
+    assert min(text.get_fontsize() * dpi / 72 for text in texts) >= 12
+    # no rate changes: no strip
+    plain = draw_scene(surface, "", (800, 600), groups[:1], "curve", 8)
+    assert not any(str(artist.get_gid()).startswith("rate") for update in plain.updates
+                   for artist in update(1))
