@@ -315,6 +315,7 @@ def tallies(fig, stage, which, lift):
         for point, count in zip(xyz, counts, strict=True):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
+            label.set_gid(f"tally {i}")
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
 
@@ -353,7 +354,8 @@ def map_panel(fig, rect, stage, which, **options):
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
-    balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
+    balls = [pixels(ax, gid=f"map ball {i}", **style("map ball", stage.colors[i], stage.scale))
+             for i in which]
     low, high = surface.box.T
 
     def update(k):
