@@ -124,12 +124,17 @@ def draw_surface(ax, stage, labelled="xyz"):
                    cmap=cmap, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(low, high), xlabel=view.labels[0],
-           ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
-    if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
+           ylabel=view.labels[1], zlabel="loss")
+    if view.scale == "log":      # decades of the loss above the lowest: 0, 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
-        losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
-        ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
+        top = math.ceil(np.log10(10 ** z.max() - 1))
+        decades = np.arange(0, top + 1, math.ceil((top + 1) / 5))      # five at most
+        ax.set_zticks([0, *np.log10(1 + 10.0 ** decades)],
+                      ["0", *(f"{10 ** k:g}" if 0 <= k < 4 else f"$10^{{{k}}}$"
+                              for k in decades)])
         ax.set_zlim(height_range(z))
+        lowest = "" if floor == 0 else f" {'+' if floor < 0 else '-'} {abs(floor):.3g}"
+        ax.set_zlabel(f"loss{lowest} (log scale)")
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize=TEXT_SIZE)
     for name in "xyz":

@@ -285,3 +285,19 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
     np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
     assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0
+
+
+@pytest.mark.parametrize("name", [name for name, surface in SURFACES.items()
+                                  if surface.view.scale == "log"])
+def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
+    surface = SURFACES[name]
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-6)),
+                   uniform_starts(surface, 4, np.random.default_rng(0)), 2)
+    ax = scene_of(surface, run, (800, 600)).axes[0]
+    labels = [label.get_text() for label in ax.get_zticklabels()]
+    assert 2 <= len(labels) <= 6, labels
+    decades = [float(text.replace("$10^{", "1e").rstrip("}$")) for text in labels if text != "0"]
+    assert all(np.log10(d) == round(np.log10(d)) for d in decades), labels   # 1, 10, 100, ...
+    lowest = min(surface.f(surface.minima).min(), surface.f(surface.mesh()).min())
+    assert ax.get_zlabel() == ("loss (log scale)" if lowest == 0 else
+                               f"loss {'+' if lowest < 0 else '-'} {abs(lowest):.3g} (log scale)")
