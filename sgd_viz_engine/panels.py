@@ -349,8 +349,9 @@ def hero(fig, stage, i, lift):
 
 def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
-    share of the group, beside the crowd. Returns project -> the labels placed for the last
-    frame, a label left out where it would cover another."""
+    share of the group (of all the balls, for a basin's group), beside the crowd. Returns
+    project -> the labels placed for the last frame, a label left out where it would cover
+    another."""
     labels = []
     for slot, i in enumerate(which):
         run = stage.groups[i].run
@@ -359,8 +360,8 @@ def tallies(fig, stage, which, lift):
         for point, count in zip(xyz, counts, strict=True):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
-            label.set_text(f"{count / run.positions.shape[1]:.0%}")
-            labels.append((point, slot, label))
+            label.set_text(f"{count / (stage.groups[i].whole or run.positions.shape[1]):.0%}")
+            labels.append((point, 0 if stage.groups[i].whole else slot, label))  # basins apart
 
     def place(project):
         renderer = fig.canvas.get_renderer()
