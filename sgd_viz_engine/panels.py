@@ -381,21 +381,33 @@ def tallies(fig, stage, which, lift):
     return place
 
 
+def turned_like(view):
+    """How the map is turned as the 3D camera sees the surface, to the nearest quarter turn:
+    the coordinate drawn across (0: x, 1: y) and whether the across and up axes run backwards."""
+    azimuth = np.radians(view.azimuth)
+    right = (-np.sin(azimuth), np.cos(azimuth))     # the screen's right and up, on the plane
+    up = (-np.cos(azimuth), -np.sin(azimuth))
+    across = int(abs(right[1]) > abs(right[0]))
+    return across, bool(right[across] < 0), bool(up[1 - across] < 0)
+
+
 def map_panel(fig, rect, stage, which, **options):
-    """The surface seen from above: filled contours of its drawn heights, its minima, and the
-    balls still on it."""
+    """The surface seen from above, turned as the 3D camera sees it: filled contours of its
+    drawn heights, its minima, and the balls still on it."""
     surface, ax = stage.surface, fig.add_axes(rect)
-    (xmin, xmax), (ymin, ymax) = surface.bounds
+    across, backwards, downwards = turned_like(surface.view)
+    order = [across, 1 - across]
+    (xmin, xmax), (ymin, ymax) = np.asarray(surface.bounds)[order]
     _, mesh, z = stage.heights
+    mesh = mesh[..., order]
     ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=stage.cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
     if len(surface.minima):
-        star = style("map minimum", None)
-        ax.scatter(*surface.minima.T, marker=star["marker"], s=star["ms"] ** 2, c=star["mfc"],
-                   edgecolors=star["mec"], linewidths=star["mew"], zorder=4)
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=surface.view.labels[0],
-           ylabel=surface.view.labels[1],
+        ax.plot(*surface.minima[:, order].T, **style("map minimum", None))
+    ax.set(xlim=(xmax, xmin) if backwards else (xmin, xmax),
+           ylim=(ymax, ymin) if downwards else (ymin, ymax),
+           xlabel=surface.view.labels[order[0]], ylabel=surface.view.labels[order[1]],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
     balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
@@ -405,7 +417,7 @@ def map_panel(fig, rect, stage, which, **options):
         for i, artist in zip(which, balls, strict=True):
             run = stage.groups[i].run
             on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
-            show(artist, ax.transData.transform(on_surface))
+            show(artist, ax.transData.transform(on_surface[:, order]))
         return balls
     return update
 
