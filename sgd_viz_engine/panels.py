@@ -354,8 +354,9 @@ def hero(fig, stage, i, lift):
 
 def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
-    share of the group, beside the crowd. Returns project -> the labels placed for the last
-    frame, a label left out where it would cover another."""
+    share of the group (of all the balls, for a basin's group), beside the crowd. Returns
+    project -> the labels placed for the last frame, a label left out where it would cover
+    another."""
     labels = []
     for slot, i in enumerate(which):
         run = stage.groups[i].run
@@ -364,8 +365,8 @@ def tallies(fig, stage, which, lift):
         for point, count in zip(xyz, counts, strict=True):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
-            label.set_text(f"{count / run.positions.shape[1]:.0%}")
-            labels.append((point, slot, label))
+            label.set_text(f"{count / (stage.groups[i].whole or run.positions.shape[1]):.0%}")
+            labels.append((point, 0 if stage.groups[i].whole else slot, label))  # basins apart
 
     def place(project):
         renderer = fig.canvas.get_renderer()
@@ -385,21 +386,33 @@ def tallies(fig, stage, which, lift):
     return place
 
 
+def turned_like(view):
+    """How the map is turned as the 3D camera sees the surface, to the nearest quarter turn:
+    the coordinate drawn across (0: x, 1: y) and whether the across and up axes run backwards."""
+    azimuth = np.radians(view.azimuth)
+    right = (-np.sin(azimuth), np.cos(azimuth))     # the screen's right and up, on the plane
+    up = (-np.cos(azimuth), -np.sin(azimuth))
+    across = int(abs(right[1]) > abs(right[0]))
+    return across, bool(right[across] < 0), bool(up[1 - across] < 0)
+
+
 def map_panel(fig, rect, stage, which, **options):
-    """The surface seen from above: filled contours of its drawn heights, its minima, and the
-    balls still on it."""
+    """The surface seen from above, turned as the 3D camera sees it: filled contours of its
+    drawn heights, its minima, and the balls still on it."""
     surface, ax = stage.surface, fig.add_axes(rect)
-    (xmin, xmax), (ymin, ymax) = surface.bounds
+    across, backwards, downwards = turned_like(surface.view)
+    order = [across, 1 - across]
+    (xmin, xmax), (ymin, ymax) = np.asarray(surface.bounds)[order]
     _, mesh, z = stage.heights
+    mesh = mesh[..., order]
     ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=stage.cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
     if len(surface.minima):
-        star = style("map minimum", None)
-        ax.scatter(*surface.minima.T, marker=star["marker"], s=star["ms"] ** 2, c=star["mfc"],
-                   edgecolors=star["mec"], linewidths=star["mew"], zorder=4)
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=surface.view.labels[0],
-           ylabel=surface.view.labels[1],
+        ax.plot(*surface.minima[:, order].T, **style("map minimum", None))
+    ax.set(xlim=(xmax, xmin) if backwards else (xmin, xmax),
+           ylim=(ymax, ymin) if downwards else (ymin, ymax),
+           xlabel=surface.view.labels[order[0]], ylabel=surface.view.labels[order[1]],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
     balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
@@ -409,7 +422,7 @@ def map_panel(fig, rect, stage, which, **options):
         for i, artist in zip(which, balls, strict=True):
             run = stage.groups[i].run
             on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
-            show(artist, ax.transData.transform(on_surface))
+            show(artist, ax.transData.transform(on_surface[:, order]))
         return balls
     return update
 

@@ -133,6 +133,7 @@ def status(fig, surface, groups, colors, table, top, named=False):
         for group, line in zip(groups, lines, strict=False):
             line.set_text(row(group, k) if table else
                           "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
+                                               "" if group.whole else    # a basin's share
                                                lesson_number(surface, group.run, k)])))
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
         return [*lines, clock]
