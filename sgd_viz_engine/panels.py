@@ -133,7 +133,7 @@ def draw_surface(ax, stage, labelled="xyz"):
                       ["0", *(f"{10 ** k:g}" if 0 <= k < 4 else f"$10^{{{k}}}$"
                               for k in decades)])
         ax.set_zlim(height_range(z))
-        lowest = "" if floor == 0 else f" {'+' if floor < 0 else '-'} {abs(floor):.3g}"
+        lowest = "" if abs(floor) < 1e-9 else f" {'+' if floor < 0 else '-'} {abs(floor):.3g}"
         ax.set_zlabel(f"loss{lowest} (log scale)")
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize=TEXT_SIZE)

@@ -300,7 +300,7 @@ def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
     decades = [float(text.replace("$10^{", "1e").rstrip("}$")) for text in labels if text != "0"]
     assert all(np.log10(d) == round(np.log10(d)) for d in decades), labels   # 1, 10, 100, ...
     lowest = min(surface.f(surface.minima).min(), surface.f(surface.mesh()).min())
-    assert ax.get_zlabel() == ("loss (log scale)" if lowest == 0 else
+    assert ax.get_zlabel() == ("loss (log scale)" if abs(lowest) < 1e-9 else
                                f"loss {'+' if lowest < 0 else '-'} {abs(lowest):.3g} (log scale)")
 
 
