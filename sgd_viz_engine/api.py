@@ -4,7 +4,7 @@ import os
 import tempfile
 
 from . import output, player, scene
-from .plan import PlanError, refuse_read_only
+from .plan import PlanError, in_python, refuse_read_only
 from .readers import echo
 from .settings import READERS
 
@@ -43,7 +43,10 @@ class Animation:
             path = READERS[name](path)
         except ValueError as error:
             raise PlanError(f"{echo(path)}: {error}") from None
-        refuse_read_only(name, path, force)
+        try:
+            refuse_read_only(name, path, force)
+        except PlanError as error:
+            raise PlanError(in_python(error.reason), name, f"save({echo(path)})") from None
         if kind in (".npz", ".csv"):
             output.save_trajectories(self.groups, path)
             return path

@@ -9,6 +9,7 @@ prints with exit 2 and the Python API raises.
 import dataclasses
 import itertools
 import math
+import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,18 +50,26 @@ def as_written(error, values, keywords=None, flags=()):
     """`error` naming its setting as the caller gave it: by the keyword written (`keywords`
     maps a setting to it: lr=-1), as a flag (a setting in `flags`: argument --lr), else by
     its name in the settings block (LEARNING_RATE = -1). A reason that starts with the value
-    does not repeat it."""
+    does not repeat it; for the Python API (`keywords` given), the flags that it names are
+    written as keywords (see in_python)."""
     setting = error.setting
     row = ROW_OF.get(setting)
+    reason = error.reason if keywords is None else in_python(error.reason)
     if row is None or setting in flags or not (setting in (keywords or {}) or row.setting):
-        return error
+        return error if reason == error.reason else PlanError(reason, setting)
     value = values[setting]
     name = (f"{keywords[setting]}={echo(value)}" if setting in (keywords or {}) else
             f"{row.setting} = {echo(value)}")
-    reason = error.reason
     for text in (str(value), echo(value)):
         reason = reason.removeprefix(f"{text} is ")
     return PlanError(reason, setting, name)
+
+
+def in_python(text):
+    """`text` with the flags that it names written as the Python API takes them: --force as
+    force=True, --start-region as start_region."""
+    return re.sub(r"(?<![\w-])--([a-z][a-z-]*)", lambda flag: "force=True" if flag[1] == "force"
+                  else flag[1].replace("-", "_"), text)
 
 
 def one_line(text):
@@ -167,7 +176,7 @@ def learning_rate(surface, optimizer, given, lr, region):
         rate, why = auto_rate(surface, optimizer, region)
         if not 0 < rate < math.inf:
             raise PlanError(f"auto finds no learning rate for {optimizer.name} on "
-                            f"{surface.name} ({why}: {rate:g}); give one, e.g. --lr 0.01", "lr")
+                            f"{surface.name} ({why}: {rate:g}); give one, e.g. 0.01", "lr")
         return float(f"{rate:.3g}"), f"auto: {why}"
     return lr, ""
 
@@ -224,7 +233,7 @@ def groups_of(values, surface, region):
         if batch is not None and not batch <= surface.samples:
             raise PlanError(
                 f"{surface.name} has no data set to batch; use a surface over data: "
-                "--surface " + " or ".join(
+                + " or ".join(
                     name for name, known in SURFACES.items() if known.samples)
                 if not surface.samples else
                 f"{batch} is more than the {surface.samples} rows of the data set", "batch_size")
@@ -260,7 +269,7 @@ def refuse_read_only(name, path, force):
     """A PlanError naming setting `name` if `path` is a read-only file and not `force`."""
     if path and read_only(path) and not force:
         raise PlanError(f"{echo(path)} is read-only; make it writable, choose another file, "
-                        "or add --force (force=True in Python) to replace it", name)
+                        "or add --force to replace it", name)
 
 
 def surface_with(read):
@@ -304,9 +313,9 @@ def named(groups, labels):
         return groups
     if len(labels) != len(groups):
         made = "; ".join(group.label for group in groups)
-        raise PlanError(f"argument --labels: {len(labels)} name{'s' * (len(labels) != 1)} for "
-                        f"{len(groups)} group{'s' * (len(groups) != 1)} ({made}); give one "
-                        "name per group, in that order")
+        raise PlanError(f"{len(labels)} name{'s' * (len(labels) != 1)} for {len(groups)} "
+                        f"group{'s' * (len(groups) != 1)} ({made}); give one name per group, "
+                        "in that order", "labels")
     return [group._replace(label=name) for group, name in zip(groups, labels, strict=True)]
 
 
@@ -352,6 +361,6 @@ def make_plan(values, force=False):
     if (seconds > MAX_SECONDS or memory > MAX_MEMORY) and not force:
         raise PlanError(f"this would take about {seconds / 60:.0f} min and {memory / 1e9:.1f} "
                         f"GB ({plan.balls} balls, {plan.steps} steps, up to {plan.frames} frames "
-                        "of {}x{}); lower --balls, --steps, --frames or --size, or add --force "
-                        "(force=True in Python)".format(*plan.size))
+                        "of {}x{}); lower --balls, --steps, --frames or --size, or add "
+                        "--force".format(*plan.size))
     return plan

@@ -123,6 +123,24 @@ def test_the_api_keeps_a_read_only_file_unless_forced_and_says_how(tmp_path):
     assert sgd_viz.animate(balls=3, steps=2, force=True).plan.balls == 3
 
 
+@pytest.mark.parametrize("keywords", [
+    dict(batch_size=5), dict(labels="a,b,c"), dict(balls=1_000_000, steps=100_000),
+    dict(surface="sqrt(x)", bounds="-1,1,-1,1")])
+def test_the_apis_messages_name_keywords_not_flags(keywords):
+    with pytest.raises(PlanError) as raised:
+        sgd_viz.animate(**keywords)
+    assert "--" not in str(raised.value), raised.value
+
+
+def test_saving_over_a_read_only_file_names_the_call_and_its_keyword(tmp_path):
+    old = tmp_path / "old.gif"
+    old.write_bytes(b"precious")
+    old.chmod(stat.S_IRUSR)
+    with pytest.raises(PlanError, match=r"^save\('.*old.gif'\): .* add force=True") as raised:
+        sgd_viz.animate(balls=3, steps=2, frames=2, size=(64, 64)).save(old)
+    assert "--" not in str(raised.value)
+
+
 # --- 20, 21: names in any case, suggestions, short echoes, numpy values ------------------------
 
 @pytest.mark.parametrize("args, field, value", [
@@ -339,12 +357,13 @@ def test_the_installed_command_names_itself_and_stops_quietly_on_ctrl_c_while_lo
     assert not (tmp_path / "x.gif").exists()
 
 
-# --- 11: the estimate counts the heroes and each step's own cost ----------------------------------
+# --- 11: the estimate counts the heroes -----------------------------------------------------------
 
-@pytest.mark.parametrize("flags, seconds", [
-    # measured for issue 24: 149 s, estimated 2.1 s before the heroes were counted
-    ("--hero 10 --steps 100000 --balls 10 --size 320x240 --optimizer sgd,adam,momentum,rmsprop "
-     "--noise 0.5", 149)])
-def test_the_estimate_with_heroes_is_within_3x_of_what_it_took(flags, seconds):
-    guess, _ = estimate(plan_of(flags.split(), force=True))
-    assert seconds / 3 <= guess <= 3 * seconds, guess
+def test_the_estimate_counts_the_heroes():
+    # issue 24: 149 s measured, 2.1 s estimated before the heroes were counted (the case is in
+    # benchmarks/estimate.py's RECORDED)
+    flags = ("--steps 100000 --balls 10 --size 320x240 --optimizer sgd,adam,momentum,rmsprop "
+             "--noise 0.5").split()
+    none, one, ten = (estimate(plan_of([*flags, *hero], force=True))[0]
+                      for hero in ([], ["--hero", "1"], ["--hero", "10"]))
+    assert none < one < ten and ten > 2 * none
