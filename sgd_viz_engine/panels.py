@@ -25,6 +25,7 @@ from .looks import style
 from .occlusion import projector
 from .simulation import Group
 from .textline import TextLine
+from .ticks import scaled
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
 TINY = 1e-280              # heights spanning less are one height: a colour scale over a smaller
@@ -132,6 +133,7 @@ def draw_surface(ax, stage, labelled="xyz"):
         ax.set_zlim(height_range(z))
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize=TEXT_SIZE)
+    scaled(ax)
     for name in "xyz":
         if name not in labelled:
             getattr(ax, f"set_{name}label")("")
@@ -397,6 +399,7 @@ def map_panel(fig, rect, stage, which, **options):
            ylabel=surface.view.labels[1],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
+    scaled(ax)
     balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
     low, high = surface.box.T
 
@@ -441,6 +444,7 @@ def curve_panel(fig, rect, stage, which, **options):
     # a run that settled at its start has one step: the axis still spans one
     ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
     ax.tick_params(labelsize=TEXT_SIZE)
+    scaled(ax)
     ax.grid(alpha=0.3)
     above = ax.get_ylim()[1] * 1e3 if ax.get_yscale() == "log" else 10 * np.ptp(ax.get_ylim())
     curves = []
