@@ -23,6 +23,7 @@ from surfaces import Heights, Surface
 from .basins import at_global_minimum, crowds
 from .looks import style
 from .occlusion import projector
+from .ratestrip import rate_strip, rates_of, split
 from .simulation import Group
 from .textline import TextLine
 from .ticks import scaled
@@ -310,9 +311,10 @@ def hero(fig, stage, i, lift):
     the artists of recorded step k."""
     group, surface = stage.groups[i], stage.surface
     run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
-    ball, path, step = (pixels(fig, **style(name, stage.colors[i]))
+    ball, path, step = (pixels(fig, gid=f"{name} {i}", **style(name, stage.colors[i]))
                         for name in ("hero", "hero path", "step"))
-    carried = pixels(fig, **style("momentum", None)) if group.optimizer.momentum else None
+    carried = pixels(fig, gid=f"momentum {i}", **style("momentum", None)) if (
+        group.optimizer.momentum) else None
     head = 7 * fig.dpi / 100          # arrowhead length, pixels
 
     low, high = surface.box.T
@@ -361,6 +363,7 @@ def tallies(fig, stage, which, lift):
         for point, count in zip(xyz, counts, strict=True):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
+            label.set_gid(f"tally {i}")
             label.set_text(f"{count / run.positions.shape[1]:.0%}")
             labels.append((point, slot, label))
 
@@ -400,7 +403,8 @@ def map_panel(fig, rect, stage, which, **options):
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
     scaled(ax)
-    balls = [pixels(ax, **style("map ball", stage.colors[i], stage.scale)) for i in which]
+    balls = [pixels(ax, gid=f"map ball {i}", **style("map ball", stage.colors[i], stage.scale))
+             for i in which]
     low, high = surface.box.T
 
     def update(k):
@@ -428,7 +432,11 @@ def curve_panel(fig, rect, stage, which, **options):
     so that a group that diverges rises off the top, marked there with a triangle. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
     convergence and a noise floor both read."""
-    surface, groups, ax = stage.surface, [stage.groups[i] for i in which], fig.add_axes(rect)
+    surface, groups = stage.surface, [stage.groups[i] for i in which]
+    rates = rates_of(groups)
+    if rates is not None:
+        rect, strip = split(rect)
+    ax = fig.add_axes(rect)
     floor = surface.f(surface.minima).min(initial=np.inf) if len(surface.minima) else 0.0
     counted = [counted_losses(group.run, floor) for group in groups]
     spreads = [np.percentile(gap, [25, 50, 75], axis=1) for gap in counted]
@@ -461,10 +469,17 @@ def curve_panel(fig, rect, stage, which, **options):
                        gid=f"off the top {i}")[0]
         curves.append((band, median, mark, spread, off[0] if len(off) else None))
     cursor = ax.axvline(0, color="0.4", lw=1, animated=True, zorder=3)
+    strip_update = None
+    if rates is not None:       # the step axis is the strip's, under both
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+        strip_update = rate_strip(fig, strip, [
+            (i, rate, stage.colors[i]) for i, rate in zip(which, rates, strict=True)
+            if rate is not None], steps, TEXT_SIZE)
 
     def update(k):
         cursor.set_xdata([steps[k], steps[k]])
-        out = [cursor]
+        out = [cursor, *(strip_update(k) if strip_update else [])]
         for band, median, mark, spread, off in curves:
             now = slice(0, k + 1)
             band.set_verts([np.concatenate([np.column_stack([steps[now], spread[0, now]]),

@@ -253,7 +253,7 @@ def declutter(fig):
     fitted = fill(fig)
     zoom = dict(fitted)
     for _ in range(8):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         changed = False
         outside = [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
         outside += [legend.get_window_extent(renderer) for legend in fig.legends]
@@ -301,7 +301,7 @@ def fill(fig):
     renderer, zoom = fig.canvas.get_renderer(), 1.0
     places = {ax: ax.get_position(original=True) for ax in fig.axes if ax.name == "3d"}
     for _ in range(3):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         drawn = {ax: Bbox.union([box for axis in (ax.xaxis, ax.yaxis, ax.zaxis) for box in (
             axis.get_tightbbox(renderer), axis.pane.get_window_extent(renderer))
             if box is not None]) for ax in places}

@@ -3,14 +3,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-from matplotlib.lines import Line2D
+from conftest import drawn
 
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import looks, occlusion, panels
 from sgd_viz_engine.basins import at_global_minimum
 from sgd_viz_engine.panels import on_top
 from sgd_viz_engine.scene import draw_frame, draw_scene, hidden_by_view
-from sgd_viz_engine.simulation import Dynamics, Group, simulate, uniform_starts
+from sgd_viz_engine.schedules import schedule
+from sgd_viz_engine.simulation import Dynamics, Group, frame_steps, simulate, uniform_starts
 from sgd_viz_engine.textline import TextLine
 from surfaces import SURFACES, View
 
@@ -38,6 +39,12 @@ def test_balls_are_drawn_over_the_surface():
     assert ball_pixels(pixels) - ball_pixels(empty) > 40 * 5    # several pixels for each ball
 
 
+# Losses that are a mean over rows of data: 2000 rays of 1000 samples took 160 s on `network`
+# (10 s on `neuron`); marched instead against the true surface on a fine grid, every one of
+# those 2000 balls came out as with the exact march.
+COSTLY = {"network", "neuron"}
+
+
 @pytest.mark.parametrize("name, elevation, azimuth", [
     ("wells", 50, -60), ("wells", 15, -60), ("himmelblau", 30, -60), ("rosenbrock", 40, -125),
     ("six_hump_camel", 25, 120), ("rastrigin", 65, -60), ("neuron", 25, -60),
@@ -53,8 +60,12 @@ def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, mo
     drawn, ax = surface.heights(), scene.axes[0]
     lift = drawn.lift
     points = np.column_stack([balls, lift(surface.f(balls))])    # as drawn
-    exact = occlusion.hidden(points, lambda p: lift(surface.f(p)), surface.bounds,
-                             ax.get_zlim(), ax.get_proj(), samples=1000)
+    def true(p):
+        return lift(surface.f(p))
+    if name in COSTLY:      # the true surface on a grid 3x finer than drawn, bilinear
+        true = occlusion.on_mesh(surface.bounds, true(surface.mesh(257)))
+    exact = occlusion.hidden(points, true, surface.bounds, ax.get_zlim(), ax.get_proj(),
+                             samples=1000)
     assert 0.02 < exact.mean() < 0.98          # the view really hides some balls and not all
     assert np.mean(hidden_by_view(surface, drawn)(ax)(points) == exact) >= 0.99
 
@@ -155,8 +166,7 @@ def test_trails_follow_an_even_sample_of_at_most_trailed_balls(monkeypatch):
     starts = uniform_starts(surface, 25, np.random.default_rng(0))
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.5)), starts, 12)
     scene = scene_of(surface, run, (160, 120))
-    [trail] = [artist for artist in scene.updates[0](12)
-               if isinstance(artist, Line2D) and artist.get_linestyle() != "None"]
+    [trail] = drawn(scene, 12, "trail 0")
     x, y = trail.get_data()
     # balls 0, 3, ..., 24; 8 steps of trail: a segment each, its two ends and a gap
     assert len(x) == 9 * 8 * 3 and np.isnan(x[2::3]).all() and np.isfinite(x[0::3]).all()
@@ -223,7 +233,7 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
     starts = uniform_starts(surface, 40, np.random.default_rng(6))
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.01)), starts, 3)
     scene = draw_scene(surface, "", (400, 300), one_group(run), "contour", 8)
-    [flat] = scene.updates[1](3)                # the map panel's balls
+    [flat] = drawn(scene, 3, "map ball 0")      # the map panel's balls
     shown = flat.axes.transData.inverted().transform(np.column_stack(flat.get_data()))
     expected = run.positions[3]
     near = np.abs(shown[:, None, :] - expected[None, :, :]).max(axis=-1)
@@ -253,12 +263,12 @@ def test_the_last_frame_tallies_where_the_balls_end():
     starts = uniform_starts(surface, 300, np.random.default_rng(0))
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 60)
     scene = scene_of(surface, run, (800, 600))
-    labels = [artist for artist in scene.updates[0](60) if isinstance(artist, TextLine)]
+    labels = drawn(scene, 60, "tally")
     shares = sorted(int(label.get_text().rstrip("%")) for label in labels)
     assert len(shares) == 4 and 95 <= sum(shares) <= 105
     global_share = at_global_minimum(run.positions[-1], surface).mean()
     assert abs(shares[-1] / 100 - global_share) < 0.01
-    assert not [a for a in scene.updates[0](30) if isinstance(a, TextLine)]   # only at the end
+    assert not drawn(scene, 30, "tally")        # only at the end
 
 
 def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(tmp_path):
@@ -275,13 +285,40 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
     np.testing.assert_array_equal(group.heroes.run.positions[group.run.steps],
                                   group.run.positions[:, :2])
     scene = draw_scene(plan.surface, "", (400, 300), [group], "3d", 8)
-    draw_frame(scene, 5)
-    heroes = [artist for update in scene.updates for artist in update(5)
-              if isinstance(artist, Line2D) and artist.get_marker() == "o"
-              and artist.get_markersize() == looks.LOOKS["hero"].style["ms"]]
+    heroes = drawn(scene, 5, "hero 0")
     project = occlusion.projector(scene.axes[0])
     at = group.heroes.run.positions[group.run.steps[5]]
     expected = project(np.column_stack([at, plan.surface.heights().lift(plan.surface.f(at))]))[0]
     np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
     assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0
+
+
+def test_the_rate_strip_draws_each_groups_rate_up_to_the_frames_step_under_the_curves():
+    surface, steps = SURFACES["bowl"], 40
+    starts = uniform_starts(surface, 10, np.random.default_rng(3))
+    record = frame_steps(steps, 20)         # sampled steps: the strip still draws every step
+    cosine = schedule("cosine", {}, 0.5, steps).rates
+    sgd = OPTIMIZERS["sgd"](lr=0.5)
+    groups = [Group("constant", simulate(surface, Dynamics(sgd), starts, steps, record), sgd),
+              Group("cosine", simulate(surface, Dynamics(sgd, rates=cosine), starts, steps,
+                                       record), sgd, rates=cosine)]
+    scene = draw_scene(surface, "", (800, 600), groups, "curve", 8)
+    for k in (0, 7, len(record) - 1):
+        drawn = {artist.get_gid(): artist for update in scene.updates for artist in update(k)}
+        now = record[k]
+        x, y = drawn["rate 1"].get_data()
+        np.testing.assert_array_equal(x, np.arange(1, now + 1))
+        np.testing.assert_array_equal(y, cosine[:now])
+        assert np.all(drawn["rate 0"].get_data()[1] == 0.5)
+    strip, curves = drawn["rate 1"].axes, drawn["median 1"].axes
+    assert strip.get_position().y1 < curves.get_position().y0
+    assert strip.get_xlim() == curves.get_xlim()
+    dpi = scene.fig.dpi
+    texts = [strip.xaxis.label, strip.yaxis.label, *strip.get_xticklabels(),
+             *strip.get_yticklabels()]
+    assert min(text.get_fontsize() * dpi / 72 for text in texts) >= 12
+    # no rate changes: no strip
+    plain = draw_scene(surface, "", (800, 600), groups[:1], "curve", 8)
+    assert not any(str(artist.get_gid()).startswith("rate") for update in plain.updates
+                   for artist in update(1))
