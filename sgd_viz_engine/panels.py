@@ -21,6 +21,7 @@ from matplotlib.transforms import Bbox, IdentityTransform
 from surfaces import Heights, Surface
 
 from .basins import at_global_minimum, crowds
+from .heroes import heroes_drawn
 from .looks import style
 from .occlusion import projector
 from .ratestrip import rate_strip, rates_of, split
@@ -186,7 +187,7 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
                     name, stage.colors[i], stage.scale)))
                 for name in ("trail", "hidden", "ball", "converged", "diverged")}
                for i in which]
-    heroes = [hero(fig, stage, i, lift) for i in which if stage.groups[i].heroes is not None]
+    heroes = heroes_drawn(fig, stage, which, lift, pixels, lifted)
     minima = lifted(surface, lift, surface.minima)
     stars = {name: pixels(fig, gid=name, **style(name, None))
              for name in ("minimum", "hidden minimum")}
@@ -227,7 +228,7 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
             settled = stage.groups[i].run.converged[k][kept_balls]
             out += [show(group["ball"], screen[kept_balls[~settled]], cell=None),
                     show(group["converged"], screen[kept_balls[settled]], cell=None)]
-        out += [artist for draw in heroes for artist in draw(k, seen["project"])]
+        out += heroes(k, seen["project"])
         if named:
             group = stage.groups[which[0]]
             named[0].set_text(group.label)
@@ -302,53 +303,6 @@ def mixed(groups, cell):
 def faint(group, style):
     """A crowd's style, faint under the group's heroes."""
     return {**style, "alpha": 0.3 * style.get("alpha", 1)} if group.heroes is not None else style
-
-
-def hero(fig, stage, i, lift):
-    """The heroes of group i: large balls with their whole path, an arrow of the step each
-    takes next and, for an optimizer with momentum, of the part of it that the momentum
-    carries (the step less plain gradient descent's, -lr * grad f); returns (k, project) ->
-    the artists of recorded step k."""
-    group, surface = stage.groups[i], stage.surface
-    run, heroes, plain_steps = group.run, group.heroes.run, group.heroes.plain_steps
-    ball, path, step = (pixels(fig, gid=f"{name} {i}", **style(name, stage.colors[i]))
-                        for name in ("hero", "hero path", "step"))
-    carried = pixels(fig, gid=f"momentum {i}", **style("momentum", None)) if (
-        group.optimizer.momentum) else None
-    head = 7 * fig.dpi / 100          # arrowhead length, pixels
-
-    low, high = surface.box.T
-
-    def arrows(start, end, project):
-        """Arrows from start to end points (n, 2) along the surface, as one NaN-broken line;
-        an end beyond the bounds on their edge, where f may be out of its domain or range."""
-        a, b = (project(lifted(surface, lift, np.clip(xy, low, high)))[0] for xy in (start, end))
-        along = b - a
-        unit = along / np.maximum(np.linalg.norm(along, axis=1, keepdims=True), 1e-9)
-        side = unit[:, ::-1] * [-1, 1]
-        left, right = b - head * unit + 0.45 * head * side, b - head * unit - 0.45 * head * side
-        gap = np.full_like(a, np.nan)
-        return np.stack([a, b, gap, left, b, right, gap], axis=1).reshape(-1, 2).T
-
-    def draw(k, project):
-        s = run.steps[k]
-        lost = heroes.diverged[s]
-        xy = heroes.positions[s][~lost]
-        ball.set_data(*project(lifted(surface, lift, xy))[0].T)
-        trace = project(lifted(surface, lift, np.clip(heroes.positions[:s + 1], low, high).reshape(
-            -1, 2)))[0].reshape(s + 1, -1, 2)
-        gap = np.full_like(trace[:1], np.nan)
-        path.set_data(*np.concatenate([trace, gap]).transpose(1, 0, 2).reshape(-1, 2).T)
-        out = [path, ball]
-        if s + 1 < len(heroes.steps) and len(xy):
-            nxt = heroes.positions[s + 1][~lost]
-            step.set_data(*arrows(xy, nxt, project))
-            out.append(step)
-            if carried is not None:
-                carried.set_data(*arrows(xy, nxt - plain_steps[s][~lost], project))
-                out.append(carried)
-        return out
-    return draw
 
 
 def tallies(fig, stage, which, lift):
