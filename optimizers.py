@@ -14,8 +14,10 @@ phase map runs a grid of them at once). Nothing is modified in place: update ret
 and a new state (a named tuple of arrays and `step`, the number of updates done so far).
 
 What an optimizer is, is declared on it: whether its update is plain gradient descent, whether
-it carries momentum from step to step, and its rule for --lr auto (a rate from the largest
-curvature L of the surface and the side of the start region, see sgd_viz_engine/curvature.py).
+it carries momentum from step to step, its rule for --lr auto (a rate from the largest
+curvature L of the surface and the side of the start region, see sgd_viz_engine/curvature.py),
+and, for the picture of one ball's step, its update rule in words, what its state carries by
+the rule's names, and, for an adaptive method, the factor it scales each coordinate by.
 
 Names, defaults, checks and equations follow the torch.optim 2.x docs, and the floating-point
 operations come in the order of torch's code (lerp, addcdiv, bias corrections). Torch fuses its
@@ -58,9 +60,21 @@ class Optimizer(NamedTuple):
     plain: bool  # the update is plain gradient descent, x - lr * grad
     momentum: bool  # carries momentum from step to step (Adam's is its first moment)
     auto_rate: Callable[[float, float], tuple]  # (curvature L, side) -> (rate, reason)
+    rule: str = ""          # the update rule as the picture writes it, its numbers filled in
+    kept: tuple = ()        # (name in the rule, field of the state): what the state carries
+    coordinate_scale: Callable | None = None    # an adaptive method's: state after a step ->
+                            # the factor its direction scales each coordinate of the gradient
+                            # (or of its average) by, so that lr times it is that coordinate's
+                            # own learning rate; None for a method that scales none
+
+    @property
+    def adaptive(self):
+        """Whether it gives each coordinate a learning rate of its own (see coordinate_scale)."""
+        return self.coordinate_scale is not None
 
 
-def _optimizer(name, hp, init, direction, auto_rate, plain=False, momentum=False):
+def _optimizer(name, hp, init, direction, auto_rate, plain=False, momentum=False, rule="",
+               kept=(), coordinate_scale=None):
     """An Optimizer whose update steps by -lr * direction(x, grad, state) -> (direction, state),
     lr the step's rate if given, else the hyperparameter's."""
     rate = hp["lr"]
@@ -69,7 +83,22 @@ def _optimizer(name, hp, init, direction, auto_rate, plain=False, momentum=False
         step, state = direction(x, grad, state)
         return x - (rate if lr is None else lr) * step, state
 
-    return Optimizer(name, dict(hp), init, update, plain, momentum, auto_rate)
+    return Optimizer(name, dict(hp), init, update, plain, momentum, auto_rate, rule, kept,
+                     coordinate_scale)
+
+
+def written(value, name):
+    """A hyperparameter as a rule writes it: its value, rounded (`name` for one value per
+    ball)."""
+    return f"{value:.3g}" if np.ndim(value) == 0 else name
+
+
+def gradient_written(hp):
+    """The gradient the rule descends along, as written: ∇f, with maximize and weight decay."""
+    g = "−∇f" if hp["maximize"] else "∇f"
+    if np.any(hp["weight_decay"] != 0):
+        g = f"({g} + {written(hp['weight_decay'], 'λ')}·x)"
+    return g
 
 
 def half_the_limit(limit):
@@ -215,8 +244,13 @@ def sgd(name="sgd", /, **hyperparameters) -> Optimizer:
         return divergence_rate(curvature, momentum, dampening, nesterov)
 
     plain = not np.any(momentum) and not np.any(hp["weight_decay"]) and not hp["maximize"]
-    return _optimizer(name, hp, init, direction, half_the_limit(limit), plain,
-                      bool(np.any(momentum != 0)))
+    carries = bool(np.any(momentum != 0))
+    g, mu = gradient_written(hp), written(momentum, "μ")
+    fed = f"{written(1 - dampening, '(1−d)')}·{g}" if np.any(dampening != 0) else g
+    rule = (f"b ← {mu}·b + {fed},  x ← x − lr·" + (f"({g} + {mu}·b)" if nesterov else "b")
+            if carries else f"x ← x − lr·{g}")
+    return _optimizer(name, hp, init, direction, half_the_limit(limit), plain, carries, rule,
+                      (("b", "momentum_buffer"),) if carries else ())
 
 
 def divergence_rate(curvature, momentum=0.0, dampening=0.0, nesterov=False):
@@ -238,15 +272,27 @@ def adagrad(**hyperparameters) -> Optimizer:
     def init(x):
         return AdagradState(0, np.full_like(x, hp["initial_accumulator_value"]))
 
-    def direction(x, grad, state):
-        step = state.step + 1
-        g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
-        total = state.sum + g * g
-        decay = 1 + (step - 1) * hp["lr_decay"]
-        return g / (np.sqrt(total) + hp["eps"]) / decay, AdagradState(step, total)
+    def root(state):
+        return np.sqrt(state.sum) + hp["eps"]
 
+    def decay(state):
+        return 1 + (state.step - 1) * hp["lr_decay"]
+
+    def direction(x, grad, state):
+        g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
+        state = AdagradState(state.step + 1, state.sum + g * g)
+        return g / root(state) / decay(state), state
+
+    def coordinate_scale(state):
+        return 1 / root(state) / decay(state)
+
+    g = gradient_written(hp)
+    rate = (f"lr/(1 + {written(hp['lr_decay'], 'd')}·(t−1))" if np.any(hp["lr_decay"] != 0)
+            else "lr")
+    rule = f"s ← s + {g}²,  x ← x − {rate}·{g} / (√s + ε)"
     # --lr auto: a 10th of the side, as its steps shrink as 1/sqrt(step)
-    return _optimizer("adagrad", hp, init, direction, share_of_side(10))
+    return _optimizer("adagrad", hp, init, direction, share_of_side(10), rule=rule,
+                      kept=(("s", "sum"),), coordinate_scale=coordinate_scale)
 
 
 def rmsprop(**hyperparameters) -> Optimizer:
@@ -257,16 +303,18 @@ def rmsprop(**hyperparameters) -> Optimizer:
     def init(x):
         return RMSpropState(0, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
 
+    def root(square_avg, grad_avg):
+        if hp["centered"]:      # the variance can round to just below 0, where torch gives nan
+            return np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0)) + hp["eps"]
+        return np.sqrt(square_avg) + hp["eps"]
+
     def direction(x, grad, state):
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
         square_avg = alpha * state.square_avg + (1 - alpha) * g * g
         grad_avg = state.grad_avg
         if hp["centered"]:
             grad_avg = _lerp(grad_avg, g, 1 - alpha)
-            # The variance can round to just below 0, where torch would return nan.
-            avg = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0)) + hp["eps"]
-        else:
-            avg = np.sqrt(square_avg) + hp["eps"]
+        avg = root(square_avg, grad_avg)
         buffer = state.momentum_buffer
         step = g / avg
         if np.any(momentum > 0):
@@ -278,8 +326,24 @@ def rmsprop(**hyperparameters) -> Optimizer:
     # alpha >= 1 (torch allows it) averages no g^2, whose square average stays 0 or goes negative
     first = np.where(alpha < 1, np.abs(1 - alpha) ** 0.5, 1.0)
     first = first if first.ndim else float(first)
-    rule = share_of_side(50, first, " times sqrt(1 - alpha), the size of rmsprop's first step")
-    return _optimizer("rmsprop", hp, init, direction, rule, momentum=bool(np.any(momentum > 0)))
+    auto = share_of_side(50, first, " times sqrt(1 - alpha), the size of rmsprop's first step")
+    carries = bool(np.any(momentum > 0))
+    g, kept = gradient_written(hp), [("v", "square_avg")]
+    a, rest = written(alpha, "α"), written(1 - alpha, "(1−α)")
+    rule = f"v ← {a}·v + {rest}·{g}²,  "
+    root_written = "√v"
+    if hp["centered"]:
+        rule += f"ḡ ← {a}·ḡ + {rest}·{g},  "
+        root_written = "√(v − ḡ²)"
+        kept.append(("ḡ", "grad_avg"))
+    if carries:
+        rule += f"b ← {written(momentum, 'μ')}·b + {g} / ({root_written} + ε),  x ← x − lr·b"
+        kept.append(("b", "momentum_buffer"))
+    else:
+        rule += f"x ← x − lr·{g} / ({root_written} + ε)"
+    return _optimizer("rmsprop", hp, init, direction, auto, momentum=carries, rule=rule,
+                      kept=tuple(kept), coordinate_scale=lambda state: 1 / root(
+                          state.square_avg, state.grad_avg))
 
 
 def adam(**hyperparameters) -> Optimizer:
@@ -293,6 +357,11 @@ def adam(**hyperparameters) -> Optimizer:
     def init(x):
         return AdamState(0, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
 
+    def denominator(state):
+        """sqrt(v^) + eps, v^ = v / (1 - beta2^step)."""
+        second_moment = state.max_exp_avg_sq if hp["amsgrad"] else state.exp_avg_sq
+        return np.sqrt(second_moment) / (1 - beta2**state.step) ** 0.5 + hp["eps"]
+
     def direction(x, grad, state):
         step = state.step + 1
         g = _direction(x, grad, hp["weight_decay"], hp["maximize"])
@@ -301,15 +370,17 @@ def adam(**hyperparameters) -> Optimizer:
         max_exp_avg_sq = state.max_exp_avg_sq
         if hp["amsgrad"]:
             max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq)
-        bias_correction1 = 1 - beta1**step
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        second_moment = max_exp_avg_sq if hp["amsgrad"] else exp_avg_sq
-        denom = np.sqrt(second_moment) / bias_correction2_sqrt + hp["eps"]
-        return (exp_avg / bias_correction1 / denom,
-                AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq))
+        state = AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
+        return exp_avg / (1 - beta1**step) / denominator(state), state
 
+    g = gradient_written(hp)
+    rule = (f"m ← {written(beta1, 'β₁')}·m + {written(1 - beta1, '(1−β₁)')}·{g},  "
+            f"v ← {written(beta2, 'β₂')}·v + {written(1 - beta2, '(1−β₂)')}·{g}²,  "
+            f"x ← x − lr·m̂ / (√{'max v̂' if hp['amsgrad'] else 'v̂'} + ε)")
     # --lr auto: a 50th of the side, as its steps are about lr
-    return _optimizer("adam", hp, init, direction, share_of_side(50), momentum=True)
+    return _optimizer("adam", hp, init, direction, share_of_side(50), momentum=True, rule=rule,
+                      kept=(("m", "exp_avg"), ("v", "exp_avg_sq")),
+                      coordinate_scale=lambda state: 1 / denominator(state))
 
 
 OPTIMIZERS = {

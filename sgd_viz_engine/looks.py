@@ -23,6 +23,7 @@ class Look(NamedTuple):
     style: dict
     legend: str = ""        # the legend's label; "" for none
     legend_size: float = 0  # marker size in the legend, points
+    legend_marker: str = ""     # a hollow marker the legend shows instead of the line
 
 
 LOOKS = {
@@ -45,12 +46,16 @@ LOOKS = {
                  "hero ball", 9),
     "hero path": Look(dict(color=GROUP, lw=2.2, zorder=2.4)),
     "step": Look(dict(color="black", lw=2, zorder=2.7), "its next step", 0),
+    "gradient step": Look(dict(color="#d62728", lw=2, ls=(0, (1, 1)), zorder=2.75),
+                          "plain GD's step −lr∇f", 0),
     "momentum": Look(dict(color="#7a0177", lw=1.6, ls=(0, (3, 1.5)), zorder=2.7),
-                     "the momentum in it", 0),
+                     "momentum's part: carried", 0),
+    "rates": Look(dict(color="#1f1f1f", lw=1.3, zorder=2.65), "lr of x and of y", 9, "s"),
+    "not to scale": Look(dict(ls="", marker=""), "(arrows not to scale)", 0),
     "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec=TINT, mew=0.5,
                           zorder=2)),
-    "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",
-                             mew=0.7)),
+    "map minimum": Look(dict(ls="", marker="*", ms=160 ** 0.5, mfc="none", mec="#ffb000",
+                             mew=2, zorder=4)),
 }
 
 THEMES = {                  # matplotlib settings for each theme
@@ -104,7 +109,10 @@ def style(name, color, scale=1.0):
 
 def legend_style(name, color):
     """The Line2D keywords of LOOKS[name] in the legend."""
-    return {**style(name, color), "ms": LOOKS[name].legend_size, "label": LOOKS[name].legend}
+    look = LOOKS[name]
+    marker = dict(ls="", marker=look.legend_marker, mfc="none", mec=look.style.get("color"),
+                  mew=look.style.get("lw", 1.0)) if look.legend_marker else {}
+    return {**style(name, color), **marker, "ms": look.legend_size, "label": look.legend}
 
 
 def exact_colors(colors):

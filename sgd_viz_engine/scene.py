@@ -15,6 +15,8 @@ from matplotlib.transforms import Bbox
 from PIL import Image
 
 from .basins import at_global_minimum
+from .heroes import shows_inside
+from .heroes import words as hero_words
 from .layouts import LAYOUTS
 from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_style
 from .occlusion import on_mesh, visibility
@@ -65,18 +67,22 @@ def hidden_by_view(surface, drawn):
     return hidden
 
 
-def legend(fig, surface, groups, colors, where):
+def legend(fig, surface, groups, colors, where, inside=False):
     """The legend of what each mark means, in a column with its top left or right corner at
     `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of several
-    groups in grey, their colors named by their lines. Returns its height, a share of the
-    figure's."""
+    groups in grey, their colors named by their lines; with `inside`, all that heroes draw.
+    Returns its height, a share of the figure's."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
              *(["minimum"] if len(surface.minima) else [])]
-    if any(group.heroes is not None for group in groups):
-        marks += ["hero", "step", *(["momentum"] if any(group.optimizer.momentum
-                                                      for group in groups) else [])]
+    heroes = [group.optimizer for group in groups if group.heroes is not None]
+    if heroes:
+        marks += ["hero", "step", *(["gradient step"] if inside else []),
+                  *(["momentum"] if inside and any(optimizer.momentum and not optimizer.adaptive
+                                                   for optimizer in heroes) else []),
+                  *(["rates"] if inside and any(optimizer.adaptive for optimizer in heroes)
+                    else []), "not to scale"]
     color = colors[0] if len(groups) == 1 else "0.5"
     x, y, corner = where
     drawn = fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
@@ -93,20 +99,28 @@ def rate_now(group, step):
     return f"lr {group.rates[max(step - 1, 0)]:.3g}"
 
 
-def status(fig, surface, groups, colors, table, top, named=False):
+def status(fig, surface, groups, colors, table, top, named=False, inside=False, column=False):
     """The clock line and a line per group below `top` (a figure fraction); returns their
     per-frame update and the share of the figure's height they take. A group's line is its
     name and the one number of its lesson (see lesson_number); with `table`, the fuller
     table: mean loss, converged and diverged counts, the share at a global minimum. With
-    `named`, the panels write the groups' lines."""
+    `named`, the panels write the groups' lines; with `inside`, a group with heroes writes
+    more below its own: its update rule and its first hero's numbers (see heroes.words), in
+    a narrow `column` each part of them on a line of its own."""
     size = TEXT_SIZE if table else LINE_SIZE
     step, clock_height = line_height(fig, size), line_height(fig, TEXT_SIZE)
     clock = fig.add_artist(TextLine(0.02, top - clock_height / 2, size=TEXT_SIZE))
-    first = top - clock_height - step / 2
-    lines = [fig.add_artist(TextLine(0.02, first - step * index,
-                                     color if len(groups) > 1 else None,
-                                     family="monospace" if table else "sans-serif", size=size))
-             for index, color in enumerate([] if named else colors)]
+    y, lines, told = top - clock_height, [], []
+    for group, color in zip(groups, [] if named else colors, strict=False):
+        color = color if len(groups) > 1 else None
+        lines.append(fig.add_artist(TextLine(0.02, y - step / 2, color, size=size,
+                                             family="monospace" if table else "sans-serif")))
+        y -= step
+        if inside and group.heroes is not None:
+            for index in range(len(hero_words(group, 0, column))):
+                told.append((group, index, fig.add_artist(TextLine(
+                    0.02, y - clock_height / 2, color, family="sans-serif", size=TEXT_SIZE))))
+                y -= clock_height
     width = max(len(group.label) for group in groups)
     word = "iteration" if any(group.epoch_length for group in groups) else "step"
     last = groups[0].run.steps[-1]
@@ -133,10 +147,16 @@ def status(fig, surface, groups, colors, table, top, named=False):
         for group, line in zip(groups, lines, strict=False):
             line.set_text(row(group, k) if table else
                           "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
+                                               "" if group.whole else    # a basin's share
                                                lesson_number(surface, group.run, k)])))
+        said = {}
+        for group, index, line in told:
+            if index == 0:
+                said = hero_words(group, group.run.steps[k], column)
+            line.set_text(said[index] if index < len(said) else "")
         clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
-        return [*lines, clock]
-    return update, clock_height + step * len(lines)
+        return [*lines, *(line for *_, line in told), clock]
+    return update, top - y
 
 
 def line_height(fig, size):
@@ -155,7 +175,8 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     colors = group_colors(len(groups), rcParams["figure.facecolor"])
     placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
-    box, lines = words(fig, surface, title, groups, colors, table, named)
+    inside = any(shows_inside([groups[i] for i in which]) for _, _, which, _ in placed)
+    box, lines = words(fig, surface, title, groups, colors, table, named, inside)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
@@ -170,12 +191,13 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
                  [ax for ax in fig.axes if ax.name == "3d"])
 
 
-def words(fig, surface, title, groups, colors, table, named):
+def words(fig, surface, title, groups, colors, table, named, inside):
     """Write the words: the title, the clock and the groups' lines (see status), the legend,
-    the formula and, for plain gradient descent, its update rule. Across the top and bottom of
-    the picture; in a column on the left of a wide one (a slide), so that the panels fill its
-    height. Returns the box left for the panels, (left, bottom, width, height) in figure
-    fractions, and the lines' per-frame update."""
+    the formula and, for plain gradient descent, its update rule (unless heroes write it:
+    `inside`, see heroes.shows_inside). Across the top and bottom of the picture; in a column
+    on the left of a wide one (a slide), so that the panels fill its height. Returns the box
+    left for the panels, (left, bottom, width, height) in figure fractions, and the lines'
+    per-frame update."""
     gap = 0.012 * fig.bbox.width / fig.bbox.height
     wide = fig.bbox.width / fig.bbox.height >= WIDE and not table
     room = (COLUMN - 0.03 if wide else 0.96) * fig.bbox.width
@@ -184,17 +206,19 @@ def words(fig, surface, title, groups, colors, table, named):
         text = fig.text(0.02, y, title, fontsize=TITLE_SIZE, va="top", linespacing=1.1)
         wrap(text, room)
         y -= extent(fig, text).height / fig.bbox.height + gap
-    update, used = status(fig, surface, groups, colors, table, y, named)
+    update, used = status(fig, surface, groups, colors, table, y, named, inside and not named,
+                          wide)
     rule = (fig.text(0.02 if wide else 0.98, 0.02, PLAIN_RULE, fontsize=LINE_SIZE,
                      ha="left" if wide else "right")
-            if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain else None)
+            if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain
+            and not inside else None)      # heroes write the rule with their numbers
     below = formula(fig, surface, room if wide else 0.72 * fig.bbox.width)
     if wide:
         if rule is not None:
             rule.set_y(0.02 + below + (gap if below else 0))
-        legend(fig, surface, groups, colors, (0.02, y - used - 2 * gap, "upper left"))
+        legend(fig, surface, groups, colors, (0.02, y - used - 2 * gap, "upper left"), inside)
         return (COLUMN, 0.02, 1 - COLUMN, 0.96), update
-    legend(fig, surface, groups, colors, (0.99, y, "upper right"))   # over a box's empty corner
+    legend(fig, surface, groups, colors, (0.99, y, "upper right"), inside)  # a box's empty corner
     top = y - used
     bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
     bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
@@ -253,7 +277,7 @@ def declutter(fig):
     fitted = fill(fig)
     zoom = dict(fitted)
     for _ in range(8):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         changed = False
         outside = [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
         outside += [legend.get_window_extent(renderer) for legend in fig.legends]
@@ -301,7 +325,7 @@ def fill(fig):
     renderer, zoom = fig.canvas.get_renderer(), 1.0
     places = {ax: ax.get_position(original=True) for ax in fig.axes if ax.name == "3d"}
     for _ in range(3):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         drawn = {ax: Bbox.union([box for axis in (ax.xaxis, ax.yaxis, ax.zaxis) for box in (
             axis.get_tightbbox(renderer), axis.pane.get_window_extent(renderer))
             if box is not None]) for ax in places}

@@ -32,12 +32,23 @@ class Run(NamedTuple):
 
 
 class Heroes(NamedTuple):
-    """A few balls from the first starts, every step recorded, and the step plain gradient
-    descent would take from each of their positions (but the last): -lr * grad f(x), at that
-    step's learning rate; a step less this is what momentum carries."""
+    """A few balls from the first starts, every step recorded, and what their optimizer did at
+    each step (row t - 1 for step t, from position t - 1 to t), read from its own state."""
 
     run: Run
-    plain_steps: np.ndarray     # (T - 1, n, 2)
+    gradients: np.ndarray       # (T - 1, n, 2) the gradient each step followed (noise and all)
+    rates: np.ndarray           # (T - 1,) each step's learning rate
+    kept: dict                  # name in the optimizer's rule -> (T - 1, n, 2): its state
+                                # after each step (see Optimizer.kept)
+    coordinate_rates: np.ndarray | None     # (T - 1, n, 2) an adaptive optimizer's learning
+                                # rate of each coordinate at each step: lr * coordinate_scale
+
+    @property
+    def plain_steps(self):
+        """(T - 1, n, 2): the step plain gradient descent would take from each position but
+        the last, -lr * gradient at that step's learning rate; a step less this is what
+        momentum carries."""
+        return -self.rates[:, None, None] * self.gradients
 
 
 class Group(NamedTuple):
@@ -49,6 +60,7 @@ class Group(NamedTuple):
     epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
     heroes: Heroes | None = None
     rates: np.ndarray | None = None     # (steps,) the learning rate of each step, if scheduled
+    whole: int = 0              # the balls of the run this group is a part of (--color basin)
 
 
 class Dynamics(NamedTuple):
@@ -94,6 +106,7 @@ class Balls(NamedTuple):
     converged: np.ndarray   # (n,) bool
     state: Any              # the optimizer's state for these balls
     escaped: np.ndarray     # (n,) bool
+    grad: np.ndarray | None = None  # (n, 2) the gradient the last step followed
 
 
 def uniform_starts(surface, balls, rng, region=None):
@@ -209,10 +222,10 @@ def step(surface, dynamics, balls, lr, batch=(), kicks=None, measure=True):
         loss = np.where(np.isfinite(loss), loss, balls.loss)
         if tol is not None:
             converged = converged | (moving & ~left & (np.abs(loss - balls.loss) < tol))
-    return Balls(x, loss, balls.diverged | (left & ~escaped), converged, state, escaped)
+    return Balls(x, loss, balls.diverged | (left & ~escaped), converged, state, escaped, grad)
 
 
-def simulate(surface, dynamics, starts, steps, record=None, tick=None):
+def simulate(surface, dynamics, starts, steps, record=None, tick=None, watch=None):
     """Step every ball `steps` times as `dynamics` says, keeping the steps in `record`
     (default: all) as a Run. On a surface over a data set, its batch size of rows drawn by
     `minibatches` give each step's gradient (all balls see the same batch); None uses every
@@ -220,7 +233,8 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
     falling linearly from it at the first step to 0 at the last. Batches and noise come from
     streams that depend only on its seed: runs with other optimizers get the same.
     The balls are stepped a block at a time (see blocks), each block with its own optimizer
-    state; the numbers are the same. `tick`, if given, is called after each step."""
+    state; the numbers are the same. `tick`, if given, is called after each step, and
+    `watch`(dynamics of the step, Balls of each block) too."""
     record = np.arange(steps + 1) if record is None else np.asarray(record)
     noise, seed = dynamics.noise, dynamics.seed
     noise_stream = np.random.default_rng([seed, 1])     # independent of the starts' stream
@@ -253,6 +267,8 @@ def simulate(surface, dynamics, starts, steps, record=None, tick=None):
                                for part, balls in zip(parts, block_balls, strict=True)]
                 if tick:
                     tick()
+                if watch:
+                    watch(now, block_balls)
             if recorded:
                 for part, balls in zip(parts, block_balls, strict=True):
                     positions[row, part], losses[row, part] = balls.x, balls.loss
@@ -295,12 +311,27 @@ def simulate_groups(plan, tick=None):
         return simulate(surface, group.dynamics, starts, plan.steps, record, tick=tick)
 
     def heroes(group):
-        """Heroes are run again, every step recorded: the same balls without noise; with
-        noise, balls from the same starts that draw noise of their own."""
-        run = simulated(group, starts(group)[:plan.hero], None)
+        """Heroes are run again, every step recorded with what their optimizer did: the same
+        balls without noise; with noise, balls from the same starts that draw noise of their
+        own."""
+        seen = []
+
+        def watch(now, blocks):     # heroes are fewer than a block
+            optimizer, balls = now.optimizer, blocks[0]
+            seen.append((balls.grad, balls.state, optimizer.coordinate_scale))
+
+        run = simulate(surface, group.dynamics, starts(group)[:plan.hero], plan.steps, tick=tick,
+                       watch=watch)
         rates = np.array([group.dynamics.rate(t) for t in range(1, plan.steps + 1)])
-        with np.errstate(all="ignore"):
-            return Heroes(run, -rates[:, None, None] * surface.grad(run.positions[:-1]))
+        gradients = np.array([grad for grad, _, _ in seen]).reshape(-1, *run.positions.shape[1:])
+        kept = {name: np.array([getattr(state, field) for _, state, _ in seen]).reshape(
+                    gradients.shape) for name, field in group.dynamics.optimizer.kept}
+        scales = None
+        if group.dynamics.optimizer.adaptive:
+            with np.errstate(all="ignore"):
+                scales = rates[:, None, None] * np.array(
+                    [scale(state) for _, state, scale in seen]).reshape(gradients.shape)
+        return Heroes(run, gradients, rates, kept, scales)
 
     runs = until_settled([simulated(group, starts(group), record) for group in plan.groups],
                          still)
@@ -313,23 +344,26 @@ def simulate_groups(plan, tick=None):
 
 def by_basin(group, surface, most=8):
     """The group split by the basin each ball ends in (see basins). Labels give the basin's
-    lowest point and its share of the balls; diverged balls form a group of their own, and so
-    do escaped ones; the smallest basins are merged when there would be more than `most`
-    groups."""
+    lowest point (★ at a global minimum) and its share of all the balls; balls still moving at
+    the end, diverged ones and escaped ones form groups of their own; the smallest basins are
+    merged when there would be more than `most` groups."""
     run = group.run
     ends, lost, escaped = run.positions[-1], run.diverged[-1], run.escaped[-1]
     basin, kept = basins(run, surface)
-    keep = most - 1 - bool(lost.any()) - bool(escaped.any())
+    span = np.hypot(*np.diff(surface.box, axis=1).ravel())
+    moving = (basin >= 0) & (np.linalg.norm(ends - run.positions[max(len(run.steps) - 2, 0)],
+                                            axis=1) > 1e-3 * span)
+    kept = [b for b in kept if ((basin == b) & ~moving).any()]
+    keep = most - 1 - bool(lost.any()) - bool(escaped.any()) - bool(moving.any())
     named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
-    parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
-              basin == b) for b in named]
+    parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' ★' * bool(is_global(ends[b], surface))}",
+              (basin == b) & ~moving) for b in named]
     if len(named) < len(kept):
-        parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named)))
-    if escaped.any():
-        parts.append(("escaped", escaped))
-    if lost.any():
-        parts.append(("diverged", lost))
+        parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named) & ~moving))
+    for name, mask in (("still moving", moving), ("escaped", escaped), ("diverged", lost)):
+        if mask.any():
+            parts.append((name, mask))
     return [Group(f"{name}: {mask.mean():.0%}",
                   Run(run.steps, *(values[:, mask] for values in run[1:])),
-                  epoch_length=group.epoch_length)
+                  epoch_length=group.epoch_length, whole=len(ends))
             for name, mask in parts]

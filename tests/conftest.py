@@ -19,3 +19,11 @@ def full_disk_after():
             resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         return limit
     return after
+
+
+def drawn(scene, k, gid):
+    """The moving artists that frame k of a scene draws (as scene.draw_frame draws them) tagged
+    `gid`: a whole gid ("ball 0") or one without its group's number ("tally"), whatever the
+    order of the scene's updates."""
+    return [artist for update in scene.updates for artist in update(k)
+            if gid in (artist.get_gid(), (artist.get_gid() or "").rpartition(" ")[0])]

@@ -24,13 +24,15 @@ def test_same_arguments_same_bytes(tmp_path):
     assert a.read_bytes() != c.read_bytes()
 
 
-def test_same_arguments_same_bytes_across_processes(tmp_path):
-    outputs = []
-    for name in ("p.gif", "q.gif"):
-        subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), *TINY, "--out",
-                        str(tmp_path / name)], check=True, capture_output=True)
-        outputs.append((tmp_path / name).read_bytes())
-    assert outputs[0] == outputs[1]
+def test_the_default_run_writes_the_same_bytes_in_another_process(tmp_path):
+    # end to end, as a user runs it: `python sgd_viz.py` with the settings block as it is, in a
+    # folder of its own, against the same run in this process
+    child = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py")], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert child.returncode == 0 and child.stderr == "", child.stderr
+    assert child.stdout.startswith("wrote sgd.gif ")
+    assert sgd_viz.main(["--quiet", "--out", str(tmp_path / "here.gif")]) == 0
+    assert (tmp_path / "sgd.gif").read_bytes() == (tmp_path / "here.gif").read_bytes()
 
 
 def test_a_failure_mid_render_keeps_the_old_file(tmp_path, full_disk_after):
@@ -52,6 +54,7 @@ def test_poster_png_is_written_atomically(tmp_path):
     assert os.listdir(tmp_path) == ["poster.png"]
 
 
+@pytest.mark.slow           # a process for each signal
 @pytest.mark.parametrize("signum, trajectories", [(signal.SIGINT, []),
                                                    (signal.SIGTERM, ["--save-trajectories",
                                                                      "t.csv"]),

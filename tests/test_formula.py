@@ -210,11 +210,12 @@ def test_hostile_text_is_refused_in_one_line(text, monkeypatch):
 
 
 def test_all_hostile_text_is_refused_quickly():
-    start = time.perf_counter()
+    # in CPU time, which a busy machine does not stretch: about 0.01 s, nowhere near 9**9**9
+    start = time.process_time()
     for text in HOSTILE:
         with pytest.raises(ValueError):
             surface_from_formula(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_the_text_is_never_run():

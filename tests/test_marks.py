@@ -3,6 +3,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import drawn
 from matplotlib import rc_context
 from matplotlib.colors import to_rgb
 
@@ -121,7 +122,7 @@ def test_trail_segments_are_short_and_end_with_the_ball_that_left():
         frame(scene, k)
         trail = tagged(scene, "trail 0")
         if k > gone:
-            assert trail not in scene.updates[0](k)     # their trails end when they leave
+            assert trail not in drawn(scene, k, "trail 0")  # their trails end when they leave
             break
         start, end = trail.get_xydata()[0::3], trail.get_xydata()[1::3]
         assert np.nanmax(np.linalg.norm(end - start, axis=1)) < 0.2 * diagonal
