@@ -551,7 +551,7 @@ SURFACES: dict[str, Surface] = {
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
                 view=View(45, -60, floor=False, grid=320),
                 lesson=Lesson(0.015, start=((-2, 4), (-2, 4)),
-                              story="Lévi's ripples trap every ball"),
+                              story="Lévi's ripples trap almost every ball"),
                 title="Lévi's function"),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),

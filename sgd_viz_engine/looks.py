@@ -54,8 +54,8 @@ LOOKS = {
     "not to scale": Look(dict(ls="", marker=""), "(arrows not to scale)", 0),
     "map ball": Look(dict(ls="", marker="o", ms=4.2, mfc=GROUP, mec=TINT, mew=0.5,
                           zorder=2)),
-    "map minimum": Look(dict(ls="", marker="*", ms=120 ** 0.5, mfc="#ffd700", mec="black",
-                             mew=0.7)),
+    "map minimum": Look(dict(ls="", marker="*", ms=160 ** 0.5, mfc="none", mec="#ffb000",
+                             mew=2, zorder=4)),
 }
 
 THEMES = {                  # matplotlib settings for each theme

@@ -27,6 +27,7 @@ from .occlusion import projector
 from .ratestrip import rate_strip, rates_of, split
 from .simulation import Group
 from .textline import TextLine
+from .ticks import scaled
 
 FLAT = 1e-12               # heights that differ by less than this share of them are one height
 TINY = 1e-280              # heights spanning less are one height: a colour scale over a smaller
@@ -126,14 +127,20 @@ def draw_surface(ax, stage, labelled="xyz"):
                    cmap=cmap, linewidths=0.8, zorder=0)
     (xmin, xmax), (ymin, ymax) = surface.bounds
     ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), zlim=(low, high), xlabel=view.labels[0],
-           ylabel=view.labels[1], zlabel="loss (log scale)" if view.scale == "log" else "loss")
-    if view.scale == "log":      # ticks at round losses above the lowest: 1, 10, 100, ...
+           ylabel=view.labels[1], zlabel="loss")
+    if view.scale == "log":      # decades of the loss above the lowest: 0, 1, 10, 100, ...
         floor = min(surface.f(mesh).min(), surface.f(surface.minima).min(initial=np.inf))
-        losses = 10.0 ** np.arange(math.ceil(np.log10(10 ** z.max() - 1)) + 1)
-        ax.set_zticks(np.log10(1 + losses), [f"{v + floor:.3g}" for v in losses])
+        top = math.ceil(np.log10(10 ** z.max() - 1))
+        decades = np.arange(0, top + 1, math.ceil((top + 1) / 5))      # five at most
+        ax.set_zticks([0, *np.log10(1 + 10.0 ** decades)],
+                      ["0", *(f"{10 ** k:g}" if 0 <= k < 4 else f"$10^{{{k}}}$"
+                              for k in decades)])
         ax.set_zlim(height_range(z))
+        lowest = "" if abs(floor) < 1e-9 else f" {'+' if floor < 0 else '-'} {abs(floor):.3g}"
+        ax.set_zlabel(f"loss{lowest} (log scale)")
     ax.view_init(elev=view.elevation, azim=view.azimuth)
     ax.tick_params(labelsize=TEXT_SIZE)
+    scaled(ax)
     for name in "xyz":
         if name not in labelled:
             getattr(ax, f"set_{name}label")("")
@@ -305,8 +312,9 @@ def faint(group, style):
 
 def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
-    share of the group, beside the crowd. Returns project -> the labels placed for the last
-    frame, a label left out where it would cover another."""
+    share of the group (of all the balls, for a basin's group), beside the crowd. Returns
+    project -> the labels placed for the last frame, a label left out where it would cover
+    another."""
     labels = []
     for slot, i in enumerate(which):
         run = stage.groups[i].run
@@ -316,8 +324,8 @@ def tallies(fig, stage, which, lift):
             label = fig.add_artist(TextLine(0, 0, stage.colors[i], size=TEXT_SIZE,
                                             halo=rcParams["figure.facecolor"]))
             label.set_gid(f"tally {i}")
-            label.set_text(f"{count / run.positions.shape[1]:.0%}")
-            labels.append((point, slot, label))
+            label.set_text(f"{count / (stage.groups[i].whole or run.positions.shape[1]):.0%}")
+            labels.append((point, 0 if stage.groups[i].whole else slot, label))  # basins apart
 
     def place(project):
         renderer = fig.canvas.get_renderer()
@@ -337,23 +345,36 @@ def tallies(fig, stage, which, lift):
     return place
 
 
+def turned_like(view):
+    """How the map is turned as the 3D camera sees the surface, to the nearest quarter turn:
+    the coordinate drawn across (0: x, 1: y) and whether the across and up axes run backwards."""
+    azimuth = np.radians(view.azimuth)
+    right = (-np.sin(azimuth), np.cos(azimuth))     # the screen's right and up, on the plane
+    up = (-np.cos(azimuth), -np.sin(azimuth))
+    across = int(abs(right[1]) > abs(right[0]))
+    return across, bool(right[across] < 0), bool(up[1 - across] < 0)
+
+
 def map_panel(fig, rect, stage, which, **options):
-    """The surface seen from above: filled contours of its drawn heights, its minima, and the
-    balls still on it."""
+    """The surface seen from above, turned as the 3D camera sees it: filled contours of its
+    drawn heights, its minima, and the balls still on it."""
     surface, ax = stage.surface, fig.add_axes(rect)
-    (xmin, xmax), (ymin, ymax) = surface.bounds
+    across, backwards, downwards = turned_like(surface.view)
+    order = [across, 1 - across]
+    (xmin, xmax), (ymin, ymax) = np.asarray(surface.bounds)[order]
     _, mesh, z = stage.heights
+    mesh = mesh[..., order]
     ax.contourf(mesh[..., 0], mesh[..., 1], z, levels=20, cmap=stage.cmap)
     ax.contour(mesh[..., 0], mesh[..., 1], z, levels=20, colors="black",
                linewidths=0.3, alpha=0.4)
     if len(surface.minima):
-        star = style("map minimum", None)
-        ax.scatter(*surface.minima.T, marker=star["marker"], s=star["ms"] ** 2, c=star["mfc"],
-                   edgecolors=star["mec"], linewidths=star["mew"], zorder=4)
-    ax.set(xlim=(xmin, xmax), ylim=(ymin, ymax), xlabel=surface.view.labels[0],
-           ylabel=surface.view.labels[1],
+        ax.plot(*surface.minima[:, order].T, **style("map minimum", None))
+    ax.set(xlim=(xmax, xmin) if backwards else (xmin, xmax),
+           ylim=(ymax, ymin) if downwards else (ymin, ymax),
+           xlabel=surface.view.labels[order[0]], ylabel=surface.view.labels[order[1]],
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
+    scaled(ax)
     balls = [pixels(ax, gid=f"map ball {i}", **style("map ball", stage.colors[i], stage.scale))
              for i in which]
     low, high = surface.box.T
@@ -362,7 +383,7 @@ def map_panel(fig, rect, stage, which, **options):
         for i, artist in zip(which, balls, strict=True):
             run = stage.groups[i].run
             on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
-            show(artist, ax.transData.transform(on_surface))
+            show(artist, ax.transData.transform(on_surface[:, order]))
         return balls
     return update
 
@@ -403,6 +424,7 @@ def curve_panel(fig, rect, stage, which, **options):
     # a run that settled at its start has one step: the axis still spans one
     ax.set(xlabel="step", ylabel=f"{name} (median, IQR)", xlim=(0, max(steps[-1], 1)))
     ax.tick_params(labelsize=TEXT_SIZE)
+    scaled(ax)
     ax.grid(alpha=0.3)
     above = ax.get_ylim()[1] * 1e3 if ax.get_yscale() == "log" else 10 * np.ptp(ax.get_ylim())
     curves = []

@@ -147,6 +147,7 @@ def status(fig, surface, groups, colors, table, top, named=False, inside=False, 
         for group, line in zip(groups, lines, strict=False):
             line.set_text(row(group, k) if table else
                           "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
+                                               "" if group.whole else    # a basin's share
                                                lesson_number(surface, group.run, k)])))
         said = {}
         for group, index, line in told:

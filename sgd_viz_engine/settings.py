@@ -133,7 +133,7 @@ ROWS = [
         + " (default DEFAULT)", section=PICTURE),
     Row("color", "COLOR", name_in(("group", "basin"), "coloring"),
         "group: a color per group; basin: a color per minimum the balls end in, with each "
-        "basin's share (one group only; * marks a global minimum) (default DEFAULT)",
+        "basin's share (one group only; ★ marks a global minimum) (default DEFAULT)",
         section=PICTURE),
     Row("orbit", "ORBIT", number(float, -3600, 3600),
         "turn the camera by DEG degrees over the animation (default DEFAULT; slower, the scene "

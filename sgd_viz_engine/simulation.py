@@ -60,6 +60,7 @@ class Group(NamedTuple):
     epoch_length: int = 0       # mini-batches per epoch, 0 without mini-batches
     heroes: Heroes | None = None
     rates: np.ndarray | None = None     # (steps,) the learning rate of each step, if scheduled
+    whole: int = 0              # the balls of the run this group is a part of (--color basin)
 
 
 class Dynamics(NamedTuple):
@@ -343,23 +344,26 @@ def simulate_groups(plan, tick=None):
 
 def by_basin(group, surface, most=8):
     """The group split by the basin each ball ends in (see basins). Labels give the basin's
-    lowest point and its share of the balls; diverged balls form a group of their own, and so
-    do escaped ones; the smallest basins are merged when there would be more than `most`
-    groups."""
+    lowest point (★ at a global minimum) and its share of all the balls; balls still moving at
+    the end, diverged ones and escaped ones form groups of their own; the smallest basins are
+    merged when there would be more than `most` groups."""
     run = group.run
     ends, lost, escaped = run.positions[-1], run.diverged[-1], run.escaped[-1]
     basin, kept = basins(run, surface)
-    keep = most - 1 - bool(lost.any()) - bool(escaped.any())
+    span = np.hypot(*np.diff(surface.box, axis=1).ravel())
+    moving = (basin >= 0) & (np.linalg.norm(ends - run.positions[max(len(run.steps) - 2, 0)],
+                                            axis=1) > 1e-3 * span)
+    kept = [b for b in kept if ((basin == b) & ~moving).any()]
+    keep = most - 1 - bool(lost.any()) - bool(escaped.any()) - bool(moving.any())
     named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]
-    parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' *' * bool(is_global(ends[b], surface))}",
-              basin == b) for b in named]
+    parts = [(f"min {ends[b][0]:.2f}, {ends[b][1]:.2f}{' ★' * bool(is_global(ends[b], surface))}",
+              (basin == b) & ~moving) for b in named]
     if len(named) < len(kept):
-        parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named)))
-    if escaped.any():
-        parts.append(("escaped", escaped))
-    if lost.any():
-        parts.append(("diverged", lost))
+        parts.append(("other basins", (basin >= 0) & ~np.isin(basin, named) & ~moving))
+    for name, mask in (("still moving", moving), ("escaped", escaped), ("diverged", lost)):
+        if mask.any():
+            parts.append((name, mask))
     return [Group(f"{name}: {mask.mean():.0%}",
                   Run(run.steps, *(values[:, mask] for values in run[1:])),
-                  epoch_length=group.epoch_length)
+                  epoch_length=group.epoch_length, whole=len(ends))
             for name, mask in parts]

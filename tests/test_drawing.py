@@ -4,6 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 from conftest import drawn
+from mpl_toolkits.mplot3d import proj3d
 
 from optimizers import OPTIMIZERS
 from sgd_viz_engine import looks, occlusion, panels
@@ -80,7 +81,6 @@ def test_the_camera_is_where_matplotlib_puts_it():
 
 @pytest.mark.parametrize("name", ["wells", "rosenbrock"])       # linear and log heights
 def test_balls_are_projected_where_mplot3d_draws_them(name):
-    from mpl_toolkits.mplot3d import proj3d
 
     surface = SURFACES[name]
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), [[0.0, 0.0]], 1)
@@ -235,7 +235,8 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
     scene = draw_scene(surface, "", (400, 300), one_group(run), "contour", 8)
     [flat] = drawn(scene, 3, "map ball 0")      # the map panel's balls
     shown = flat.axes.transData.inverted().transform(np.column_stack(flat.get_data()))
-    expected = run.positions[3]
+    order = [0, 1] if flat.axes.get_xlabel() == surface.view.labels[0] else [1, 0]
+    expected = run.positions[3][:, order]               # the map is turned like the camera
     near = np.abs(shown[:, None, :] - expected[None, :, :]).max(axis=-1)
     pixel = max(np.ptp(flat.axes.get_xlim()) / flat.axes.bbox.width,    # data units a pixel
                 np.ptp(flat.axes.get_ylim()) / flat.axes.bbox.height)
@@ -292,6 +293,44 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
     np.testing.assert_allclose(np.column_stack(heroes[0].get_data()), expected)
     assert sgd_viz.main(["--balls", "6", "--steps", "3", "--size", "160x120", "--hero", "1",
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0
+
+
+@pytest.mark.parametrize("name", [name for name, surface in SURFACES.items()
+                                  if surface.view.scale == "log"])
+def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
+    surface = SURFACES[name]
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-6)),
+                   uniform_starts(surface, 4, np.random.default_rng(0)), 2)
+    ax = scene_of(surface, run, (800, 600)).axes[0]
+    labels = [label.get_text() for label in ax.get_zticklabels()]
+    assert 2 <= len(labels) <= 6, labels
+    decades = [float(text.replace("$10^{", "1e").rstrip("}$")) for text in labels if text != "0"]
+    assert all(np.log10(d) == round(np.log10(d)) for d in decades), labels   # 1, 10, 100, ...
+    lowest = min(surface.f(surface.minima).min(), surface.f(surface.mesh()).min())
+    assert ax.get_zlabel() == ("loss (log scale)" if abs(lowest) < 1e-9 else
+                               f"loss {'+' if lowest < 0 else '-'} {abs(lowest):.3g} (log scale)")
+
+
+@pytest.mark.parametrize("name", ["himmelblau", "wells", "six_hump_camel", "rosenbrock",
+                                  "styblinski_tang", "matyas"])
+def test_the_map_is_turned_as_the_camera_sees_the_surface(name):
+    surface = SURFACES[name]
+    starts = uniform_starts(surface, 4, np.random.default_rng(0))
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-9)), starts, 1)
+    scene = draw_scene(surface, "", (800, 600), one_group(run), "contour", 8)
+    ax3d = scene.axes[0]
+    [flat] = [ax for ax in scene.fig.axes if ax.name != "3d" and ax.get_xlabel()]
+    centre = surface.box.mean(axis=1)
+    half = np.diff(surface.box, axis=1).ravel() / 4
+    for axis in (0, 1):         # a step along x, then along y, on the screen in both panels
+        ends = np.array([centre, centre + np.eye(2)[axis] * half])
+        z = np.full(2, np.mean(ax3d.get_zlim()))
+        xs, ys, _ = proj3d.proj_transform(*ends.T, z, ax3d.get_proj())
+        seen = np.diff(ax3d.transData.transform(np.column_stack([xs, ys])), axis=0)[0]
+        order = [0, 1] if flat.get_xlabel() == surface.view.labels[0] else [1, 0]
+        mapped = np.diff(flat.transData.transform(ends[:, order]), axis=0)[0]
+        cosine = seen @ mapped / np.linalg.norm(seen) / np.linalg.norm(mapped)
+        assert cosine > 0.3, (name, axis, seen, mapped)     # within a quarter turn or so
 
 
 def test_the_rate_strip_draws_each_groups_rate_up_to_the_frames_step_under_the_curves():

@@ -1,6 +1,6 @@
-"""The README's recipes, followed word for word in a copy of the project: with the new surface
-and the new optimizer registered, the whole suite passes (every test that iterates over the
-registries meets them), `--list` shows them and a tiny render uses each."""
+"""The README's recipes, followed word for word in a copy of the project: with the new surface,
+surface over data, optimizer and schedule registered, the whole suite passes (every test that
+iterates over the registries meets them), `--list` shows them and a tiny render uses each."""
 import os
 import re
 import shutil
@@ -10,21 +10,29 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECIPES = [   # README heading, file, where its registry starts and ends, flag
-    ("Add a surface", "surfaces.py", "SURFACES: dict", "    ]\n}", "--surface"),
-    ("Add an optimizer", "optimizers.py", "OPTIMIZERS = {", "}", "--optimizer"),
+RECIPES = [   # README heading, the flag that uses what it adds, and more flags for the render
+    ("Add a surface", "--surface", []),
+    ("Add a surface over data", "--surface", ["--batch-size", "5"]),
+    ("Add an optimizer", "--optimizer", []),
+    ("Add a schedule", "--schedule", []),
 ]
+REGISTRIES = {  # a registry that a recipe's '# in NAME:' line names: its file, start and end
+    "SURFACES": ("surfaces.py", "SURFACES: dict", "    ]\n}"),
+    "OPTIMIZERS": ("optimizers.py", "OPTIMIZERS = {", "}"),
+    "SCHEDULES": ("sgd_viz_engine/schedules.py", "SCHEDULES = {", "}\nDEFAULT_WORDS"),
+    "DEFAULT_WORDS": ("sgd_viz_engine/schedules.py", "DEFAULT_WORDS = {", "}\n\n\ndef "),
+}
 
 
 def recipe(title):
-    """The Python block under the README heading `title`, split at its '# in REGISTRY:' line
-    into the definitions and the registry entry."""
+    """The Python block under the README heading `title`, split at its '# in REGISTRY:' lines
+    into the definitions and the entries, as (registry, entry) pairs."""
     with open(os.path.join(HERE, "README.md")) as file:
         readme = file.read()
     section = readme.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    definitions, entry = re.split(r"\n# in \w+:\n", code)
-    return definitions, entry
+    definitions, *parts = re.split(r"\n# in (\w+):\n", code)
+    return definitions, list(zip(parts[::2], parts[1::2], strict=True))
 
 
 def copy_of_project(folder):
@@ -34,14 +42,16 @@ def copy_of_project(folder):
 
 
 def add(path, definitions, entry, registry_start, registry_end):
-    """Put the definitions before the registry and the entry at its end, as a reader would."""
+    """Put the definitions (if any) before the registry and the entry at its end, as a reader
+    would."""
     text = path.read_text()
     start = text.index(registry_start)
     end = text.index(registry_end, start)
     indent = re.search(r"\n( +)\S[^\n]*\n$", text[:end]).group(1)
     entry = "\n".join(indent + line for line in entry.strip().splitlines())
-    path.write_text(text[:start] + definitions.strip() + "\n\n\n" + text[start:end].rstrip("\n")
-                    + "\n" + entry + "\n" + text[end:])
+    before = definitions.strip() + "\n\n\n" if definitions.strip() else ""
+    path.write_text(text[:start] + before + text[start:end].rstrip("\n") + "\n" + entry + "\n"
+                    + text[end:])
 
 
 def run(folder, *argv):
@@ -54,14 +64,17 @@ def run(folder, *argv):
 def test_the_recipes_touch_one_file_each_and_the_whole_suite_passes(tmp_path):
     folder = copy_of_project(tmp_path / "project")
     names = []
-    for title, module, start, end, flag in RECIPES:
-        definitions, entry = recipe(title)
-        add(folder / module, definitions, entry, start, end)
-        names.append((flag, re.search(r'"(\w+)"', entry).group(1)))
+    for title, flag, more in RECIPES:
+        definitions, entries = recipe(title)
+        for registry, entry in entries:
+            module, start, end = REGISTRIES[registry]
+            add(folder / module, definitions, entry, start, end)
+            definitions = ""
+        names.append((flag, re.search(r'"(\w+)"', entries[0][1]).group(1), more))
     listed = run(folder, "sgd_viz.py", "--list")
-    for flag, name in names:
+    for flag, name, more in names:
         assert f"  {name} " in listed
-        run(folder, "sgd_viz.py", flag, name, "--balls", "5", "--steps", "3", "--size", "96x72",
-            "--quiet", "--out", "t.gif")
+        run(folder, "sgd_viz.py", flag, name, *more, "--balls", "5", "--steps", "3", "--size",
+            "96x72", "--quiet", "--out", "t.gif")
         assert (folder / "t.gif").read_bytes()[:6] == b"GIF89a"
     run(folder, "-m", "pytest", "-p", "no:cacheprovider", "-x", "--ignore=tests/test_recipes.py")

@@ -229,12 +229,24 @@ def test_basin_colors_split_the_balls_by_the_minimum_they_end_in():
     for basin in basins:        # each basin's balls end together, apart from the others
         spread = np.ptp(basin.run.positions[-1], axis=0).max()
         assert spread < 0.05
-    globals_ = [b for b in basins if " *" in b.label]
+    globals_ = [b for b in basins if " ★" in b.label]
     assert len(globals_) == 1
     np.testing.assert_allclose(globals_[0].run.positions[-1], np.broadcast_to(
         surface.minima[0], globals_[0].run.positions[-1].shape), atol=1e-3)
     shares = [int(b.label.rsplit(" ", 1)[1].rstrip("%")) for b in basins]
     assert 95 <= sum(shares) <= 105 and shares == sorted(shares, reverse=True)
+    assert all(b.whole == 400 for b in basins)      # each a share of all the balls
+
+
+def test_balls_still_moving_are_still_moving_not_a_basin_of_their_own():
+    surface = SURFACES["wells"]
+    starts = simulation.uniform_starts(surface, 300, np.random.default_rng(0))
+    run = simulation.simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 60)
+    basins = simulation.by_basin(simulation.Group("sgd", run), surface)
+    moving = [b for b in basins if b.label.startswith("still moving")]
+    assert len(moving) == 1 and all(not b.label.endswith(": 0%") for b in basins)
+    steps = np.linalg.norm(moving[0].run.positions[-1] - moving[0].run.positions[-2], axis=1)
+    assert (steps > 1e-3 * np.hypot(8, 8)).all()
 
 
 def test_basin_colors_keep_diverged_balls_apart():
