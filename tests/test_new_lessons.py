@@ -86,7 +86,7 @@ def test_initialisation_zero_init_stays_on_the_saddle_and_random_init_finds_both
     reached = at_global_minimum(ends, neuron)
     nearest = np.argmin(np.linalg.norm(ends[:, None] - neuron.minima, axis=-1), axis=1)
     shares = [(reached & (nearest == index)).mean() for index in (0, 1)]
-    assert min(shares) >= 0.35 and sum(shares) >= 0.85, shares     # 45% and 47% here
+    assert min(shares) >= 0.35 and sum(shares) >= 0.85, shares     # 48% and 52% here
     assert not random.run.diverged[-1].any()
 
 

@@ -190,7 +190,8 @@ def test_npz_of_unequal_basin_groups_pads_with_nan_and_counts_the_balls(tmp_path
     assert sgd_viz.main(["--balls", "40", "--steps", "30", "--size", "64x64", "--quiet",
                          "--color", "basin", "--out", str(tmp_path / "t.png"),
                          "--save-trajectories", str(table)]) == 0
-    data = np.load(table)
+    with np.load(table) as saved:
+        data = dict(saved)
     balls, positions, losses = data["balls"], data["positions"], data["losses"]
     assert balls.sum() == 40 and len(set(balls.tolist())) > 1      # unequal groups
     assert len(data["labels"]) == len(balls) == len(positions)

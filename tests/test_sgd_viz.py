@@ -117,7 +117,8 @@ def written(argv, folder, monkeypatch):
     monkeypatch.chdir(folder)
     assert sgd_viz.main([*argv, "--balls", "3", "--steps", "2", "--size", "160x120", "--quiet",
                          "--save-trajectories", "t.npz"]) == 0
-    return sorted(os.listdir(folder)), np.load(folder / "t.npz")
+    with np.load(folder / "t.npz") as saved:        # closed here: a ResourceWarning else
+        return sorted(os.listdir(folder)), dict(saved)
 
 
 def test_groups_are_every_pair_and_share_starts_and_noise(tmp_path, monkeypatch):
@@ -172,7 +173,8 @@ def test_trajectories_are_saved_as_npz_and_csv(tmp_path):
               "--size", "160x120", "--quiet", "--out", str(tmp_path / "t.gif")]
     assert sgd_viz.main([*common, "--save-trajectories", str(npz)]) == 0
     assert sgd_viz.main([*common, "--save-trajectories", str(table)]) == 0
-    data = np.load(npz)
+    with np.load(npz) as saved:
+        data = dict(saved)
     assert list(data["labels"]) == ["sgd lr=0.1", "adam lr=0.1"]
     assert data["positions"].shape == (2, 4, 4, 2) and data["losses"].shape == (2, 4, 4)
     surface = SURFACES[sgd_viz.SURFACE]
@@ -201,8 +203,9 @@ def test_animate_shows_the_command_lines_gif_and_saves_every_kind(tmp_path, monk
         assert (tmp_path / name).stat().st_size > 0
     assert html in (tmp_path / "api.html").read_text()      # the page's player
     assert sorted(animation.trajectories) == ["sgd lr=0.5", "sgd lr=1"]
-    np.testing.assert_array_equal(animation.trajectories["sgd lr=1"]["positions"],
-                                  np.load(tmp_path / "api.npz")["positions"][1])
+    with np.load(tmp_path / "api.npz") as saved:
+        np.testing.assert_array_equal(animation.trajectories["sgd lr=1"]["positions"],
+                                      saved["positions"][1])
     with pytest.raises(ValueError, match="api.txt"):
         animation.save(tmp_path / "api.txt")
 
