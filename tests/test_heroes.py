@@ -69,7 +69,14 @@ def sides(points):
     return np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[1])
 
 
-@pytest.fixture(scope="module", params=list(OPTIMIZERS))
+SHIPPED = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+
+def test_every_optimizer_that_ships_has_torch_record_of_its_hero():
+    assert set(SHIPPED) <= set(TORCH["cases"]) and set(SHIPPED) <= set(OPTIMIZERS)
+
+
+@pytest.fixture(scope="module", params=list(TORCH["cases"]))    # a new optimizer: record it
 def rosenbrock(request):
     """Each optimizer's hero on Rosenbrock's function, with torch's record of its steps."""
     name = request.param
