@@ -143,8 +143,6 @@ PRESETS = {
 }
 
 
-
-
 def settings():
     """The settings above, by the name of the flag that overrides each (with _ for -)."""
     return values_of(globals())
@@ -180,6 +178,9 @@ def main(argv=None, prog=PROG):
                            __doc__, prog)
     except SystemExit as exit_:     # --help, or a mistake argparse found (one line printed)
         return exit_.code
+    except BrokenPipeError:         # --help to a reader that left (| head): Python 3.10's
+        silence_stdout()            # argparse lets the error out where later ones ignore it
+        return 0
     if values["list"]:
         error = printed(cli.list_registries(PRESETS))
         if error is None or isinstance(error, BrokenPipeError):    # or the reader left: | head
