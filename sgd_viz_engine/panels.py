@@ -255,28 +255,41 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
         if named:
             group = stage.groups[which[0]]
             named[0].set_text(group.label)
-            named[1].set_text(lesson_number(surface, group.run, k))
+            named[1].set_text("   ".join(filter(None, [rate_now(group, group.run.steps[k]),
+                                                      lesson_number(surface, group.run, k)])))
         return out + named + (tally(seen["project"]) if k == last else [])
     return update
 
 
+def rate_now(group, step):
+    """'lr 0.0123': the learning rate that took a scheduled group to `step` (at the start,
+    its first), or '' for a constant rate, which the label gives."""
+    if group.rates is None:
+        return ""
+    return f"lr {group.rates[max(step - 1, 0)]:.3g}"
+
+
 def lesson_number(surface, run, k):
-    """The one number of a group's lesson at recorded step k: on a surface unbounded below,
-    how many escaped downhill ("escaped 34/40"); else how many diverged when as many do as
-    reach a global minimum ("diverged 60/60"), or else the share at a global minimum ("40%
-    reach ★"); on a surface without a known minimum, the mean loss."""
+    """The one number of a group's lesson at recorded step k, in a form that its run's end
+    decides, so that the form holds as the frames go: on a surface unbounded below, how many
+    escaped downhill ("escaped 34/40"); else how many diverged, if by the end as many diverge
+    as reach a global minimum (none can on a surface without a known one): "diverged 60/60";
+    else the share at a global minimum, or the mean loss without a known minimum, followed by
+    the diverged count if any diverge by the end ("40% reach ★ · 2 diverged")."""
     diverged, balls = run.diverged[k], run.diverged.shape[1]
-    lost = int(diverged.sum())
+    lost, lost_at_end = int(diverged.sum()), int(run.diverged[-1].sum())
     if surface.unbounded:
         return f"escaped {int(run.escaped[k].sum())}/{balls}"
-    if not len(surface.minima):
-        kept = run.losses[k][~diverged]
-        return f"diverged {lost}/{balls}" if lost or not len(kept) else (
-            f"mean loss {np.mean(kept):.3g}")
-    reached = at_global_minimum(run.positions[k], surface) & ~diverged
-    if lost and lost >= reached.sum():
+    if lost_at_end and lost_at_end >= reaching(surface, run, -1).sum():
         return f"diverged {lost}/{balls}"
-    return f"{reached.mean():.0%} reach ★"
+    number = (f"{reaching(surface, run, k).mean():.0%} reach ★" if len(surface.minima) else
+              f"mean loss {np.mean(run.losses[k][~diverged]):.3g}")
+    return f"{number} · {lost} diverged" if lost_at_end else number
+
+
+def reaching(surface, run, k):
+    """Which balls are at a global minimum at recorded step k (and did not diverge)."""
+    return at_global_minimum(run.positions[k], surface) & ~run.diverged[k]
 
 
 TRAIL_REACH = 0.15          # a trail's segment reaches at most this share of the box back

@@ -30,6 +30,7 @@ from .panels import (
     drawn_ticks,
     lesson_number,
     overlap,
+    rate_now,
 )
 from .textline import TextLine
 
@@ -91,14 +92,6 @@ def legend(fig, surface, groups, colors, where, inside=False):
                        loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
                        handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3)
     return drawn.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
-
-
-def rate_now(group, step):
-    """'lr 0.0123': the learning rate that took a scheduled group to `step` (at the start,
-    its first), or '' for a constant rate, which the label gives."""
-    if group.rates is None:
-        return ""
-    return f"lr {group.rates[max(step - 1, 0)]:.3g}"
 
 
 def status(fig, surface, groups, colors, table, top, named=False, inside=False, column=False):
