@@ -32,12 +32,15 @@ from .panels import (
     figure_texts,
     lesson_numbers,
     overlap,
+    rate_now,
 )
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 WIDE = 1.5                  # a picture this much wider than high puts its words in a column
 COLUMN = 0.3                # the column's share of the width
+SPARE = (250, 200)          # pixels (width, height) under the words in the column that hold a
+                            # second panel (see layouts)
 
 
 class Scene(NamedTuple):
@@ -94,35 +97,33 @@ def legend(fig, surface, groups, colors, where, inside=False, row=False):
 
 
 def settle_legend(fig, make):
-    """Move the legend that `make` draws (see legend) where it meets no other text, that of the
-    axes drawn flat and every text outside the axes: where it was put; else in a row there;
-    else moved down, below the texts it meets, while it stays in the picture. (A 3D panel whose
-    text it meets draws its box smaller, see declutter.)"""
+    """Move the figure's legend, which `make` draws again (see legend), where it meets no other
+    text, that of the axes drawn flat and every text outside the axes: where it is; else in a
+    row there; else moved down, below the texts it meets, while it stays in the picture. (A 3D
+    panel whose text it meets draws its box smaller, see declutter.)"""
     renderer = fig.canvas.get_renderer()
+    fig.legends[-1].remove()
     others = figure_texts(fig, renderer) + [box for ax in fig.axes if ax.name != "3d"
                                             for box in axis_texts(ax, renderer)]
     x, y, corner = make.keywords["where"]
-    tries = [{}, {"row": True}]
-    while tries:
-        placed = make(**tries.pop(0))
-        box = placed.get_window_extent(renderer)
-        met = [other for other in others if overlap(box, other)]
-        if not met:
+
+    def met(placed):
+        box = extent(fig, placed)
+        return box, [other for other in others if overlap(box, other)]
+    box, meets = met(make())
+    if meets:
+        fig.legends[-1].remove()
+        if not met(make(row=True))[1]:
             return
-        placed.remove()
-        if not tries:
-            y = (min(other.y0 for other in met) - 0.012 * fig.bbox.width) / fig.bbox.height
-            if y - box.height / fig.bbox.height >= 0:
-                tries.append({"where": (x, y, corner)})
-    make()          # nowhere free: where it was put
-
-
-def rate_now(group, step):
-    """'lr 0.0123': the learning rate that took a scheduled group to `step` (at the start,
-    its first), or '' for a constant rate, which the label gives."""
-    if group.rates is None:
-        return ""
-    return f"lr {group.rates[max(step - 1, 0)]:.3g}"
+        fig.legends[-1].remove()
+    while meets:
+        y = (min(other.y0 for other in meets) - 0.012 * fig.bbox.width) / fig.bbox.height
+        if y - box.height / fig.bbox.height < 0:
+            make()          # nowhere free: where it was put
+            return
+        box, meets = met(make(where=(x, y, corner)))
+        if meets:
+            fig.legends[-1].remove()
 
 
 def status(fig, surface, groups, colors, table, top, named=False, inside=False, column=False):
@@ -211,7 +212,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
     inside = any(shows_inside([groups[i] for i in which]) for _, _, which, _ in placed)
-    box, lines, marks = words(fig, surface, title, groups, colors, table, named, inside)
+    box, spare, lines, marks = words(fig, surface, title, groups, colors, table, named, inside)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
@@ -219,7 +220,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn), drawn)
     updates = [PANELS[panel](fig, rect, stage, list(which), **options)
-               for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
+               for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box, spare)]
     updates.append(lines)
     declutter(fig, marks)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
@@ -231,8 +232,9 @@ def words(fig, surface, title, groups, colors, table, named, inside):
     the formula and, for plain gradient descent, its update rule (unless heroes write it:
     `inside`, see heroes.shows_inside). Across the top and bottom of the picture; in a column
     on the left of a wide one (a slide), so that the panels fill its height. Returns the box
-    left for the panels, (left, bottom, width, height) in figure fractions, the lines'
-    per-frame update and what draws the legend (see settle_legend)."""
+    left for the panels, (left, bottom, width, height) in figure fractions, the spare room
+    under the words in the column (None if there is none, or too little for a panel), the
+    lines' per-frame update and what draws the legend again (see settle_legend)."""
     gap = 0.012 * fig.bbox.width / fig.bbox.height
     wide = fig.bbox.width / fig.bbox.height >= WIDE and not table
     room = (COLUMN - 0.03 if wide else 0.96) * fig.bbox.width
@@ -251,15 +253,24 @@ def words(fig, surface, title, groups, colors, table, named, inside):
     if wide:
         if rule is not None:
             rule.set_y(0.02 + below + (gap if below else 0))
-        return (COLUMN, 0.02, 1 - COLUMN, 0.96), update, partial(
-            legend, fig, surface, groups, colors, where=(0.02, y - used - 2 * gap, "upper left"),
-            inside=inside)
+        top = y - used - 2 * gap
+        where = (0.02, top, "upper left")
+        top -= (extent(fig, legend(fig, surface, groups, colors, where, inside)).height
+                / fig.bbox.height + 2 * gap)
+        bottom = (0.02 + below + (gap if below else 0)
+                  + (extent(fig, rule).height / fig.bbox.height + gap if rule else 0) + gap)
+        spare = (0.02, bottom, COLUMN - 0.04, top - bottom)
+        roomy = (spare[2] * fig.bbox.width >= SPARE[0]
+                 and spare[3] * fig.bbox.height >= SPARE[1])
+        return (COLUMN, 0.02, 1 - COLUMN, 0.96), spare if roomy else None, update, partial(
+            legend, fig, surface, groups, colors, where=where, inside=inside)
+    where = (0.99, y, "upper right")        # a box's empty corner
+    legend(fig, surface, groups, colors, where, inside)
     top = y - used
     bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
     bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
-    return (0, bottom, 1, max(top - gap - bottom, 0.2)), update, partial(
-        legend, fig, surface, groups, colors, where=(0.99, y, "upper right"),  # a box's corner
-        inside=inside)
+    return (0, bottom, 1, max(top - gap - bottom, 0.2)), None, update, partial(
+        legend, fig, surface, groups, colors, where=where, inside=inside)
 
 
 def extent(fig, text):
