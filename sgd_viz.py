@@ -137,7 +137,7 @@ PRESETS = {
     "warm-restarts": ("warm restarts: each restart's large rate shakes the balls out of the "
                       "wells, each cosine anneal settles most in the deepest; a constant large "
                       "rate never settles", "--surface wells --lr 2 --schedule "
-                      "constant,warm-restarts:T_0=40 --layout curve --balls 150 --steps 200 "
+                      "constant,warm-restarts:T_0=40 --layout multiples --balls 150 --steps 200 "
                       "--title 'Warm restarts shake balls out of shallow wells' "
                       "--labels 'constant rate,warm restarts'"),
 }

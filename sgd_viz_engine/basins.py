@@ -49,7 +49,7 @@ def at_global_minimum(points, surface):
     span of a listed one, or, for a surface whose lesson says how close in loss is close enough
     (a flat valley, where being near in loss is what matters), with a loss less than that above
     the minimum's."""
-    if surface.lesson.reach is not None:
+    if surface.lesson.reach is not None and len(surface.minima):
         lowest = surface.f(surface.minima).min(initial=np.inf)
         return np.asarray(surface.f(points) - lowest < surface.lesson.reach)
     span = np.diff(surface.box, axis=1).ravel()
