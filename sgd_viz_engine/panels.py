@@ -164,6 +164,24 @@ def drawn_ticks(axis, renderer):
             and tick.label1.get_text()]
 
 
+def fit(fig, axes, room):
+    """Move and shrink 2D `axes` (a panel's, together) so that they, their tick labels and
+    axis labels fill `room` (left, bottom, width, height in figure fractions)."""
+    renderer = fig.canvas.get_renderer()
+    target = Bbox.from_bounds(*room).transformed(fig.transFigure)
+    for _ in range(3):          # the ticks change with the axes' size
+        places = Bbox.union([ax.get_position() for ax in axes]).transformed(fig.transFigure)
+        drawn = Bbox.union([ax.get_tightbbox(renderer, bbox_extra_artists=ax.texts) for ax in axes])
+        inner = Bbox([[target.x0 + places.x0 - drawn.x0, target.y0 + places.y0 - drawn.y0],
+                      [target.x1 - drawn.x1 + places.x1, target.y1 - drawn.y1 + places.y1]])
+        if np.abs(inner.get_points() - places.get_points()).max() < 1:
+            return
+        for ax in axes:         # each in the same place within them
+            box = ax.get_position().transformed(fig.transFigure)
+            corners = inner.p0 + (box.get_points() - places.p0) * inner.size / places.size
+            ax.set_position(Bbox(corners).transformed(fig.transFigure.inverted()))
+
+
 def overlap(a, b, gap=1):
     """Whether two boxes overlap by more than `gap` pixels."""
     return (a.x0 < b.x1 - gap and b.x0 < a.x1 - gap and a.y0 < b.y1 - gap
@@ -368,9 +386,10 @@ def turned_like(view):
     return across, bool(right[across] < 0), bool(up[1 - across] < 0)
 
 
-def map_panel(fig, rect, stage, which, **options):
+def map_panel(fig, rect, stage, which, room=False):
     """The surface seen from above, turned as the 3D camera sees it: filled contours of its
-    drawn heights, its minima, and the balls still on it."""
+    drawn heights, its minima, and the balls still on it; with `room`, its labels in `rect`
+    too."""
     surface, ax = stage.surface, fig.add_axes(rect)
     across, backwards, downwards = turned_like(surface.view)
     order = [across, 1 - across]
@@ -388,6 +407,8 @@ def map_panel(fig, rect, stage, which, **options):
            aspect="equal" if 0.25 < (ymax - ymin) / (xmax - xmin) < 4 else "auto")
     ax.tick_params(labelsize=TEXT_SIZE)
     scaled(ax)
+    if room:
+        fit(fig, [ax], rect)
     balls = [pixels(ax, gid=f"map ball {i}", **style("map ball", stage.colors[i], stage.scale))
              for i in which]
     low, high = surface.box.T
@@ -411,13 +432,14 @@ def counted_losses(run, floor):
     return np.where(run.diverged, OFF_TOP, run.losses - floor)
 
 
-def curve_panel(fig, rect, stage, which, **options):
+def curve_panel(fig, rect, stage, which, room=False):
     """The learning curves, drawn up to the frame's step: the median loss of each group
     against step and its interquartile range as a band, over every ball (see counted_losses),
     so that a group that diverges rises off the top, marked there with a triangle. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
-    convergence and a noise floor both read."""
+    convergence and a noise floor both read. With `room`, its labels in `rect` too."""
     surface, groups = stage.surface, [stage.groups[i] for i in which]
+    first, whole = len(fig.axes), rect
     rates = rates_of(groups)
     if rates is not None:
         rect, strip = split(rect)
@@ -461,6 +483,8 @@ def curve_panel(fig, rect, stage, which, **options):
         strip_update = rate_strip(fig, strip, [
             (i, rate, stage.colors[i]) for i, rate in zip(which, rates, strict=True)
             if rate is not None], steps, TEXT_SIZE)
+    if room:
+        fit(fig, fig.axes[first:], whole)
 
     def update(k):
         cursor.set_xdata([steps[k], steps[k]])

@@ -37,6 +37,8 @@ from .textline import TextLine
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 WIDE = 1.5                  # a picture this much wider than high puts its words in a column
 COLUMN = 0.3                # the column's share of the width
+SPARE = (250, 200)          # pixels (width, height) under the words in the column that hold a
+                            # second panel (see layouts)
 
 
 class Scene(NamedTuple):
@@ -169,7 +171,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
     inside = any(shows_inside([groups[i] for i in which]) for _, _, which, _ in placed)
-    box, lines = words(fig, surface, title, groups, colors, table, named, inside)
+    box, spare, lines = words(fig, surface, title, groups, colors, table, named, inside)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
@@ -177,7 +179,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
                   crowding(sum(group.run.positions.shape[1] for group in groups)), trail,
                   hidden_by_view(surface, drawn), drawn)
     updates = [PANELS[panel](fig, rect, stage, list(which), **options)
-               for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box)]
+               for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box, spare)]
     updates.append(lines)
     declutter(fig)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
@@ -189,8 +191,9 @@ def words(fig, surface, title, groups, colors, table, named, inside):
     the formula and, for plain gradient descent, its update rule (unless heroes write it:
     `inside`, see heroes.shows_inside). Across the top and bottom of the picture; in a column
     on the left of a wide one (a slide), so that the panels fill its height. Returns the box
-    left for the panels, (left, bottom, width, height) in figure fractions, and the lines'
-    per-frame update."""
+    left for the panels, (left, bottom, width, height) in figure fractions, the spare room
+    under the words in the column (None if there is none, or too little for a panel), and the
+    lines' per-frame update."""
     gap = 0.012 * fig.bbox.width / fig.bbox.height
     wide = fig.bbox.width / fig.bbox.height >= WIDE and not table
     room = (COLUMN - 0.03 if wide else 0.96) * fig.bbox.width
@@ -209,13 +212,19 @@ def words(fig, surface, title, groups, colors, table, named, inside):
     if wide:
         if rule is not None:
             rule.set_y(0.02 + below + (gap if below else 0))
-        legend(fig, surface, groups, colors, (0.02, y - used - 2 * gap, "upper left"), inside)
-        return (COLUMN, 0.02, 1 - COLUMN, 0.96), update
+        top = y - used - 2 * gap
+        top -= legend(fig, surface, groups, colors, (0.02, top, "upper left"), inside) + 2 * gap
+        bottom = (0.02 + below + (gap if below else 0)
+                  + (extent(fig, rule).height / fig.bbox.height + gap if rule else 0) + gap)
+        spare = (0.02, bottom, COLUMN - 0.04, top - bottom)
+        roomy = (spare[2] * fig.bbox.width >= SPARE[0]
+                 and spare[3] * fig.bbox.height >= SPARE[1])
+        return (COLUMN, 0.02, 1 - COLUMN, 0.96), spare if roomy else None, update
     legend(fig, surface, groups, colors, (0.99, y, "upper right"), inside)  # a box's empty corner
     top = y - used
     bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
     bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
-    return (0, bottom, 1, max(top - gap - bottom, 0.2)), update
+    return (0, bottom, 1, max(top - gap - bottom, 0.2)), None, update
 
 
 def extent(fig, text):

@@ -361,3 +361,26 @@ def test_the_rate_strip_draws_each_groups_rate_up_to_the_frames_step_under_the_c
     plain = draw_scene(surface, "", (800, 600), groups[:1], "curve", 8)
     assert not any(str(artist.get_gid()).startswith("rate") for update in plain.updates
                    for artist in update(1))
+
+
+@pytest.mark.parametrize("name", ["wells", "bowl", "himmelblau", "rosenbrock"])
+def test_on_a_slide_the_surface_and_the_curves_fill_the_width(name):
+    # At 1920x1080 the camera's steep elevation lets the 3D box fill the height but not the
+    # width: the learning curves fill the column under the words; at 800x600, the surface
+    # alone.
+    surface = SURFACES[name]
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-3)),
+                   uniform_starts(surface, 20, np.random.default_rng(0)), 10)
+    last = len(run.steps) - 1
+    assert drawn(scene_of(surface, run, (800, 600)), last, "median") == []
+    scene = scene_of(surface, run, (1920, 1080))
+    width, height = scene.fig.canvas.get_width_height()
+    draw_frame(scene, last)
+    image = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
+    inked = np.flatnonzero((np.abs(image - image[0, -1]).sum(axis=-1) > 30).any(axis=0))
+    curve = drawn(scene, last, "median")[0].axes.get_tightbbox(
+        scene.fig.canvas.get_renderer(), bbox_extra_artists=[])
+    right = inked[inked > curve.x1 + 1]         # the 3D panel's columns
+    assert right[-1] - right[0] > 0.45 * width
+    assert curve.width > 0.15 * width and curve.height > 0.35 * height
+    assert (right[-1] - curve.x0) > 0.85 * width        # together, across the slide
