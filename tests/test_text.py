@@ -196,3 +196,24 @@ def test_a_preset_keeps_its_names_unless_its_groups_are_changed():
     assert read["labels"] == "slow one,fast one" and read["title"] == "A b"
     assert cli.parse(["--preset", "two", "--lr", "0.3"], sgd_viz.settings(),
                      presets)["labels"] is None
+
+
+def drawn_marks(scene, frames):
+    """The kinds of mark (by their artists' gid: 'hidden', 'diverged', ...) that the frames draw."""
+    return {artist.get_gid().split()[0] for k in frames for update in scene.updates
+            for artist in update(k)
+            if artist.get_gid() and hasattr(artist, "get_xdata") and len(artist.get_xdata())}
+
+
+@pytest.mark.parametrize("argv", [["--surface", "bowl", "--lr", "0.5"],
+                                  ["--surface", "bowl", "--lr", "4.3"],
+                                  ["--surface", "himmelblau", "--lr", "0.01,0.02"],
+                                  ["--surface", "matyas", "--start-region=-2,2,-2,2"]])
+def test_the_legend_names_only_what_the_picture_draws(argv):
+    scene, (_, last) = scene_from(argv)
+    marks = drawn_marks(scene, range(last + 1))
+    told = {text for legend in scene.fig.legends for text in
+            (text.get_text() for text in legend.texts)}
+    assert ("diverged" in told) == ("diverged" in marks)
+    assert ("behind the hill" in told) == ("hidden" in marks)
+    assert "global minimum" in told
