@@ -7,10 +7,10 @@ import sys
 import time
 
 import pytest
+from conftest import SCRIPT
 
 import sgd_viz
 
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
 PRECIOUS = b"GIF89a precious, embedded somewhere"
 
@@ -27,7 +27,7 @@ def test_same_arguments_same_bytes(tmp_path):
 def test_the_default_run_writes_the_same_bytes_in_another_process(tmp_path):
     # end to end, as a user runs it: `python sgd_viz.py` with the settings block as it is, in a
     # folder of its own, against the same run in this process
-    child = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py")], cwd=tmp_path,
+    child = subprocess.run([sys.executable, SCRIPT], cwd=tmp_path,
                            capture_output=True, text=True)
     assert child.returncode == 0 and child.stderr == "", child.stderr
     assert child.stdout.startswith("wrote sgd.gif ")
@@ -38,7 +38,7 @@ def test_the_default_run_writes_the_same_bytes_in_another_process(tmp_path):
 def test_a_failure_mid_render_keeps_the_old_file(tmp_path, full_disk_after):
     old = tmp_path / "old.gif"
     old.write_bytes(PRECIOUS)
-    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), *TINY, "--out",
+    result = subprocess.run([sys.executable, SCRIPT, *TINY, "--out",
                              str(old)], capture_output=True, text=True,
                             preexec_fn=full_disk_after(4000))
     assert result.returncode == 1, result.stderr
@@ -64,7 +64,7 @@ def test_a_signal_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path
     old = tmp_path / "sgd.gif"
     old.write_bytes(PRECIOUS)
     process = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "sgd_viz.py"), "--steps", "3000", "--frames", "3000",
+        [sys.executable, SCRIPT, "--steps", "3000", "--frames", "3000",
          "--noise", "1", "--size", "320x240", "--balls", "50", "--quiet", "--out", str(old),
          *trajectories], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -83,7 +83,7 @@ def test_a_signal_mid_render_keeps_the_old_file_and_leaves_no_temporary(tmp_path
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc")
 def test_ctrl_c_while_the_libraries_load_stops_without_a_traceback(tmp_path):
-    process = subprocess.Popen([sys.executable, os.path.join(HERE, "sgd_viz.py"), "--out",
+    process = subprocess.Popen([sys.executable, SCRIPT, "--out",
                                 str(tmp_path / "x.gif")], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     # Wait until the script has set up Ctrl-C and is loading the libraries (numpy is mapped

@@ -14,7 +14,8 @@ import urllib.request
 
 import numpy as np
 import pytest
-from PIL import Image, ImageSequence
+from conftest import gif_frames
+from PIL import Image
 
 import sgd_viz
 from sgd_viz_engine import player
@@ -92,10 +93,9 @@ def browser(tmp_path_factory):
     browser.close()
 
 
-def gif_frames(data):
+def pixels_of(gif):
     """The frames of a GIF as Pillow composites them, RGB."""
-    with Image.open(io.BytesIO(data)) as gif:
-        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
+    return [pixels for pixels, _ in gif_frames(gif)]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def page(tmp_path_factory):
     assert sgd_viz.main(["--quiet", "--out", str(path)]) == 0
     gif = base64.b64decode(re.search(r'src="data:image/gif;base64,([^"]*)"',
                                      path.read_text()).group(1))
-    return path, gif, gif_frames(gif)
+    return path, gif, pixels_of(gif)
 
 
 def test_the_page_carries_the_gif_once_in_at_most_one_and_a_half_times_its_size(page):
@@ -256,7 +256,7 @@ def test_the_player_decodes_any_gif_pillow_writes(browser, tmp_path):
     path.write_text(player.page(blocks, range(5), "noise", (123, 91)))
     load(browser, path)
     browser.click("[data-do=play]")                          # pause
-    decoded = gif_frames(blocks)
+    decoded = pixels_of(blocks)
     for k in [4, 0, 3, 1, 2]:
         set_slider(browser, k)
         assert_shows(browser, decoded, k)
@@ -285,4 +285,4 @@ def test_players_on_one_page_play_on_their_own(browser, tmp_path):
     for (k, url), (name, gif) in zip(shown, gifs.items(), strict=True):
         pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
         assert k == {"a": 2, "b": 3}[name]
-        np.testing.assert_array_equal(pixels[..., :3], gif_frames(gif)[k])
+        np.testing.assert_array_equal(pixels[..., :3], pixels_of(gif)[k])
