@@ -29,6 +29,16 @@ def full_disk_after():
     return after
 
 
+def ctrl_c_on_import(folder, library="tqdm"):
+    """A PYTHONPATH entry in `folder` under which importing `library` (one that the script loads
+    before the work) sends the process Ctrl-C: an interrupt while the libraries load, at a
+    known moment, however busy the machine is."""
+    (pathlib.Path(folder) / library).mkdir(parents=True)
+    (pathlib.Path(folder) / library / "__init__.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n")
+    return str(folder)
+
+
 def drawn(scene, k, gid):
     """The moving artists that frame k of a scene draws (as scene.draw_frame draws them) tagged
     `gid`: a whole gid ("ball 0") or one without its group's number ("tally"), whatever the

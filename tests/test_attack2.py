@@ -11,7 +11,7 @@ import tempfile
 
 import numpy as np
 import pytest
-from conftest import SCRIPT, listing, plan_of, refused, script_with
+from conftest import SCRIPT, ctrl_c_on_import, listing, plan_of, refused, script_with
 from PIL import Image
 
 import sgd_viz
@@ -305,10 +305,7 @@ def test_the_installed_command_names_itself_and_stops_quietly_on_ctrl_c_while_lo
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith(f"{name}: error: argument --balls")
     # a library that is loaded before the work, on its import, is interrupted by Ctrl-C
-    (tmp_path / "slow" / "tqdm").mkdir(parents=True)
-    (tmp_path / "slow" / "tqdm" / "__init__.py").write_text(
-        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n")
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "slow"), env["PYTHONPATH"]])
+    env["PYTHONPATH"] = os.pathsep.join([ctrl_c_on_import(tmp_path / "slow"), env["PYTHONPATH"]])
     done = subprocess.run([sys.executable, command, *TINY, "--out", str(tmp_path / "x.gif")],
                           env=env, capture_output=True, text=True)
     assert done.returncode == -signal.SIGINT and done.stderr == ""

@@ -7,7 +7,6 @@ import io
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -38,18 +37,18 @@ class Browser:
     """A WebDriver session in headless Chromium, spoken to in plain HTTP."""
 
     def __init__(self, folder):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if self.call("GET", "/status")["ready"]:
-                    break
-            except OSError:
-                time.sleep(0.05)
+        # chromedriver picks a free port and says which on its standard output when it is
+        # ready (its log goes to a file): waited for on the pipe, not by the clock
+        self.driver = subprocess.Popen([CHROMEDRIVER, "--port=0", f"--log-path={folder}.log"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                       text=True)
+        said, started = [], None
+        for line in self.driver.stdout:
+            said.append(line)
+            if started := re.search(r"started successfully on port (\d+)", line):
+                break
+        assert started, said
+        self.url = f"http://127.0.0.1:{started.group(1)}"
         options = {"binary": CHROMIUM, "args": [*FLAGS, f"--user-data-dir={folder}"]}
         session = self.call("POST", "/session", {"capabilities": {"alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": options,
@@ -60,7 +59,7 @@ class Browser:
         request = urllib.request.Request(self.url + path, method=method, data=None if body is None
                                          else json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as answer:
+        with urllib.request.urlopen(request, timeout=300) as answer:   # against a hang
             return json.load(answer)["value"]
 
     def run(self, script, *args):
@@ -83,7 +82,8 @@ class Browser:
             self.call("DELETE", "")
         finally:
             self.driver.terminate()
-            self.driver.wait(timeout=30)
+            self.driver.wait(timeout=300)
+            self.driver.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +140,20 @@ def assert_shows(browser, frames, k):
     np.testing.assert_array_equal(pixels[..., :3], frames[k])
 
 
-def wait_for(condition, seconds=10):
-    deadline = time.monotonic() + seconds
+def wait_for(condition):
+    """Ask the page until `condition` holds; the deadline only turns a hang into a failure."""
+    deadline = time.monotonic() + 300
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def wait_in_page(milliseconds):
+    """Return once a timer of the page set now fires: after every timer of the page due
+    before it (a browser runs its timers in the order they are due), however busy the
+    machine is."""
+    return {"script": "setTimeout(arguments[arguments.length - 1], arguments[0])",
+            "args": [milliseconds]}
 
 
 def load(browser, path):
@@ -176,7 +185,7 @@ def test_the_page_plays_and_pauses_without_an_error(browser, loaded):
     browser.click("[data-do=play]")                          # pause
     held = frame_shown(browser)
     before = pixels_shown(browser)
-    time.sleep(0.5)                                          # ten frames' time at 4x
+    browser.call("POST", "/execute/async", wait_in_page(500))   # ten frames' time at 4x
     assert frame_shown(browser) == held
     np.testing.assert_array_equal(pixels_shown(browser), before)
     np.testing.assert_array_equal(before[..., :3], frames[held])
