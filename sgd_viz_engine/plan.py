@@ -210,8 +210,8 @@ def groups_of(values, surface, region):
     """Every combination of optimizer, learning rate, schedule, batch size, noise and start, as
     GroupPlans (a repeated combination is one group); and the words of the title that all
     groups share."""
-    batches, noises, inits = (list(dict.fromkeys(values[name] or [None]))   # each value once
-                              for name in ("batch_size", "noise", "init"))
+    lrs, batches, noises, inits = (list(dict.fromkeys(values[name] or [None]))    # each once
+                                   for name in ("lr", "batch_size", "noise", "init"))
     shared = [*([f"batch size {batches[0]}"] if len(batches) == 1 and batches[0] else []),
               *([f"noise {noises[0]:g}"] if len(noises) == 1 and noises[0] else []),
               *(["noise annealed"] if values["anneal"] and any(noises) else [])]
@@ -223,7 +223,7 @@ def groups_of(values, surface, region):
         shared.append(f"{schedule_text(schedules[0])} schedule")
     groups, named = {}, {}
     for (name, hyperparameters), lr, spec, batch, noise, init in itertools.product(
-            values["optimizer"], values["lr"] or [None], schedules, batches, noises, inits):
+            values["optimizer"], lrs, schedules, batches, noises, inits):
         try:
             written = OPTIMIZERS[name](**hyperparameters)
         except ValueError as error:
