@@ -164,6 +164,15 @@ def drawn_ticks(axis, renderer):
             and tick.label1.get_text()]
 
 
+def figure_texts(fig, renderer):
+    """The window extents of the texts a figure writes outside its axes: its texts, legends and
+    the lines that hold their place (see TextLine.reserve)."""
+    return ([text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
+            + [legend.get_window_extent(renderer) for legend in fig.legends]
+            + [line.get_window_extent() for line in fig.artists
+               if isinstance(line, TextLine) and line.widest is not None])
+
+
 def fit(fig, axes, room):
     """Move and shrink 2D `axes` (a panel's, together) so that they, their tick labels and
     axis labels fill `room` (left, bottom, width, height in figure fractions)."""
@@ -196,13 +205,20 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
     panel of one group of several writes its line (see lesson_number) at its top left;
     `labelled`: see draw_surface."""
     surface = stage.surface
-    named = []
+    named, said = [], []
     if len(which) < len(stage.groups):      # its name, and its number below, above the box
         line = 1.3 * LINE_SIZE / 72 * fig.dpi / fig.bbox.height
         named = [fig.add_artist(TextLine(rect[0] + 0.01, rect[1] + rect[3] - (row + 0.5) * line,
                                          stage.colors[which[0]], family="sans-serif",
                                          size=LINE_SIZE)) for row in (0, 1)]
         rect = (*rect[:3], max(rect[3] - 2 * line, 0.05))
+        group = stage.groups[which[0]]
+        said = [group.label], ["   ".join(filter(None, [rate_now(group, step), number]))
+                               for step, number in zip(group.run.steps,
+                                                       lesson_numbers(surface, group.run),
+                                                       strict=True)]
+        for text, texts in zip(named, said, strict=True):
+            text.reserve(texts)
     ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
     draw_surface(ax, stage, labelled)
     lift = stage.heights.lift
@@ -252,13 +268,15 @@ def surface_panel(fig, rect, stage, which, labelled="xyz"):
             out += [show(group["ball"], screen[kept_balls[~settled]], cell=None),
                     show(group["converged"], screen[kept_balls[settled]], cell=None)]
         out += heroes(k, seen["project"])
-        if named:
-            group = stage.groups[which[0]]
-            named[0].set_text(group.label)
-            named[1].set_text("   ".join(filter(None, [rate_now(group, group.run.steps[k]),
-                                                      lesson_number(surface, group.run, k)])))
+        for text, texts in zip(named, said, strict=True):
+            text.set_text(texts[min(k, len(texts) - 1)])
         return out + named + (tally(seen["project"]) if k == last else [])
     return update
+
+
+def lesson_numbers(surface, run):
+    """The one number of a group's lesson at every recorded step (see lesson_number)."""
+    return [lesson_number(surface, run, k) for k in range(len(run.steps))]
 
 
 def rate_now(group, step):
@@ -362,8 +380,7 @@ def tallies(fig, stage, which, lift):
         renderer = fig.canvas.get_renderer()
         placed = []
         boxes = [box for ax in fig.axes for box in axis_texts(ax, renderer)]
-        boxes += [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
-        boxes += [legend.get_window_extent(renderer) for legend in fig.legends]
+        boxes += figure_texts(fig, renderer)
         for point, slot, label in labels:
             (x, y), width, height = project(point)[0], *label.size(fig.dpi)
             x, y = x + 0.6 * height, y + (0.6 + slot) * height     # up and right of the crowd

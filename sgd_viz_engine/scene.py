@@ -2,6 +2,7 @@
 static background, then frame by frame only what moves."""
 import itertools
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,7 +29,8 @@ from .panels import (
     Stage,
     axis_texts,
     drawn_ticks,
-    lesson_number,
+    figure_texts,
+    lesson_numbers,
     overlap,
     rate_now,
 )
@@ -70,11 +72,11 @@ def hidden_by_view(surface, drawn):
     return hidden
 
 
-def legend(fig, surface, groups, colors, where, inside=False):
-    """The legend of what each mark means, in a column with its top left or right corner at
-    `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of several
-    groups in grey, their colors named by their lines; with `inside`, all that heroes draw.
-    Returns its height, a share of the figure's."""
+def legend(fig, surface, groups, colors, where, inside=False, row=False):
+    """The legend of what each mark means, in a column (or a `row`) with its top left or right
+    corner at `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of
+    several groups in grey, their colors named by their lines; with `inside`, all that heroes
+    draw. Returns it."""
     settling = any(group.run.converged.any() for group in groups)
     marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
              *(["converged"] if settling else []), "diverged",
@@ -88,10 +90,40 @@ def legend(fig, surface, groups, colors, where, inside=False):
                     else []), "not to scale"]
     color = colors[0] if len(groups) == 1 else "0.5"
     x, y, corner = where
-    drawn = fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
-                       loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
-                       handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3)
-    return drawn.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height
+    return fig.legend(handles=[Line2D([], [], **legend_style(mark, color)) for mark in marks],
+                      loc=corner, bbox_to_anchor=(x, y), frameon=False, fontsize=TEXT_SIZE,
+                      handletextpad=0.3, borderpad=0, borderaxespad=0, labelspacing=0.3,
+                      ncols=len(marks) if row else 1, columnspacing=1.2)
+
+
+def settle_legend(fig, make):
+    """Move the figure's legend, which `make` draws again (see legend), where it meets no other
+    text, that of the axes drawn flat and every text outside the axes: where it is; else in a
+    row there; else moved down, below the texts it meets, while it stays in the picture. (A 3D
+    panel whose text it meets draws its box smaller, see declutter.)"""
+    renderer = fig.canvas.get_renderer()
+    fig.legends[-1].remove()
+    others = figure_texts(fig, renderer) + [box for ax in fig.axes if ax.name != "3d"
+                                            for box in axis_texts(ax, renderer)]
+    x, y, corner = make.keywords["where"]
+
+    def met(placed):
+        box = extent(fig, placed)
+        return box, [other for other in others if overlap(box, other)]
+    box, meets = met(make())
+    if meets:
+        fig.legends[-1].remove()
+        if not met(make(row=True))[1]:
+            return
+        fig.legends[-1].remove()
+    while meets:
+        y = (min(other.y0 for other in meets) - 0.012 * fig.bbox.width) / fig.bbox.height
+        if y - box.height / fig.bbox.height < 0:
+            make()          # nowhere free: where it was put
+            return
+        box, meets = met(make(where=(x, y, corner)))
+        if meets:
+            fig.legends[-1].remove()
 
 
 def status(fig, surface, groups, colors, table, top, named=False, inside=False, column=False):
@@ -138,19 +170,28 @@ def status(fig, surface, groups, colors, table, top, named=False, inside=False, 
         rate = f"{rate:<11}  " if rate else ""
         return f"{name}{epoch}{rate}mean loss {mean}  {counts}{gone}{found}"
 
+    def line(group):
+        numbers = ([""] * len(group.run.steps) if group.whole else      # a basin's share
+                   lesson_numbers(surface, group.run))
+        return [row(group, k) if table else
+                "   ".join(filter(None, [group.label, rate_now(group, step), number]))
+                for k, (step, number) in enumerate(zip(group.run.steps, numbers, strict=True))]
+
+    frames = range(len(groups[0].run.steps))
+    said = {id(group): [hero_words(group, group.run.steps[k], column) for k in frames]
+            for group, *_ in told}
+    texts = [(text, line(group)) for group, text in zip(groups, lines, strict=False)]
+    texts += [(text, [words[index] if index < len(words) else "" for words in said[id(group)]])
+              for group, index, text in told]
+    texts.append((clock, [f"{word} {step:>{len(str(last))}}/{last}"
+                          for step in groups[0].run.steps]))
+    for text, shown in texts:
+        text.reserve(shown)
+
     def update(k):
-        for group, line in zip(groups, lines, strict=False):
-            line.set_text(row(group, k) if table else
-                          "   ".join(filter(None, [group.label, rate_now(group, group.run.steps[k]),
-                                               "" if group.whole else    # a basin's share
-                                               lesson_number(surface, group.run, k)])))
-        said = {}
-        for group, index, line in told:
-            if index == 0:
-                said = hero_words(group, group.run.steps[k], column)
-            line.set_text(said[index] if index < len(said) else "")
-        clock.set_text(f"{word} {groups[0].run.steps[k]:>{len(str(last))}}/{last}")
-        return [*lines, *(line for *_, line in told), clock]
+        for text, shown in texts:
+            text.set_text(shown[k])
+        return [text for text, _ in texts]
     return update, top - y
 
 
@@ -171,7 +212,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     placed = LAYOUTS[layout][1](len(groups), (0, 0, 1, 1))
     named = len(groups) > 1 and all(len(which) == 1 for _, _, which, _ in placed)
     inside = any(shows_inside([groups[i] for i in which]) for _, _, which, _ in placed)
-    box, spare, lines = words(fig, surface, title, groups, colors, table, named, inside)
+    box, spare, lines, marks = words(fig, surface, title, groups, colors, table, named, inside)
     cmap = SURFACE_CMAP if len(groups) == 1 else LinearSegmentedColormap.from_list(
         "groups", list(GROUPS_CMAP))       # matplotlib 3.8.0 reads a pair as (color, alpha)
     drawn = surface.heights()
@@ -181,7 +222,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     updates = [PANELS[panel](fig, rect, stage, list(which), **options)
                for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box, spare)]
     updates.append(lines)
-    declutter(fig)
+    declutter(fig, marks)
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
 
@@ -192,8 +233,8 @@ def words(fig, surface, title, groups, colors, table, named, inside):
     `inside`, see heroes.shows_inside). Across the top and bottom of the picture; in a column
     on the left of a wide one (a slide), so that the panels fill its height. Returns the box
     left for the panels, (left, bottom, width, height) in figure fractions, the spare room
-    under the words in the column (None if there is none, or too little for a panel), and the
-    lines' per-frame update."""
+    under the words in the column (None if there is none, or too little for a panel), the
+    lines' per-frame update and what draws the legend again (see settle_legend)."""
     gap = 0.012 * fig.bbox.width / fig.bbox.height
     wide = fig.bbox.width / fig.bbox.height >= WIDE and not table
     room = (COLUMN - 0.03 if wide else 0.96) * fig.bbox.width
@@ -213,18 +254,23 @@ def words(fig, surface, title, groups, colors, table, named, inside):
         if rule is not None:
             rule.set_y(0.02 + below + (gap if below else 0))
         top = y - used - 2 * gap
-        top -= legend(fig, surface, groups, colors, (0.02, top, "upper left"), inside) + 2 * gap
+        where = (0.02, top, "upper left")
+        top -= (extent(fig, legend(fig, surface, groups, colors, where, inside)).height
+                / fig.bbox.height + 2 * gap)
         bottom = (0.02 + below + (gap if below else 0)
                   + (extent(fig, rule).height / fig.bbox.height + gap if rule else 0) + gap)
         spare = (0.02, bottom, COLUMN - 0.04, top - bottom)
         roomy = (spare[2] * fig.bbox.width >= SPARE[0]
                  and spare[3] * fig.bbox.height >= SPARE[1])
-        return (COLUMN, 0.02, 1 - COLUMN, 0.96), spare if roomy else None, update
-    legend(fig, surface, groups, colors, (0.99, y, "upper right"), inside)  # a box's empty corner
+        return (COLUMN, 0.02, 1 - COLUMN, 0.96), spare if roomy else None, update, partial(
+            legend, fig, surface, groups, colors, where=where, inside=inside)
+    where = (0.99, y, "upper right")        # a box's empty corner
+    legend(fig, surface, groups, colors, where, inside)
     top = y - used
     bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
     bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
-    return (0, bottom, 1, max(top - gap - bottom, 0.2)), None, update
+    return (0, bottom, 1, max(top - gap - bottom, 0.2)), None, update, partial(
+        legend, fig, surface, groups, colors, where=where, inside=inside)
 
 
 def extent(fig, text):
@@ -265,9 +311,10 @@ def formula(fig, surface, room):
     return extent(fig, text).height / fig.bbox.height
 
 
-def declutter(fig):
+def declutter(fig, marks):
     """Draw the figure, then mend what collides, until nothing does: first a 3D panel's box is
-    drawn as large as its place allows (its axes leave much empty); where an axis's tick labels
+    drawn as large as its place allows (its axes leave much empty) and the legend that `marks`
+    draws is put where it meets no text (see settle_legend); where an axis's tick labels
     overlap, keep every other tick; where two axes' tick labels meet at a corner, drop the
     first axis's; where an axis label overlaps tick labels, move it out; where a 3D panel's
     text leaves the figure or meets text outside the panel, draw its box smaller."""
@@ -278,11 +325,11 @@ def declutter(fig):
         artist.set_visible(False)
     fitted = fill(fig)
     zoom = dict(fitted)
+    settle_legend(fig, marks)
     for _ in range(8):
         fig.draw_without_rendering()
         changed = False
-        outside = [text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
-        outside += [legend.get_window_extent(renderer) for legend in fig.legends]
+        outside = figure_texts(fig, renderer)
         texts = {ax: axis_texts(ax, renderer) for ax in fig.axes}
         for ax in fig.axes:
             axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]

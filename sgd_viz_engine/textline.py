@@ -5,13 +5,16 @@ import math
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.colors import to_rgba
+from matplotlib.transforms import Bbox
 from PIL import Image, ImageDraw, ImageFont
 
 
 class TextLine(Artist):
     """A line of text drawn by Pillow, for the text that changes every frame: matplotlib lays
     text out glyph by glyph, several times slower. (x, y) in figure fractions, vertically
-    centred there; with a `halo` color, the text is outlined in it, to read on any ground."""
+    centred there; with a `halo` color, the text is outlined in it, to read on any ground. A
+    line that says before the first frame every text it will show (`reserve`) holds its place:
+    its window extent is the box of the widest of them, which other text keeps out of."""
 
     def __init__(self, x, y, color=None, family="monospace", size="medium", halo=None):
         from matplotlib import rcParams
@@ -22,6 +25,7 @@ class TextLine(Artist):
         self.color = color if color is not None else rcParams["text.color"]
         self.font = FontProperties(family=family, size=size)
         self.halo = halo
+        self.widest = None          # pixels across the widest text reserved, None: none
         self.set_animated(True)
         self.set_zorder(3)
 
@@ -30,6 +34,17 @@ class TextLine(Artist):
 
     def get_text(self):
         return self.text
+
+    def reserve(self, texts):
+        """Hold the room of these texts, the ones it will show (in a figure)."""
+        font = pillow_font(self.font, self.figure.dpi)
+        self.widest = max(map(font.getlength, set(texts)), default=0.0)
+
+    def get_window_extent(self, renderer=None):
+        """The box, in pixels, of its text or, wider, of the widest text it reserved."""
+        width, height = self.size(self.figure.dpi)
+        x, y = self.figure.transFigure.transform(self.xy)
+        return Bbox([[x, y - height / 2], [x + max(width, self.widest or 0), y + height / 2]])
 
     def size(self, dpi):
         """(width, height) of the text in pixels at `dpi`."""
