@@ -547,11 +547,13 @@ SURFACES: dict[str, Surface] = {
                 view=View(75, -50, "log"),
                 lesson=Lesson(2e-6, optimizer="adam", steps=150),
                 title="the Goldstein-Price function"),
-        Surface("levi", levi, levi_grad, ((-10, 10), (-10, 10)), np.array([(1.0, 1.0)]),
+        # Its ripples, the local minima that trap the balls, read only near the minimum: over
+        # its whole domain, (-10, 10) each side, they are a thousandth of its heights. Seen
+        # from high above, each ball in its own pit; a rate at which none bounces out.
+        Surface("levi", levi, levi_grad, ((-1, 3), (-1, 3)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
-                view=View(45, -60, floor=False, grid=320),
-                lesson=Lesson(0.015, start=((-2, 4), (-2, 4)),
-                              story="Lévi's ripples trap almost every ball"),
+                view=View(70, -60, floor=False, grid=160),
+                lesson=Lesson(0.002, story="Lévi's ripples trap almost every ball"),
                 title="Lévi's function"),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),

@@ -6,24 +6,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from conftest import plan_of, refused
 
 import sgd_viz
 from optimizers import OPTIMIZERS
-from sgd_viz_engine import cli, occlusion, panels, simulation
+from sgd_viz_engine import occlusion, panels, simulation
 from sgd_viz_engine.plan import MAX_MEMORY, PlanError, estimate, make_plan, surface_of
-
-
-def plan_of(args, force=False):
-    return make_plan(cli.parse(args, sgd_viz.settings(), sgd_viz.PRESETS), force=force)
-
-
-def refused(args, capsys):
-    """The one line that main() prints for `args`, which it must refuse with exit status 2."""
-    assert sgd_viz.main(args) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("sgd_viz.py: error: ") and "Trace" not in err
-    return err
-
 
 # --- checks that match the work ----------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """Promises under attack, round two (issue 24): special files never replaced, outputs checked
 before the work, divergence never erased, rates that are verified, messages for people."""
-import importlib.util
 import os
 import pathlib
 import re
@@ -12,38 +11,13 @@ import tempfile
 
 import numpy as np
 import pytest
+from conftest import SCRIPT, ctrl_c_on_import, listing, plan_of, refused, script_with
 from PIL import Image
 
 import sgd_viz
-from sgd_viz_engine import cli
 from sgd_viz_engine.plan import PlanError, estimate, make_plan
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sgd_viz.py")
 TINY = ["--balls", "4", "--steps", "3", "--frames", "3", "--size", "64x64", "--quiet"]
-
-
-def plan_of(args, force=False):
-    return make_plan(cli.parse(args, sgd_viz.settings(), sgd_viz.PRESETS), force=force)
-
-
-def refused(args, capsys):
-    """The one line that main() prints for `args`, which it must refuse with exit status 2."""
-    assert sgd_viz.main(args) == 2
-    captured = capsys.readouterr()
-    err = captured.err
-    assert captured.out == "" and err.count("\n") == 1 and err.startswith("sgd_viz.py: error: ")
-    return err
-
-
-def listing(folder):
-    """Each name in `folder` with its kind and, through no link, what it holds."""
-    found = {}
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        mode = os.lstat(path).st_mode
-        found[name] = (stat.S_IFMT(mode), os.readlink(path) if stat.S_ISLNK(mode) else
-                       pathlib.Path(path).read_bytes() if stat.S_ISREG(mode) else None)
-    return found
 
 
 # --- 1, 4, 16: outputs checked before the work ------------------------------------------------
@@ -177,22 +151,6 @@ def test_numpy_values_are_read_as_python_values():
 
 
 # --- 9, 10: the settings block, through a copy of the script -----------------------------------
-
-def script_with(folder, **assignments):
-    """The script's module with some settings of its block rewritten (NAME=Python source),
-    loaded from a copy in `folder`."""
-    text = pathlib.Path(SCRIPT).read_text(encoding="utf-8")
-    for name, source in assignments.items():
-        text, count = re.subn(rf"^{name} = .*$", lambda _, s=source, n=name: f"{n} = {s}",
-                              text, count=1, flags=re.M)
-        assert count == 1, name
-    path = folder / "sgd_viz_copy.py"
-    path.write_text(text, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(f"sgd_viz_copy_{id(path)}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_a_percent_sign_in_a_default_is_shown_by_help(tmp_path, capsys):
     script = script_with(tmp_path, OUT="'50%.gif'")
@@ -347,10 +305,7 @@ def test_the_installed_command_names_itself_and_stops_quietly_on_ctrl_c_while_lo
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith(f"{name}: error: argument --balls")
     # a library that is loaded before the work, on its import, is interrupted by Ctrl-C
-    (tmp_path / "slow" / "tqdm").mkdir(parents=True)
-    (tmp_path / "slow" / "tqdm" / "__init__.py").write_text(
-        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n")
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "slow"), env["PYTHONPATH"]])
+    env["PYTHONPATH"] = os.pathsep.join([ctrl_c_on_import(tmp_path / "slow"), env["PYTHONPATH"]])
     done = subprocess.run([sys.executable, command, *TINY, "--out", str(tmp_path / "x.gif")],
                           env=env, capture_output=True, text=True)
     assert done.returncode == -signal.SIGINT and done.stderr == ""

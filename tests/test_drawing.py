@@ -384,3 +384,31 @@ def test_on_a_slide_the_surface_and_the_curves_fill_the_width(name):
     assert right[-1] - right[0] > 0.45 * width
     assert curve.width > 0.15 * width and curve.height > 0.35 * height
     assert (right[-1] - curve.x0) > 0.85 * width        # together, across the slide
+
+
+def swings(values, depth):
+    """How many times a sequence turns from rising to falling or back by at least `depth`."""
+    count, turn, direction = 0, values[0], 0
+    for value in values[1:]:
+        if direction >= 0 and value < turn - depth or direction <= 0 and value > turn + depth:
+            count += direction != 0
+            direction, turn = (-1 if value < turn else 1), value
+        elif (value - turn) * direction > 0:
+            turn = value
+    return count
+
+
+def test_levis_ripples_show_around_its_minimum_at_640_px():
+    # Its local minima trap the balls: around its minimum, where the balls start, the
+    # surface's shading rises and falls with its ripples, several times along a row of pixels
+    # (over its whole domain, (-10, 10) on each side, they were a thousandth of its heights:
+    # one swing a row, or none).
+    surface = SURFACES["levi"]
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-4)),
+                   uniform_starts(surface, 2, np.random.default_rng(0)), 1)
+    scene = scene_of(surface, run, (640, 480))
+    grey = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].mean(axis=-1)  # no balls yet
+    [star] = drawn(scene, 0, "minimum")
+    x, y = np.asarray(star.get_data(), dtype=int)[:, 0]
+    rows = grey[len(grey) - y - 60:len(grey) - y + 60:8, x - 90:x + 90]
+    assert np.median([swings(row, depth=10) for row in rows]) >= 6

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import SCRIPT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,8 +13,6 @@ import sgd_viz
 from sgd_viz_engine import cli, simulation
 from sgd_viz_engine.plan import PlanError, make_plan, surface_of
 from sgd_viz_engine.readers import OUTPUT_KINDS
-
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BAD = [
     (["--surface", "rosenbrok"], ["--surface", "rosenbrok", "did you mean rosenbrock"]),
@@ -112,7 +111,7 @@ def test_unwritable_folder_is_refused(tmp_path, monkeypatch, capsys):
 def test_error_from_a_real_process_has_no_traceback_and_keeps_the_file(tmp_path):
     old = tmp_path / "old.gif"
     old.write_bytes(b"GIF89a precious")
-    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), "--lr", "-3",
+    result = subprocess.run([sys.executable, SCRIPT, "--lr", "-3",
                              "--out", str(old)], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--lr" in result.stderr

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = {"sgd_viz.py", "surfaces.py", "optimizers.py"}
 
 pytestmark = pytest.mark.slow
@@ -24,12 +24,12 @@ def clean_copy(folder):
     """The tracked files as they are in the work tree (nothing built, cached or ignored), in a
     git repository of their own."""
     if shutil.which("git") is None or subprocess.run(
-            ["git", "-C", HERE, "rev-parse"], capture_output=True).returncode != 0:
+            ["git", "-C", ROOT, "rev-parse"], capture_output=True).returncode != 0:
         pytest.skip("needs a git checkout of the project")
-    for name in sh("git", "-C", HERE, "ls-files", "-z").split("\0"):
-        if name and os.path.isfile(os.path.join(HERE, name)):
+    for name in sh("git", "-C", ROOT, "ls-files", "-z").split("\0"):
+        if name and os.path.isfile(os.path.join(ROOT, name)):
             os.makedirs(os.path.join(folder, os.path.dirname(name)), exist_ok=True)
-            shutil.copy2(os.path.join(HERE, name), os.path.join(folder, name))
+            shutil.copy2(os.path.join(ROOT, name), os.path.join(folder, name))
     git = ["git", "-C", str(folder), "-c", "user.name=test", "-c", "user.email=test@example.com"]
     sh(*git, "init", "-q")
     sh(*git, "add", "-A")
@@ -45,14 +45,14 @@ def installed(python, elsewhere):
     assert tops == MODULES | {"sgd_viz_engine"}, tops
     requires = sh(python, "-c", "import importlib.metadata as m\n"
                   "print('\\n'.join(m.requires('sgd_viz')))", cwd=elsewhere).split()
-    with open(os.path.join(HERE, "requirements.txt")) as file:
+    with open(os.path.join(ROOT, "requirements.txt")) as file:
         assert requires == file.read().split()
     where = sh(python, "-c", "import os, sgd_viz, sgd_viz_engine\n"
                "from sgd_viz import animate\n"
                "print(os.path.dirname(sgd_viz.__file__) == "
                "os.path.dirname(os.path.dirname(sgd_viz_engine.__file__)))", cwd=elsewhere)
     assert where.strip() == "True"
-    assert HERE not in sh(python, "-c", "import sgd_viz; print(sgd_viz.__file__)", cwd=elsewhere)
+    assert ROOT not in sh(python, "-c", "import sgd_viz; print(sgd_viz.__file__)", cwd=elsewhere)
 
 
 def test_pip_installs_the_modules_the_package_and_the_command(tmp_path):

@@ -4,6 +4,7 @@ import shlex
 
 import numpy as np
 import pytest
+from conftest import groups_for
 from PIL import Image
 
 import sgd_viz
@@ -19,12 +20,6 @@ from sgd_viz_engine.simulation import Dynamics, simulate, simulate_groups
 from surfaces import SURFACES
 
 WITH_MINIMA = [name for name, surface in SURFACES.items() if len(surface.minima)]
-
-
-def groups_for(*argv):
-    """The groups that `python sgd_viz.py ARGV` simulates, with the settings of sgd_viz.py."""
-    return simulate_groups(make_plan(cli.parse([*argv, "--out", "x.gif"], sgd_viz.settings(),
-                                               sgd_viz.PRESETS)))
 
 
 def lesson(run, surface):

@@ -5,24 +5,16 @@ import os
 
 import numpy as np
 import pytest
+from conftest import groups_for
 
-import sgd_viz
 from optimizers import OPTIMIZERS
-from sgd_viz_engine import cli
 from sgd_viz_engine.basins import at_global_minimum
-from sgd_viz_engine.plan import make_plan
 from sgd_viz_engine.schedules import schedule
-from sgd_viz_engine.simulation import Dynamics, simulate, simulate_groups
+from sgd_viz_engine.simulation import Dynamics, simulate
 from surfaces import SURFACES
 
 with open(os.path.join(os.path.dirname(__file__), "data", "torch_schedules.json")) as _file:
     TORCH = json.load(_file)
-
-
-def groups_for(*argv):
-    """The groups that `python sgd_viz.py ARGV` simulates, with the settings of sgd_viz.py."""
-    return simulate_groups(make_plan(cli.parse([*argv, "--out", "x.gif"], sgd_viz.settings(),
-                                               sgd_viz.PRESETS)))
 
 
 def tilted_bowl_grad(p):

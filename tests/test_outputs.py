@@ -11,10 +11,11 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import SCRIPT, gif_frames
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from PIL import Image, ImageSequence
+from PIL import Image
 
 import sgd_viz
 from sgd_viz_engine import output
@@ -25,15 +26,7 @@ from surfaces import SURFACES
 TINY = ["--balls", "6", "--steps", "3", "--size", "64x64", "--frames", "4", "--quiet"]
 SMALL = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
 PRECIOUS = b"precious old bytes"
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FFMPEG = shutil.which("ffmpeg")
-
-
-def gif_frames(path):
-    """(RGB pixels, duration in ms) of every frame, as a browser shows them."""
-    with Image.open(path) as im:
-        return [(np.asarray(f.convert("RGB")), f.info["duration"])
-                for f in ImageSequence.Iterator(im)]
 
 
 def test_html_is_the_same_bytes_every_run_and_carries_the_gif(tmp_path):
@@ -157,7 +150,7 @@ def test_trajectories_are_replaced_only_with_the_picture(tmp_path, full_disk_aft
     table.write_bytes(PRECIOUS)
     # a file may grow to 2700 bytes: the .npz (2.2 kB) fits, the .gif (6 to 7 kB at 160x120 with
     # any matplotlib; 2.4 kB at 64x64 with matplotlib 3.8) does not
-    result = subprocess.run([sys.executable, os.path.join(HERE, "sgd_viz.py"), *TINY,
+    result = subprocess.run([sys.executable, SCRIPT, *TINY,
                              "--size", "160x120", "--out", str(out), "--save-trajectories",
                              str(table)], capture_output=True, text=True,
                             preexec_fn=full_disk_after(2700))

@@ -2,26 +2,26 @@
 momentum on a quadratic, its drawn line against the formula, its file, its words."""
 import numpy as np
 import pytest
+from conftest import plan_of
 from matplotlib.text import Text
 from PIL import Image
 
 import sgd_viz
 from optimizers import OPTIMIZERS
-from sgd_viz_engine import cli, phaseplot, phases
-from sgd_viz_engine.plan import make_plan
+from sgd_viz_engine import phaseplot, phases
 
 BOWL = ["--surface", "bowl", "--optimizer", "sgd", "--steps", "100",
         "--start-region=-2,2,-2,2"]
 L = 0.5                 # the bowl (x/4)^2 + (y/2)^2: curvatures 1/8 and 1/2
 
 
-def plan_of(*argv, out="map.png"):
-    return make_plan(cli.parse([*argv, "--out", out], sgd_viz.settings(), sgd_viz.PRESETS))
+def map_plan(*argv, out="map.png"):
+    return plan_of([*argv, "--out", out])
 
 
 def cells(spec, balls=6):
     """The map of `spec` on the bowl: each cell's (lr, momentum) and outcome."""
-    found = phases.phase_map(plan_of(*BOWL, "--balls", str(balls), "--phases", spec))
+    found = phases.phase_map(map_plan(*BOWL, "--balls", str(balls), "--phases", spec))
     lr, momentum = (axis.values() for axis in found.axes)
     return [(rate, beta, phases.OUTCOMES[found.outcome[j, i]])
             for j, beta in enumerate(momentum) for i, rate in enumerate(lr)]
@@ -50,7 +50,7 @@ def test_too_much_momentum_or_too_small_a_rate_is_too_slow():
 
 
 def test_the_line_drawn_is_the_theory_of_heavy_ball_momentum():
-    plan = plan_of(*BOWL, "--balls", "2", "--phases", "lr=0:9:3,momentum=0:1:3")
+    plan = map_plan(*BOWL, "--balls", "2", "--phases", "lr=0:9:3,momentum=0:1:3")
     found = phases.phase_map(plan)
     (line,) = phaseplot.figure(found, plan).findobj(lambda artist: artist.get_gid() == "boundary")
     lr, beta = line.get_xdata(), line.get_ydata()
@@ -60,18 +60,18 @@ def test_the_line_drawn_is_the_theory_of_heavy_ball_momentum():
 
 
 def test_the_line_follows_the_axes_and_is_drawn_only_where_the_theory_holds():
-    swapped = phases.phase_map(plan_of(*BOWL, "--balls", "2", "--phases",
-                                       "momentum=0:1:2,lr=0:9:2"))
+    swapped = phases.phase_map(map_plan(*BOWL, "--balls", "2", "--phases",
+                                        "momentum=0:1:2,lr=0:9:2"))
     np.testing.assert_allclose(swapped.boundary[:, 1], 2 * (1 + swapped.boundary[:, 0]) / L,
                                rtol=1e-6)
-    other = phases.phase_map(plan_of(*BOWL, "--balls", "2", "--phases",
-                                     "lr=0:9:2,dampening=0:0.5:2"))
+    other = phases.phase_map(map_plan(*BOWL, "--balls", "2", "--phases",
+                                      "lr=0:9:2,dampening=0:0.5:2"))
     assert other.boundary is None
 
 
 def test_any_two_numbers_of_the_optimizer_make_a_map():
-    found = phases.phase_map(plan_of("--surface", "bowl", "--optimizer", "adam", "--balls", "3",
-                                     "--steps", "20", "--phases", "lr=0.01:1:3,beta1=0:0.9:2"))
+    found = phases.phase_map(map_plan("--surface", "bowl", "--optimizer", "adam", "--balls", "3",
+                                      "--steps", "20", "--phases", "lr=0.01:1:3,beta1=0:0.9:2"))
     assert found.outcome.shape == (2, 3) and found.boundary is None
     assert np.allclose(found.shares.sum(axis=-1), 1)
 
@@ -127,7 +127,7 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
 
 
 def test_the_words_are_plain_and_big_enough():
-    plan = plan_of(*BOWL, "--balls", "2", "--phases", "lr=0:9:3,momentum=0:1:3")
+    plan = map_plan(*BOWL, "--balls", "2", "--phases", "lr=0:9:3,momentum=0:1:3")
     fig = phaseplot.figure(phases.phase_map(plan), plan)
     fig.canvas.draw()
     texts = [text for text in fig.findobj(Text) if text.get_visible() and text.get_text()]
@@ -164,7 +164,7 @@ def test_a_map_that_cannot_be_made_is_one_line_and_exit_2(flags, words, tmp_path
 def test_the_walk_is_a_gif_whose_balls_show_every_outcome(tmp_path):
     out = tmp_path / "walk.gif"
     argv = [*BOWL, "--balls", "3", "--fps", "5", "--phases", "lr=0:9:8,momentum=0:1:8"]
-    plan = plan_of(*argv, out=str(out))
+    plan = map_plan(*argv, out=str(out))
     fig, update = phaseplot.walk_figure(phases.phase_map(plan), plan, 40)
     (said,) = fig.findobj(lambda artist: artist.get_gid() == "outcome")
     seen = set()

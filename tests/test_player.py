@@ -7,14 +7,14 @@ import io
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 
 import numpy as np
 import pytest
-from PIL import Image, ImageSequence
+from conftest import gif_frames
+from PIL import Image
 
 import sgd_viz
 from sgd_viz_engine import player
@@ -37,18 +37,18 @@ class Browser:
     """A WebDriver session in headless Chromium, spoken to in plain HTTP."""
 
     def __init__(self, folder):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if self.call("GET", "/status")["ready"]:
-                    break
-            except OSError:
-                time.sleep(0.05)
+        # chromedriver picks a free port and says which on its standard output when it is
+        # ready (its log goes to a file): waited for on the pipe, not by the clock
+        self.driver = subprocess.Popen([CHROMEDRIVER, "--port=0", f"--log-path={folder}.log"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                       text=True)
+        said, started = [], None
+        for line in self.driver.stdout:
+            said.append(line)
+            if started := re.search(r"started successfully on port (\d+)", line):
+                break
+        assert started, said
+        self.url = f"http://127.0.0.1:{started.group(1)}"
         options = {"binary": CHROMIUM, "args": [*FLAGS, f"--user-data-dir={folder}"]}
         session = self.call("POST", "/session", {"capabilities": {"alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": options,
@@ -59,7 +59,7 @@ class Browser:
         request = urllib.request.Request(self.url + path, method=method, data=None if body is None
                                          else json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as answer:
+        with urllib.request.urlopen(request, timeout=300) as answer:   # against a hang
             return json.load(answer)["value"]
 
     def run(self, script, *args):
@@ -82,7 +82,8 @@ class Browser:
             self.call("DELETE", "")
         finally:
             self.driver.terminate()
-            self.driver.wait(timeout=30)
+            self.driver.wait(timeout=300)
+            self.driver.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +93,9 @@ def browser(tmp_path_factory):
     browser.close()
 
 
-def gif_frames(data):
+def pixels_of(gif):
     """The frames of a GIF as Pillow composites them, RGB."""
-    with Image.open(io.BytesIO(data)) as gif:
-        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
+    return [pixels for pixels, _ in gif_frames(gif)]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def page(tmp_path_factory):
     assert sgd_viz.main(["--quiet", "--out", str(path)]) == 0
     gif = base64.b64decode(re.search(r'src="data:image/gif;base64,([^"]*)"',
                                      path.read_text()).group(1))
-    return path, gif, gif_frames(gif)
+    return path, gif, pixels_of(gif)
 
 
 def test_the_page_carries_the_gif_once_in_at_most_one_and_a_half_times_its_size(page):
@@ -140,11 +140,20 @@ def assert_shows(browser, frames, k):
     np.testing.assert_array_equal(pixels[..., :3], frames[k])
 
 
-def wait_for(condition, seconds=10):
-    deadline = time.monotonic() + seconds
+def wait_for(condition):
+    """Ask the page until `condition` holds; the deadline only turns a hang into a failure."""
+    deadline = time.monotonic() + 300
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def wait_in_page(milliseconds):
+    """Return once a timer of the page set now fires: after every timer of the page due
+    before it (a browser runs its timers in the order they are due), however busy the
+    machine is."""
+    return {"script": "setTimeout(arguments[arguments.length - 1], arguments[0])",
+            "args": [milliseconds]}
 
 
 def load(browser, path):
@@ -176,7 +185,7 @@ def test_the_page_plays_and_pauses_without_an_error(browser, loaded):
     browser.click("[data-do=play]")                          # pause
     held = frame_shown(browser)
     before = pixels_shown(browser)
-    time.sleep(0.5)                                          # ten frames' time at 4x
+    browser.call("POST", "/execute/async", wait_in_page(500))   # ten frames' time at 4x
     assert frame_shown(browser) == held
     np.testing.assert_array_equal(pixels_shown(browser), before)
     np.testing.assert_array_equal(before[..., :3], frames[held])
@@ -256,7 +265,7 @@ def test_the_player_decodes_any_gif_pillow_writes(browser, tmp_path):
     path.write_text(player.page(blocks, range(5), "noise", (123, 91)))
     load(browser, path)
     browser.click("[data-do=play]")                          # pause
-    decoded = gif_frames(blocks)
+    decoded = pixels_of(blocks)
     for k in [4, 0, 3, 1, 2]:
         set_slider(browser, k)
         assert_shows(browser, decoded, k)
@@ -285,4 +294,4 @@ def test_players_on_one_page_play_on_their_own(browser, tmp_path):
     for (k, url), (name, gif) in zip(shown, gifs.items(), strict=True):
         pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
         assert k == {"a": 2, "b": 3}[name]
-        np.testing.assert_array_equal(pixels[..., :3], gif_frames(gif)[k])
+        np.testing.assert_array_equal(pixels[..., :3], pixels_of(gif)[k])

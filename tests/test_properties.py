@@ -4,14 +4,13 @@ leaves the old file as it was; never a traceback, a warning or a stray temporary
 adds the file-system shapes at the outputs (special files, links to them, to each other, to
 missing folders) and values in the settings block, through a copy of the script."""
 import contextlib
-import importlib.util
 import io
 import os
-import re
 import stat
 import tempfile
 
 import pytest
+from conftest import listing, script_with
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -99,7 +98,6 @@ def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(scene):
 
 # --- issue 24: file-system shapes at the outputs, and values in the settings block ---------------
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sgd_viz.py")
 SHAPES = ["none", "file", "fifo", "link to a fifo", "link to a missing folder", "link loop",
           "link to the trajectories", "through a missing folder", "link to a file",
           "dangling link", "folder"]
@@ -144,40 +142,6 @@ def shape(folder, kind):
     return out
 
 
-def state(folder):
-    """Every entry of `folder`: its kind, and a link's target or a file's bytes."""
-    found = {}
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        mode = os.lstat(path).st_mode
-        with contextlib.suppress(OSError):
-            if stat.S_ISLNK(mode):
-                found[name] = ("link", os.readlink(path))
-                continue
-            if stat.S_ISREG(mode):
-                with open(path, "rb") as file:
-                    found[name] = ("file", file.read())
-                continue
-        found[name] = (stat.S_IFMT(mode), None)
-    return found
-
-
-def script_with(folder, block):
-    """sgd_viz.py loaded from a copy in `folder` whose settings block has `block`'s values."""
-    with open(SCRIPT, encoding="utf-8") as file:
-        text = file.read()
-    for name, source in block.items():
-        text = re.sub(rf"^{name} = .*$", lambda _, n=name, s=source: f"{n} = {s}", text,
-                      count=1, flags=re.M)
-    path = os.path.join(folder, "sgd_viz_copy.py")
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(text)
-    spec = importlib.util.spec_from_file_location("sgd_viz_copy", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @st.composite
 def attacks(draw):
     """A tiny scene, a shape at its output, maybe trajectories, and settings-block values."""
@@ -197,26 +161,26 @@ def attacks(draw):
 def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_was(attack):
     block, args, kind, given_out, trajectories = attack
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as copy:
-        script = script_with(copy, block)
+        script = script_with(copy, **block)
         out = shape(folder, kind)
         argv = [*args, *(["--out", out] if given_out else [])]
         if trajectories:
             with open(os.path.join(folder, "t.csv"), "wb") as old:
                 old.write(OLD)
             argv += ["--save-trajectories", os.path.join(folder, "t.csv")]
-        before = state(folder)
+        before = listing(folder)
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
                 pytest.MonkeyPatch.context() as patch:
             patch.chdir(folder)
             status = script.main(argv)          # a warning is an error (pyproject.toml)
         printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
-        after = state(folder)
+        after = listing(folder)
         said = f"{block} {kind} {argv}\nstdout: {printed}\nstderr: {errors}"
         assert status in (0, 2), said
         assert not [name for name in after if name.startswith(".sgd_viz-")], said
         for name, (what, held) in before.items():   # never a special file or a link replaced
-            if what != "file":
+            if what != stat.S_IFREG:
                 assert after.get(name) == (what, held), said
         if status == 2:
             assert printed == [] and len(errors) == 1, said

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECIPES = [   # README heading, the flag that uses what it adds, and more flags for the render
     ("Add a surface", "--surface", []),
     ("Add a surface over data", "--surface", ["--batch-size", "5"]),
@@ -27,7 +27,7 @@ REGISTRIES = {  # a registry that a recipe's '# in NAME:' line names: its file, 
 def recipe(title):
     """The Python block under the README heading `title`, split at its '# in REGISTRY:' lines
     into the definitions and the entries, as (registry, entry) pairs."""
-    with open(os.path.join(HERE, "README.md")) as file:
+    with open(os.path.join(ROOT, "README.md")) as file:
         readme = file.read()
     section = readme.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
@@ -36,7 +36,7 @@ def recipe(title):
 
 
 def copy_of_project(folder):
-    shutil.copytree(HERE, folder, ignore=shutil.ignore_patterns(
+    shutil.copytree(ROOT, folder, ignore=shutil.ignore_patterns(
         ".git", ".venv*", "__pycache__", ".*_cache", ".hypothesis", "build", "*.egg-info"))
     return folder
 

@@ -6,12 +6,13 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import gif_frames, plan_of
 from matplotlib.colors import to_rgb
-from PIL import Image, ImageSequence
+from PIL import Image
 
 import sgd_viz
 from optimizers import OPTIMIZERS
-from sgd_viz_engine import cli, looks, plan
+from sgd_viz_engine import looks, plan
 from sgd_viz_engine.layouts import LAYOUTS
 from sgd_viz_engine.scene import PLAIN_RULE, draw_frame, draw_scene, title
 from sgd_viz_engine.simulation import simulate_groups, uniform_starts
@@ -20,15 +21,6 @@ from surfaces import SURFACES
 TINY = ["--balls", "12", "--steps", "6", "--size", "160x120", "--quiet"]
 
 
-def plan_of(argv):
-    """The plan that these flags make, over the settings of sgd_viz.py."""
-    return plan.make_plan(cli.parse(argv, sgd_viz.settings(), sgd_viz.PRESETS))
-
-
-def frames_of(path):
-    with Image.open(path) as im:
-        return [(np.asarray(f.convert("RGB")), f.info.get("duration")) for f in
-                ImageSequence.Iterator(im)]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +44,7 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
              for color in looks.exact_colors([looks.BALL_COLOR, "white"])]
     scene = draw_scene(plan.surface, title(plan.surface, groups), (160, 120), groups, "3d",
                        8)
-    decoded = frames_of(tiny_gif)
+    decoded = gif_frames(tiny_gif)
     assert len(decoded) == 7
     for k, (pixels, _) in enumerate(decoded):
         draw_frame(scene, k)
@@ -65,7 +57,7 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
 
 
 def test_gif_timing_and_loop(tiny_gif):
-    decoded = frames_of(tiny_gif)
+    decoded = gif_frames(tiny_gif)
     delays = [d for _, d in decoded]
     assert all(d >= 20 for d in delays)
     assert delays[0] == 1000                    # a second to see where the balls start
@@ -92,14 +84,14 @@ def test_long_runs_are_sampled_to_the_frame_budget(tmp_path):
     out = tmp_path / "long.gif"
     assert sgd_viz.main(["--balls", "5", "--steps", "500", "--frames", "12", "--noise", "1",
                          "--size", "160x120", "--quiet", "--out", str(out)]) == 0
-    assert len(frames_of(out)) == 12
+    assert len(gif_frames(out)) == 12
 
 
 def test_dark_theme_has_a_dark_background(tmp_path):
     out = tmp_path / "dark.gif"
     assert sgd_viz.main(["--balls", "5", "--steps", "2", "--size", "160x120", "--quiet",
                          "--theme", "dark", "--out", str(out)]) == 0
-    corner = frames_of(out)[0][0][2, 2]
+    corner = gif_frames(out)[0][0][2, 2]
     assert corner.max() < 40
 
 
@@ -107,7 +99,7 @@ def test_orbit_turns_the_camera_and_keeps_the_balls_on_the_surface(tmp_path):
     out = tmp_path / "orbit.gif"
     assert sgd_viz.main(["--balls", "5", "--steps", "4", "--size", "320x240", "--quiet",
                          "--orbit", "90", "--out", str(out)]) == 0
-    first, last = frames_of(out)[0][0], frames_of(out)[-1][0]
+    first, last = gif_frames(out)[0][0], gif_frames(out)[-1][0]
     assert np.mean(np.any(first != last, axis=-1)) > 0.1       # the whole scene moved
 
 
@@ -217,7 +209,7 @@ def test_funcanimation_is_the_slow_path_with_both_groups(tmp_path):
     out = tmp_path / "notebook.gif"
     from matplotlib.animation import PillowWriter
     animation.save(out, writer=PillowWriter(fps=5))
-    frames = frames_of(out)
+    frames = gif_frames(out)
     assert len(frames) == 4 and frames[0][0].shape == (150, 200, 3)
     colors = [np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)])
                for c in looks.GROUP_COLORS[:2]]
@@ -314,7 +306,7 @@ def test_every_color_of_the_looks_comes_out_exactly(tmp_path):
     out = tmp_path / "exact.gif"        # wells at 400x300: its minimum star shows from the start
     assert sgd_viz.main(["--balls", "40", "--steps", "3", "--size", "400x300", "--quiet",
                          "--out", str(out)]) == 0
-    first = frames_of(out)[0][0].reshape(-1, 3)
+    first = gif_frames(out)[0][0].reshape(-1, 3)
     for color in ("white", looks.BALL_COLOR, looks.LOOKS["minimum"].style["mfc"]):
         rgb = [round(255 * c) for c in to_rgb(color)]
         assert (first == rgb).all(axis=1).sum() >= 10, color
