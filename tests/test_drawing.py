@@ -244,20 +244,6 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
     assert (near.min(axis=0) <= 1.5 * pixel).all()      # every ball is under a marker's pixel
 
 
-@pytest.mark.parametrize("name", [name for name, s in SURFACES.items() if len(s.minima)])
-def test_the_default_camera_shows_every_global_minimum(name):
-    surface = SURFACES[name]
-    scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), surface.minima, 1),
-                     (640, 480))
-    drawn = surface.heights()
-    lift = drawn.lift
-    span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
-    around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
-                             for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
-    points = np.column_stack([around, lift(surface.f(around))])
-    assert not hidden_by_view(surface, drawn)(scene.axes[0])(points).any()
-
-
 def test_the_last_frame_tallies_where_the_balls_end():
     # wells: plain GD from uniform starts ends in its four wells, the global one the largest
     surface = SURFACES["wells"]
