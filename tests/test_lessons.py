@@ -44,14 +44,10 @@ def test_the_default_learning_rate_teaches(name):
                                        "adagrad"])
 @pytest.mark.parametrize("name", WITH_MINIMA)
 def test_an_automatic_learning_rate_keeps_the_balls(name, optimizer):
-    if name == "mccormick" and optimizer in ("momentum", "nesterov"):
-        pytest.skip("mccormick falls without bound along x = y; momentum carries balls off its "
-                    "box at any rate that moves them (41% at a tenth of the stability limit)")
-    if name == "logistic_regression" and optimizer == "momentum":
-        pytest.skip("the cross-entropy is nearly linear far from its minimum: heavy-ball "
-                    "momentum gathers speed there that the curvature near the minimum does not "
-                    "limit (19% leave the box at half the stability limit; nesterov's rate holds)")
-    [group] = groups_for("--surface", name, "--lr", "auto", "--optimizer", optimizer)
+    # 100 balls, the first 100 of the default 300 (a third of the cost on the surfaces over
+    # data): none of the 300 diverged either when this was written
+    [group] = groups_for("--surface", name, "--lr", "auto", "--optimizer", optimizer,
+                         "--balls", "100")
     assert group.run.diverged[-1].mean() <= 0.1
 
 
