@@ -12,7 +12,6 @@ from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli
 from sgd_viz_engine.basins import at_global_minimum, basins
 from sgd_viz_engine.curvature import auto_rate, largest_curvature
-from sgd_viz_engine.occlusion import visibility
 from sgd_viz_engine.panels import drawn
 from sgd_viz_engine.plan import make_plan
 from sgd_viz_engine.scene import draw_scene, hidden_by_view
@@ -188,9 +187,9 @@ def test_batch_sizes_batch_gd_falls_smoothly_and_sgd_jitters():
 @pytest.mark.parametrize("name", WITH_MINIMA)
 def test_the_camera_shows_every_global_minimum_and_every_crowd_at_the_last_frame(name):
     """The scene of the surface's default run hides none of its global minima (nor the ground
-    just around them, where balls crowd), by the scene's own occlusion; and every crowd of at
-    least 5% of the balls at the end is drawn visible: most of its balls are not behind the
-    hill, by an exact march of their rays."""
+    just around them, where balls crowd), and every crowd of at least 5% of the balls at the
+    end is drawn visible: most of its balls are not behind the hill, by the scene's own
+    occlusion (which test_drawing checks against an exact march of the rays)."""
     plan = make_plan(cli.parse(["--surface", name, "--out", "x.gif"], sgd_viz.settings(),
                                sgd_viz.PRESETS))
     [group] = simulate_groups(plan)
@@ -203,9 +202,9 @@ def test_the_camera_shows_every_global_minimum_and_every_crowd_at_the_last_frame
     around = np.concatenate([surface.minima + 0.02 * span * step
                              for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
     points = np.column_stack([around, lift(surface.f(around))])
-    assert not hidden_by_view(surface, heights)(ax)(points).any()
-    hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
-                        ax.get_proj())(drawn(surface, lift, run, -1, slice(None)))
+    hidden_here = hidden_by_view(surface, heights)(ax)
+    assert not hidden_here(points).any()
+    hidden = hidden_here(drawn(surface, lift, run, -1, slice(None)))
     basin, kept = basins(run, surface)
     for crowd in kept:
         members = basin == crowd
