@@ -220,3 +220,28 @@ def test_the_legend_names_only_what_the_picture_draws(argv):
     assert ("diverged" in told) == ("diverged" in marks)
     assert ("behind the hill" in told) == ("hidden" in marks)
     assert "global minimum" in told
+
+
+@pytest.mark.parametrize("preset, names", [
+    ("learning-rates", ["too small", "just right", "too large"]),
+    ("optimizers", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]),
+    ("batch-sizes", ["full batch", "mini-batch", "stochastic"]),
+    ("schedules", ["constant rate", "cosine schedule"])])
+def test_several_curves_are_named_at_their_ends_in_order(preset, names):
+    scene, frames = scene_from(["--preset", preset])
+    assert [pair for pair in collisions(scene, frames) if set(pair) & set(names)] == []
+    ax = next(ax for ax in scene.fig.axes if any(
+        (line.get_gid() or "").startswith("median") for line in ax.lines))
+    for k in frames:
+        drawn = dict(next(drawn_texts(scene, [k])))
+        sizes = dict(next(drawn_texts(scene, [k], em=True)))
+        assert all(drawn[name][0] > ax.bbox.x1 and sizes[name] >= 12 for name in names)
+        ends = [line.get_ydata()[-1] for line in ax.lines
+                if (line.get_gid() or "").startswith("median")]
+        with np.errstate(divide="ignore"):
+            heights = ax.transData.transform(np.column_stack([np.zeros(len(ends)), ends]))[:, 1]
+        heights = np.clip(np.nan_to_num(heights, posinf=np.inf), ax.bbox.y0, ax.bbox.y1)
+        # the names stand in the order of the curves' ends (one off the top is at the top)
+        middles = [(drawn[name][1] + drawn[name][3]) / 2 for name in names]
+        assert all(middles[i] < middles[j] for i, j in itertools.permutations(range(len(names)), 2)
+                   if heights[i] < heights[j] - 1)
