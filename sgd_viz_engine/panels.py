@@ -8,6 +8,7 @@ where. Moving artists are 2D, in pixels: balls are projected once per frame with
 projection (see occlusion.projector), and drawn over the static figure restored from pixels.
 """
 import math
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
@@ -439,6 +440,8 @@ def map_panel(fig, rect, stage, which, room=False):
     return update
 
 
+NAMES_ROOM = 0.5           # the curves' names at their ends take at most this share of the
+                           # panel's width
 OFF_TOP = 1e300            # the loss a diverged ball counts as, above every finite one
 
 
@@ -454,8 +457,17 @@ def curve_panel(fig, rect, stage, which, room=False):
     against step and its interquartile range as a band, over every ball (see counted_losses),
     so that a group that diverges rises off the top, marked there with a triangle. With the
     lowest loss known, the curves show the loss above it on a log scale, where slow
-    convergence and a noise floor both read. With `room`, its labels in `rect` too."""
+    convergence and a noise floor both read. With `room`, its labels in `rect` too. Several
+    groups' curves are named at their ends (see end_labels) where the names leave the curves
+    room."""
     surface, groups = stage.surface, [stage.groups[i] for i in which]
+    names = end_labels(fig, [stage.colors[i] for i in which], groups) if len(which) > 1 else []
+    if names and names[0].widest > NAMES_ROOM * rect[2] * fig.bbox.width:
+        for name in names:      # too long to leave the curves room: the groups' lines name them
+            name.remove()
+        names = []
+    if names:       # their room, on the right
+        rect = (*rect[:2], rect[2] - names[0].widest / fig.bbox.width, rect[3])
     first, whole = len(fig.axes), rect
     rates = rates_of(groups)
     if rates is not None:
@@ -502,10 +514,12 @@ def curve_panel(fig, rect, stage, which, room=False):
             if rate is not None], steps, TEXT_SIZE)
     if room:
         fit(fig, fig.axes[first:], whole)
+    name = partial(place_names, ax, names, [spread[1] for *_, spread, _ in curves])
+    name(None)      # the room they take, before the first frame: stacked at the top
 
     def update(k):
         cursor.set_xdata([steps[k], steps[k]])
-        out = [cursor, *(strip_update(k) if strip_update else [])]
+        out = [cursor, *(strip_update(k) if strip_update else []), *name(k)]
         for band, median, mark, spread, off in curves:
             now = slice(0, k + 1)
             band.set_verts([np.concatenate([np.column_stack([steps[now], spread[0, now]]),
@@ -517,6 +531,66 @@ def curve_panel(fig, rect, stage, which, room=False):
                 out.append(mark)
         return out
     return update
+
+
+def end_labels(fig, colors, groups):
+    """A line per group in its color naming it shortly (see short_names), which place_names
+    puts at its curve's end; the first holds the room of the widest and a gap before it."""
+    labels = [fig.add_artist(TextLine(0, 0, color, family="sans-serif", size=TEXT_SIZE))
+              for color in colors]
+    for label, name in zip(labels, short_names([group.label for group in groups]), strict=True):
+        label.set_text(name)
+        label.reserve([name])
+    gap = 0.5 * labels[0].size(fig.dpi)[1]
+    labels[0].widest = max(label.widest for label in labels) + gap
+    return labels
+
+
+def place_names(ax, labels, medians, k):
+    """Put the curves' names (see end_labels) right of the axes, each at the height of its
+    curve at recorded step k (inside the axes' span; one off the top, at the top), nudged
+    apart so that none covers another; k None: stacked from the top. Returns them."""
+    if not labels:
+        return []
+    fig = ax.figure
+    height = labels[0].size(fig.dpi)[1]
+    low, high = ax.bbox.y0 + height / 2, ax.bbox.y1 - height / 2
+    if k is None:
+        y = high - height * np.arange(len(labels))
+    else:
+        with np.errstate(all="ignore"):     # a log axis puts 0 at -inf
+            y = ax.transData.transform(np.column_stack([np.zeros(len(medians)),
+                                                        [median[k] for median in medians]]))[:, 1]
+        y = np.clip(np.nan_to_num(y, nan=high, posinf=high, neginf=low), low, high)
+    order = np.argsort(-y, kind="stable")       # top first: push each down below the one above
+    placed = y[order].copy()
+    for i in range(1, len(placed)):
+        placed[i] = min(placed[i], placed[i - 1] - height)
+    for i in range(len(placed) - 1, -1, -1):    # then up from the bottom, if one left the axes
+        placed[i] = max(placed[i], low if i == len(placed) - 1 else placed[i + 1] + height)
+    x = ax.bbox.x1 + 0.5 * height
+    to_figure = fig.transFigure.inverted()
+    for index, at in zip(order, placed, strict=True):
+        labels[index].xy = tuple(to_figure.transform((x, at)))
+    return labels
+
+
+def short_names(labels):
+    """Names that tell the groups apart in few words: the labels' parts before ' · ' ('too
+    small' of 'too small · lr 0.3'); else their words that not all of them share, first
+    without the settings ('adam' of 'adam lr=0.1'), then with them ('lr=0.1' of 'sgd lr=0.1');
+    else the labels."""
+    heads = [label.split(" · ")[0] for label in labels if " · " in label]
+    if len(set(heads)) == len(labels):
+        return heads
+    words = [re.split(r" (?![\d(])", label) for label in labels]  # 'batch 10' is one word
+    shared = set.intersection(*map(set, words))
+    for settings in (False, True):
+        names = [" ".join(word for word in said if word not in shared
+                          and (settings or "=" not in word)) for said in words]
+        if all(names) and len(set(names)) == len(names):
+            return names
+    return labels
 
 
 PANELS = {                  # name (as layouts.LAYOUTS places it): the panel

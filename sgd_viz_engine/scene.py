@@ -34,9 +34,11 @@ from .panels import (
     overlap,
     rate_now,
 )
+from .panels import drawn as drawn_at
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
+HIDDEN_CHUNK = 100_000      # balls times steps looked at at once for one behind the hill
 WIDE = 1.5                  # a picture this much wider than high puts its words in a column
 COLUMN = 0.3                # the column's share of the width
 SPARE = (250, 200)          # pixels (width, height) under the words in the column that hold a
@@ -72,14 +74,30 @@ def hidden_by_view(surface, drawn):
     return hidden
 
 
-def legend(fig, surface, groups, colors, where, inside=False, row=False):
+def ever_hidden(stage, ax):
+    """Whether the camera of 3D axes `ax` sees a ball of the stage's groups behind the hill at
+    any recorded step (balls that diverged are drawn as crosses, never hidden)."""
+    for group in stage.groups:
+        run, lift = group.run, stage.heights.lift
+        chunk = max(1, HIDDEN_CHUNK // run.positions.shape[1])
+        for first in range(0, len(run.steps), chunk):
+            steps = slice(first, first + chunk)
+            xyz = drawn_at(stage.surface, lift, run, steps, slice(None))
+            if stage.hidden(ax)(xyz[~run.diverged[steps]]).any():
+                return True
+    return False
+
+
+def legend(fig, surface, groups, colors, where, inside=False, row=False, hidden=True):
     """The legend of what each mark means, in a column (or a `row`) with its top left or right
-    corner at `where` ((x, y, "upper left" or "upper right") in figure fractions); the marks of
+    corner at `where` ((x, y, "upper left" or "upper right") in figure fractions): only those
+    that the picture draws (balls `hidden` behind the hill where there are); the marks of
     several groups in grey, their colors named by their lines; with `inside`, all that heroes
     draw. Returns it."""
     settling = any(group.run.converged.any() for group in groups)
-    marks = [*(["ball"] if len(groups) == 1 else []), "hidden",
-             *(["converged"] if settling else []), "diverged",
+    lost = any(group.run.diverged.any() for group in groups)
+    marks = [*(["ball"] if len(groups) == 1 else []), *(["hidden"] if hidden else []),
+             *(["converged"] if settling else []), *(["diverged"] if lost else []),
              *(["minimum"] if len(surface.minima) else [])]
     heroes = [group.optimizer for group in groups if group.heroes is not None]
     if heroes:
@@ -222,7 +240,8 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
     updates = [PANELS[panel](fig, rect, stage, list(which), **options)
                for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box, spare)]
     updates.append(lines)
-    declutter(fig, marks)
+    views = [ax for ax in fig.axes if ax.name == "3d"]      # all with the surface's camera
+    declutter(fig, partial(marks, hidden=bool(views) and ever_hidden(stage, views[0])))
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
 
@@ -334,17 +353,19 @@ def declutter(fig, marks):
         for ax in fig.axes:
             axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
             ticks = {axis: drawn_ticks(axis, renderer) for axis in axes}
+            thinned = set()     # their ticks changed: what was drawn is mended next pass
             for axis, labelled in ticks.items():
                 if len(labelled) > 1 and any(overlap(a, b) for (_, a), (_, b) in
                                              zip(labelled, labelled[1:], strict=False)):
                     keep(axis, labelled[::2])
-                    changed = True
+                    thinned.add(axis)
             for one, other in itertools.combinations(axes, 2):
                 met = [(tick, box) for tick, box in ticks[one]
                        if any(overlap(box, other_box) for _, other_box in ticks[other])]
-                if met:
+                if met and not thinned & {one, other}:
                     keep(one, [tick for tick in ticks[one] if tick not in met])
-                    changed = True
+                    thinned.add(one)
+            changed = changed or bool(thinned)
             boxes = [box for labelled in ticks.values() for _, box in labelled]
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)

@@ -400,3 +400,14 @@ def test_levis_ripples_show_around_its_minimum_at_640_px():
     x, y = np.asarray(star.get_data(), dtype=int)[:, 0]
     rows = grey[len(grey) - y - 60:len(grey) - y + 60:8, x - 90:x + 90]
     assert np.median([swings(row, depth=10) for row in rows]) >= 6
+
+
+@pytest.mark.parametrize("name", ["levi", "booth"])
+def test_tick_labels_thinned_and_dropped_at_a_corner_in_one_pass_collide_with_nothing(name):
+    # Thinning an axis's ticks and then dropping, from the same stale list, those that met
+    # another axis's at a corner once left a tick label drawn twice over its neighbours.
+    from test_text import collisions
+    from test_text import scene_of as text_scene
+
+    scene, groups = text_scene(name, "curve", (640, 480), 3)
+    assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []

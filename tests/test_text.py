@@ -193,3 +193,49 @@ def test_a_preset_keeps_its_names_unless_its_groups_are_changed():
     assert read["labels"] == "slow one,fast one" and read["title"] == "A b"
     assert cli.parse(["--preset", "two", "--lr", "0.3"], sgd_viz.settings(),
                      presets)["labels"] is None
+
+
+def drawn_marks(scene, frames):
+    """The kinds of mark (by their artists' gid: 'hidden', 'diverged', ...) that the frames draw."""
+    return {artist.get_gid().split()[0] for k in frames for update in scene.updates
+            for artist in update(k)
+            if artist.get_gid() and hasattr(artist, "get_xdata") and len(artist.get_xdata())}
+
+
+@pytest.mark.parametrize("argv", [["--surface", "bowl", "--lr", "0.5"],
+                                  ["--surface", "bowl", "--lr", "4.3"],
+                                  ["--surface", "himmelblau", "--lr", "0.01,0.02"],
+                                  ["--surface", "matyas", "--start-region=-2,2,-2,2"]])
+def test_the_legend_names_only_what_the_picture_draws(argv):
+    scene, (_, last) = scene_from(argv)
+    marks = drawn_marks(scene, range(last + 1))
+    told = {text for legend in scene.fig.legends for text in
+            (text.get_text() for text in legend.texts)}
+    assert ("diverged" in told) == ("diverged" in marks)
+    assert ("behind the hill" in told) == ("hidden" in marks)
+    assert "global minimum" in told
+
+
+@pytest.mark.parametrize("preset, names", [
+    ("learning-rates", ["too small", "just right", "too large"]),
+    ("optimizers", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]),
+    ("batch-sizes", ["full batch", "mini-batch", "stochastic"]),
+    ("schedules", ["constant rate", "cosine schedule"])])
+def test_several_curves_are_named_at_their_ends_in_order(preset, names):
+    scene, frames = scene_from(["--preset", preset])
+    assert [pair for pair in collisions(scene, frames) if set(pair) & set(names)] == []
+    ax = next(ax for ax in scene.fig.axes if any(
+        (line.get_gid() or "").startswith("median") for line in ax.lines))
+    for k in frames:
+        drawn = dict(next(drawn_texts(scene, [k])))
+        sizes = dict(next(drawn_texts(scene, [k], em=True)))
+        assert all(drawn[name][0] > ax.bbox.x1 and sizes[name] >= 12 for name in names)
+        ends = [line.get_ydata()[-1] for line in ax.lines
+                if (line.get_gid() or "").startswith("median")]
+        with np.errstate(divide="ignore"):
+            heights = ax.transData.transform(np.column_stack([np.zeros(len(ends)), ends]))[:, 1]
+        heights = np.clip(np.nan_to_num(heights, posinf=np.inf), ax.bbox.y0, ax.bbox.y1)
+        # the names stand in the order of the curves' ends (one off the top is at the top)
+        middles = [(drawn[name][1] + drawn[name][3]) / 2 for name in names]
+        assert all(middles[i] < middles[j] for i, j in itertools.permutations(range(len(names)), 2)
+                   if heights[i] < heights[j] - 1)
