@@ -353,17 +353,19 @@ def declutter(fig, marks):
         for ax in fig.axes:
             axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
             ticks = {axis: drawn_ticks(axis, renderer) for axis in axes}
+            thinned = set()     # their ticks changed: what was drawn is mended next pass
             for axis, labelled in ticks.items():
                 if len(labelled) > 1 and any(overlap(a, b) for (_, a), (_, b) in
                                              zip(labelled, labelled[1:], strict=False)):
                     keep(axis, labelled[::2])
-                    changed = True
+                    thinned.add(axis)
             for one, other in itertools.combinations(axes, 2):
                 met = [(tick, box) for tick, box in ticks[one]
                        if any(overlap(box, other_box) for _, other_box in ticks[other])]
-                if met:
+                if met and not thinned & {one, other}:
                     keep(one, [tick for tick in ticks[one] if tick not in met])
-                    changed = True
+                    thinned.add(one)
+            changed = changed or bool(thinned)
             boxes = [box for labelled in ticks.values() for _, box in labelled]
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)

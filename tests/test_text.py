@@ -86,11 +86,27 @@ CASES = [(name, layout, size) for name, (layout, size) in zip(
     itertools.product(["3d", "curve", "contour", "multiples"], SIZES), strict=False)]
 
 
+# Text sizes at 800x600, font sizes in pixels (the em); in proportion to the picture's scale at
+# other sizes (scene.scale), and never under 10 px at 640x480.
+TITLE_PX, LINE_PX, SMALLEST_PX = 22, 16, 12
+
+
 @pytest.mark.parametrize("name, layout, size", CASES)
-def test_no_text_collides(name, layout, size):
+def test_no_text_collides_and_every_text_is_large_enough(name, layout, size):
     count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 4}[layout]
     scene, groups = scene_of(name, layout, size, count)
-    assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []
+    frames = [0, len(groups[0].run.steps) - 1]
+    assert collisions(scene, frames) == []
+    ratio = scale(size)
+    sizes = [(text.replace("\n", " "), px) for texts in drawn_texts(scene, frames, em=True)
+             for text, px in texts]
+    heading = title(SURFACES[name], groups)
+    lines = [px for text, px in sizes if text.startswith(tuple(g.label for g in groups))]
+    assert [px for text, px in sizes if text == heading] and lines
+    assert all(px >= TITLE_PX * ratio for text, px in sizes if text == heading)
+    assert all(px >= LINE_PX * ratio for px in lines)
+    assert all(px >= max(SMALLEST_PX * ratio, 10) for _, px in sizes), sorted(
+        sizes, key=lambda pair: pair[1])[:3]
 
 
 # A group's line longer than the room beside the legend; eight small multiples, whose names
@@ -107,28 +123,6 @@ CROWDED = {"long line": ["--surface", "sin(x)*cos(y) + 0.1*(x^2 + y^2) + 0.01*x*
 @pytest.mark.parametrize("size", ["640x480", "800x600"])
 def test_no_text_collides_with_long_lines_or_many_panels(case, size):
     assert collisions(*scene_from(CROWDED[case], size)) == []
-
-
-# Text sizes at 800x600, font sizes in pixels (the em); in proportion to the picture's scale at
-# other sizes (scene.scale), and never under 10 px at 640x480.
-TITLE_PX, LINE_PX, SMALLEST_PX = 22, 16, 12
-
-
-@pytest.mark.parametrize("layout", ["3d", "curve", "contour", "multiples"])
-@pytest.mark.parametrize("size", SIZES)
-def test_every_text_is_large_enough(layout, size):
-    count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 3}[layout]
-    scene, groups = scene_of("himmelblau", layout, size, count)
-    ratio = scale(size)
-    sizes = [(text.replace("\n", " "), px) for texts in drawn_texts(
-        scene, [0, len(groups[0].run.steps) - 1], em=True) for text, px in texts]
-    heading = title(SURFACES["himmelblau"], groups)
-    lines = [px for text, px in sizes if text.startswith(tuple(g.label for g in groups))]
-    assert [px for text, px in sizes if text == heading] and lines
-    assert all(px >= TITLE_PX * ratio for text, px in sizes if text == heading)
-    assert all(px >= LINE_PX * ratio for px in lines)
-    assert all(px >= max(SMALLEST_PX * ratio, 10) for _, px in sizes), sorted(
-        sizes, key=lambda pair: pair[1])[:3]
 
 
 # --- the words: a title, the groups' names, the table on request ------------------------------
