@@ -49,7 +49,9 @@ COSTLY = {"network", "neuron"}
 @pytest.mark.parametrize("name, elevation, azimuth", [
     ("wells", 50, -60), ("wells", 15, -60), ("himmelblau", 30, -60), ("rosenbrock", 40, -125),
     ("six_hump_camel", 25, 120), ("rastrigin", 65, -60), ("neuron", 25, -60),
-    ("network", 30, -60)])
+    # network's reference grid alone takes 4 s of CPU: neuron, the other surface over data,
+    # keeps that path in the README's test command, .ci/run's slow step runs both
+    pytest.param("network", 30, -60, marks=pytest.mark.slow)])
 def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, monkeypatch):
     # The reference marches every ball's own ray against the true surface with 1000 samples;
     # the scene looks balls up in the horizons of a fan of planes through the eye, and marches
@@ -242,20 +244,6 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
                 np.ptp(flat.axes.get_ylim()) / flat.axes.bbox.height)
     assert (near.min(axis=1) <= pixel).all()            # every marker is on a ball
     assert (near.min(axis=0) <= 1.5 * pixel).all()      # every ball is under a marker's pixel
-
-
-@pytest.mark.parametrize("name", [name for name, s in SURFACES.items() if len(s.minima)])
-def test_the_default_camera_shows_every_global_minimum(name):
-    surface = SURFACES[name]
-    scene = scene_of(surface, simulate(surface, Dynamics(OPTIMIZERS["sgd"]()), surface.minima, 1),
-                     (640, 480))
-    drawn = surface.heights()
-    lift = drawn.lift
-    span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
-    around = np.concatenate([surface.minima + 0.02 * span * step        # and where balls crowd
-                             for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
-    points = np.column_stack([around, lift(surface.f(around))])
-    assert not hidden_by_view(surface, drawn)(scene.axes[0])(points).any()
 
 
 def test_the_last_frame_tallies_where_the_balls_end():

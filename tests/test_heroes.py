@@ -21,6 +21,8 @@ from sgd_viz_engine.scene import draw_frame, draw_scene
 from sgd_viz_engine.simulation import simulate_groups
 from sgd_viz_engine.textline import TextLine
 
+pytestmark = pytest.mark.xdist_group("heroes")     # its module-scoped fixtures once
+
 with open(os.path.join(os.path.dirname(__file__), "data", "torch_heroes.json")) as _file:
     TORCH = json.load(_file)
 SHORTEST = 20               # pixels at 800x600: what the issue asks of every arrow and side

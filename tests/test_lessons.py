@@ -12,10 +12,9 @@ from optimizers import OPTIMIZERS
 from sgd_viz_engine import cli
 from sgd_viz_engine.basins import at_global_minimum, basins
 from sgd_viz_engine.curvature import auto_rate, largest_curvature
-from sgd_viz_engine.occlusion import visibility
 from sgd_viz_engine.panels import drawn
 from sgd_viz_engine.plan import make_plan
-from sgd_viz_engine.scene import draw_scene
+from sgd_viz_engine.scene import draw_scene, hidden_by_view
 from sgd_viz_engine.simulation import Dynamics, simulate, simulate_groups
 from surfaces import SURFACES
 
@@ -44,14 +43,10 @@ def test_the_default_learning_rate_teaches(name):
                                        "adagrad"])
 @pytest.mark.parametrize("name", WITH_MINIMA)
 def test_an_automatic_learning_rate_keeps_the_balls(name, optimizer):
-    if name == "mccormick" and optimizer in ("momentum", "nesterov"):
-        pytest.skip("mccormick falls without bound along x = y; momentum carries balls off its "
-                    "box at any rate that moves them (41% at a tenth of the stability limit)")
-    if name == "logistic_regression" and optimizer == "momentum":
-        pytest.skip("the cross-entropy is nearly linear far from its minimum: heavy-ball "
-                    "momentum gathers speed there that the curvature near the minimum does not "
-                    "limit (19% leave the box at half the stability limit; nesterov's rate holds)")
-    [group] = groups_for("--surface", name, "--lr", "auto", "--optimizer", optimizer)
+    # 100 balls, the first 100 of the default 300 (a third of the cost on the surfaces over
+    # data): none of the 300 diverged either when this was written
+    [group] = groups_for("--surface", name, "--lr", "auto", "--optimizer", optimizer,
+                         "--balls", "100")
     assert group.run.diverged[-1].mean() <= 0.1
 
 
@@ -190,18 +185,26 @@ def test_batch_sizes_batch_gd_falls_smoothly_and_sgd_jitters():
 # --- cameras show every crowd --------------------------------------------------------------
 
 @pytest.mark.parametrize("name", WITH_MINIMA)
-def test_the_camera_shows_every_crowd_at_the_last_frame(name):
-    """Every crowd of at least 5% of the balls at the end of the surface's default run is
-    drawn visible: most of its balls are not behind the hill, by the scene's own occlusion."""
+def test_the_camera_shows_every_global_minimum_and_every_crowd_at_the_last_frame(name):
+    """The scene of the surface's default run hides none of its global minima (nor the ground
+    just around them, where balls crowd), and every crowd of at least 5% of the balls at the
+    end is drawn visible: most of its balls are not behind the hill, by the scene's own
+    occlusion (which test_drawing checks against an exact march of the rays)."""
     plan = make_plan(cli.parse(["--surface", name, "--out", "x.gif"], sgd_viz.settings(),
                                sgd_viz.PRESETS))
     [group] = simulate_groups(plan)
     surface, run = plan.surface, group.run
     scene = draw_scene(surface, "", plan.size, [group], plan.layout, plan.trail)
     ax = scene.axes[0]
-    lift = surface.heights()[0]
-    hidden = visibility(lambda p: lift(surface.f(p)), surface.bounds, ax.get_zlim(),
-                        ax.get_proj())(drawn(surface, lift, run, -1, slice(None)))
+    heights = surface.heights()
+    lift = heights.lift
+    span = np.ptp(np.array(surface.bounds, dtype=float), axis=1)
+    around = np.concatenate([surface.minima + 0.02 * span * step
+                             for step in ([0, 0], [1, 0], [-1, 0], [0, 1], [0, -1])])
+    points = np.column_stack([around, lift(surface.f(around))])
+    hidden_here = hidden_by_view(surface, heights)(ax)
+    assert not hidden_here(points).any()
+    hidden = hidden_here(drawn(surface, lift, run, -1, slice(None)))
     basin, kept = basins(run, surface)
     for crowd in kept:
         members = basin == crowd

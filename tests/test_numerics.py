@@ -19,8 +19,15 @@ def edge_starts(surface):
     return np.concatenate([grid, uniform_starts(surface, 20, np.random.default_rng(0))])
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
-@pytest.mark.parametrize("name", SURFACES)
+# Every surface and every optimizer in the README's test command (each surface with one of
+# the optimizers, in turn: each optimizer on four surfaces), every pair in .ci/run's slow step
+OPTIMIZER_NAMES = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
+PAIRS = [pytest.param(name, optimizer,
+                      marks=[] if k == i % len(OPTIMIZER_NAMES) else [pytest.mark.slow])
+         for i, name in enumerate(SURFACES) for k, optimizer in enumerate(OPTIMIZER_NAMES)]
+
+
+@pytest.mark.parametrize("name, optimizer", PAIRS)
 def test_any_learning_rate_gives_finite_frozen_runs(name, optimizer):
     surface = SURFACES[name]
     low, high = np.array(surface.bounds, dtype=float).T

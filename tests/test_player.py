@@ -20,6 +20,8 @@ import sgd_viz
 from sgd_viz_engine import player
 from surfaces import SURFACES
 
+pytestmark = pytest.mark.xdist_group("player")     # its module-scoped fixtures once
+
 CHROMIUM = next(filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])),
                 None)
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -26,6 +26,13 @@ BOUNDS = [None, "-5,5,-5,5", "0,5,0,5", "0,1e-300,0,1", "0,1e-250,0,1",
 OLD = b"the old output, precious\n"
 
 
+def sweep(fast, full):
+    """How many generated cases a property tries: each is a whole run (about 0.3 s of CPU), so
+    the README's test command tries the first few and .ci/run's slow step all of them."""
+    return pytest.mark.parametrize("examples", [
+        pytest.param(fast, id="few"), pytest.param(full, id="all", marks=pytest.mark.slow)])
+
+
 def flag(name, values):
     """[--name=value] for a drawn value, or [] for None (the default)."""
     return st.sampled_from(values).map(lambda v: [] if v is None else [f"--{name}={v}"])
@@ -55,45 +62,49 @@ def command_lines(draw):
     return args, kind, trajectories
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None)
-@seed(16)
-@given(command_lines())
-def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(scene):
-    args, kind, trajectories = scene
-    with tempfile.TemporaryDirectory() as folder:
-        out = os.path.join(folder, "out" + kind)
-        with open(out, "wb") as old:
-            old.write(OLD)
-        argv = [*args, "--out", out]
-        if trajectories:
-            argv += ["--save-trajectories", os.path.join(folder, "t" + trajectories)]
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            status = sgd_viz.main(argv)         # a warning is an error (pyproject.toml)
-        printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
-        said = f"{argv}\nstdout: {printed}\nstderr: {errors}"
-        assert status in (0, 2), said
-        assert not [name for name in os.listdir(folder) if name.startswith(".sgd_viz-")], said
-        if status == 2:
-            assert printed == [] and len(errors) == 1, said
-            assert errors[0].startswith("sgd_viz.py: error: "), said
-            with open(out, "rb") as kept:
-                assert kept.read() == OLD, said
-            assert sorted(os.listdir(folder)) == ["out" + kind], said
-            return
-        assert printed and printed[0].startswith(f"wrote {out} "), said
-        assert not any(line.startswith("wrote ") for line in printed[1:]), said
-        assert all(line.startswith("sgd_viz.py: note: ") for line in errors), said
-        if kind == ".html":
-            with open(out, encoding="utf-8") as page:
-                assert "data:image/gif;base64," in page.read(), said
-        else:
-            with Image.open(out) as picture:
-                picture.load()
-                assert picture.format == kind[1:].upper() and picture.size == tuple(
-                    int(side) for side in args[4].removeprefix("--size=").split("x")), said
-        if trajectories:
-            assert os.path.getsize(os.path.join(folder, "t" + trajectories)) > 0, said
+@sweep(12, 40)
+def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(examples):
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
+    @seed(16)
+    @given(command_lines())
+    def check(scene):
+        args, kind, trajectories = scene
+        with tempfile.TemporaryDirectory() as folder:
+            out = os.path.join(folder, "out" + kind)
+            with open(out, "wb") as old:
+                old.write(OLD)
+            argv = [*args, "--out", out]
+            if trajectories:
+                argv += ["--save-trajectories", os.path.join(folder, "t" + trajectories)]
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                status = sgd_viz.main(argv)         # a warning is an error (pyproject.toml)
+            printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
+            said = f"{argv}\nstdout: {printed}\nstderr: {errors}"
+            assert status in (0, 2), said
+            assert not [name for name in os.listdir(folder) if name.startswith(".sgd_viz-")], said
+            if status == 2:
+                assert printed == [] and len(errors) == 1, said
+                assert errors[0].startswith("sgd_viz.py: error: "), said
+                with open(out, "rb") as kept:
+                    assert kept.read() == OLD, said
+                assert sorted(os.listdir(folder)) == ["out" + kind], said
+                return
+            assert printed and printed[0].startswith(f"wrote {out} "), said
+            assert not any(line.startswith("wrote ") for line in printed[1:]), said
+            assert all(line.startswith("sgd_viz.py: note: ") for line in errors), said
+            if kind == ".html":
+                with open(out, encoding="utf-8") as page:
+                    assert "data:image/gif;base64," in page.read(), said
+            else:
+                with Image.open(out) as picture:
+                    picture.load()
+                    assert picture.format == kind[1:].upper() and picture.size == tuple(
+                        int(side) for side in args[4].removeprefix("--size=").split("x")), said
+            if trajectories:
+                assert os.path.getsize(os.path.join(folder, "t" + trajectories)) > 0, said
+
+    check()
 
 
 # --- issue 24: file-system shapes at the outputs, and values in the settings block ---------------
@@ -155,43 +166,47 @@ def attacks(draw):
     return block, args, kind, given_out, trajectories
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None)
-@seed(24)
-@given(attacks())
-def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_was(attack):
-    block, args, kind, given_out, trajectories = attack
-    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as copy:
-        script = script_with(copy, **block)
-        out = shape(folder, kind)
-        argv = [*args, *(["--out", out] if given_out else [])]
-        if trajectories:
-            with open(os.path.join(folder, "t.csv"), "wb") as old:
-                old.write(OLD)
-            argv += ["--save-trajectories", os.path.join(folder, "t.csv")]
-        before = listing(folder)
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
-                pytest.MonkeyPatch.context() as patch:
-            patch.chdir(folder)
-            status = script.main(argv)          # a warning is an error (pyproject.toml)
-        printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
-        after = listing(folder)
-        said = f"{block} {kind} {argv}\nstdout: {printed}\nstderr: {errors}"
-        assert status in (0, 2), said
-        assert not [name for name in after if name.startswith(".sgd_viz-")], said
-        for name, (what, held) in before.items():   # never a special file or a link replaced
-            if what != stat.S_IFREG:
-                assert after.get(name) == (what, held), said
-        if status == 2:
-            assert printed == [] and len(errors) == 1, said
-            assert errors[0].startswith("sgd_viz.py: error: "), said
-            assert after == before, said
-            return
-        assert printed and printed[0].startswith("wrote "), said
-        assert all(line.startswith("sgd_viz.py: note: ") for line in errors), said
-        written = os.path.join(folder, printed[0].removeprefix("wrote ").rpartition(" (")[0])
-        if written.lower().endswith(".html"):
-            return
-        with Image.open(written) as picture:
-            picture.load()
-            assert picture.size == (64, 64), said
+@sweep(10, 30)
+def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_was(examples):
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
+    @seed(24)
+    @given(attacks())
+    def check(attack):
+        block, args, kind, given_out, trajectories = attack
+        with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as copy:
+            script = script_with(copy, **block)
+            out = shape(folder, kind)
+            argv = [*args, *(["--out", out] if given_out else [])]
+            if trajectories:
+                with open(os.path.join(folder, "t.csv"), "wb") as old:
+                    old.write(OLD)
+                argv += ["--save-trajectories", os.path.join(folder, "t.csv")]
+            before = listing(folder)
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+                    pytest.MonkeyPatch.context() as patch:
+                patch.chdir(folder)
+                status = script.main(argv)          # a warning is an error (pyproject.toml)
+            printed, errors = stdout.getvalue().splitlines(), stderr.getvalue().splitlines()
+            after = listing(folder)
+            said = f"{block} {kind} {argv}\nstdout: {printed}\nstderr: {errors}"
+            assert status in (0, 2), said
+            assert not [name for name in after if name.startswith(".sgd_viz-")], said
+            for name, (what, held) in before.items():   # never a special file or a link replaced
+                if what != stat.S_IFREG:
+                    assert after.get(name) == (what, held), said
+            if status == 2:
+                assert printed == [] and len(errors) == 1, said
+                assert errors[0].startswith("sgd_viz.py: error: "), said
+                assert after == before, said
+                return
+            assert printed and printed[0].startswith("wrote "), said
+            assert all(line.startswith("sgd_viz.py: note: ") for line in errors), said
+            written = os.path.join(folder, printed[0].removeprefix("wrote ").rpartition(" (")[0])
+            if written.lower().endswith(".html"):
+                return
+            with Image.open(written) as picture:
+                picture.load()
+                assert picture.size == (64, 64), said
+
+    check()

@@ -30,6 +30,7 @@ def tiny_gif(tmp_path_factory):
     return out
 
 
+@pytest.mark.xdist_group("tiny_gif")      # one render for both
 def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
     # Delta frames and transparency must composite back to what the canvas showed: the colors
     # of the looks table and the background exactly, the others as Pillow maps them.
@@ -56,6 +57,7 @@ def test_gif_frames_are_exactly_the_drawn_frames(tiny_gif):
         assert kept.any() and np.array_equal(pixels, expected), f"frame {k}"
 
 
+@pytest.mark.xdist_group("tiny_gif")      # one render for both
 def test_gif_timing_and_loop(tiny_gif):
     decoded = gif_frames(tiny_gif)
     delays = [d for _, d in decoded]

@@ -86,11 +86,27 @@ CASES = [(name, layout, size) for name, (layout, size) in zip(
     itertools.product(["3d", "curve", "contour", "multiples"], SIZES), strict=False)]
 
 
+# Text sizes at 800x600, font sizes in pixels (the em); in proportion to the picture's scale at
+# other sizes (scene.scale), and never under 10 px at 640x480.
+TITLE_PX, LINE_PX, SMALLEST_PX = 22, 16, 12
+
+
 @pytest.mark.parametrize("name, layout, size", CASES)
-def test_no_text_collides(name, layout, size):
+def test_no_text_collides_and_every_text_is_large_enough(name, layout, size):
     count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 4}[layout]
     scene, groups = scene_of(name, layout, size, count)
-    assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []
+    frames = [0, len(groups[0].run.steps) - 1]
+    assert collisions(scene, frames) == []
+    ratio = scale(size)
+    sizes = [(text.replace("\n", " "), px) for texts in drawn_texts(scene, frames, em=True)
+             for text, px in texts]
+    heading = title(SURFACES[name], groups)
+    lines = [px for text, px in sizes if text.startswith(tuple(g.label for g in groups))]
+    assert [px for text, px in sizes if text == heading] and lines
+    assert all(px >= TITLE_PX * ratio for text, px in sizes if text == heading)
+    assert all(px >= LINE_PX * ratio for px in lines)
+    assert all(px >= max(SMALLEST_PX * ratio, 10) for _, px in sizes), sorted(
+        sizes, key=lambda pair: pair[1])[:3]
 
 
 # A group's line longer than the room beside the legend; eight small multiples, whose names
@@ -109,36 +125,15 @@ def test_no_text_collides_with_long_lines_or_many_panels(case, size):
     assert collisions(*scene_from(CROWDED[case], size)) == []
 
 
-# Text sizes at 800x600, font sizes in pixels (the em); in proportion to the picture's scale at
-# other sizes (scene.scale), and never under 10 px at 640x480.
-TITLE_PX, LINE_PX, SMALLEST_PX = 22, 16, 12
-
-
-@pytest.mark.parametrize("layout", ["3d", "curve", "contour", "multiples"])
-@pytest.mark.parametrize("size", SIZES)
-def test_every_text_is_large_enough(layout, size):
-    count = {"3d": 1, "curve": 3, "contour": 2, "multiples": 3}[layout]
-    scene, groups = scene_of("himmelblau", layout, size, count)
-    ratio = scale(size)
-    sizes = [(text.replace("\n", " "), px) for texts in drawn_texts(
-        scene, [0, len(groups[0].run.steps) - 1], em=True) for text, px in texts]
-    heading = title(SURFACES["himmelblau"], groups)
-    lines = [px for text, px in sizes if text.startswith(tuple(g.label for g in groups))]
-    assert [px for text, px in sizes if text == heading] and lines
-    assert all(px >= TITLE_PX * ratio for text, px in sizes if text == heading)
-    assert all(px >= LINE_PX * ratio for px in lines)
-    assert all(px >= max(SMALLEST_PX * ratio, 10) for _, px in sizes), sorted(
-        sizes, key=lambda pair: pair[1])[:3]
-
-
 # --- the words: a title, the groups' names, the table on request ------------------------------
 
-def scene_from(argv, size="800x600"):
+def scene_from(argv, size="800x600", balls=8, steps=20):
     """The scene of these flags, 8 balls, 20 steps, and its first and last frames."""
     import sgd_viz
     from sgd_viz_engine import cli, output, plan, simulation
 
-    made = plan.make_plan(cli.parse([*argv, "--balls", "8", "--steps", "20", "--size", size],
+    made = plan.make_plan(cli.parse([*argv, "--balls", str(balls), "--steps", str(steps),
+                                     "--size", size],
                                     sgd_viz.settings(), sgd_viz.PRESETS))
     groups = simulation.simulate_groups(made)
     scene = draw_scene(made.surface, output.scene_title(made.surface, groups, made.shared,
@@ -245,3 +240,24 @@ def test_several_curves_are_named_at_their_ends_in_order(preset, names):
         middles = [(drawn[name][1] + drawn[name][3]) / 2 for name in names]
         assert all(middles[i] < middles[j] for i, j in itertools.permutations(range(len(names)), 2)
                    if heights[i] < heights[j] - 1)
+
+
+@pytest.mark.parametrize("preset, balls, steps", [("warm-restarts", 150, 100),
+                                                  ("batch-sizes", 60, 100)])
+def test_a_crowd_label_beside_the_star_says_what_the_status_says(preset, balls, steps):
+    """One criterion on one frame: a share written beside the star is the share that reaches
+    it (balls still bouncing across the star's well, or wandering in a noise ball, are no
+    crowd there); a warm-restarts run cut mid-cycle wrote 37% and 29% beside '0% reach ★'."""
+    scene, (_, last) = scene_from(["--preset", preset], balls=balls, steps=steps)
+    drawn = [artist for update in scene.updates for artist in update(last)]
+    stars = np.concatenate([np.column_stack(artist.get_data()) for artist in drawn
+                            if artist.get_gid() == "minimum"])
+    reach = {line.color: line.text.split("% reach")[0].split()[-1] for line in drawn
+             if isinstance(line, TextLine) and "% reach" in line.text}
+    tallies = [line for line in drawn if (line.get_gid() or "").startswith("tally")]
+    assert reach and len(stars)
+    for tally in tallies:
+        width, height = tally.size(scene.fig.dpi)
+        corner = scene.fig.transFigure.transform(tally.xy) - [0, height / 2]
+        if np.hypot(*(stars - corner).T).min() < 3 * height:
+            assert tally.text == f"{reach[tally.color]}%", (tally.text, reach)
