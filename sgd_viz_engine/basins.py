@@ -7,6 +7,8 @@ minimum.
 import numpy as np
 
 BASIN_RADIUS = 0.03         # ends closer than this share of the diagonal are one basin
+STILL = 1e-3                # a ball that moved less in its last recorded step, as a share of
+                            # the diagonal, is at rest
 
 
 def basins(run, surface, radius=BASIN_RADIUS):
@@ -22,16 +24,26 @@ def basins(run, surface, radius=BASIN_RADIUS):
     return basin, sorted(set(basin[basin >= 0].tolist()), key=lambda b: -np.sum(basin == b))
 
 
+def at_rest(run, surface):
+    """Which balls moved less than STILL of the bounds' diagonal in the run's last recorded
+    step (diverged balls, frozen, among them)."""
+    span = np.hypot(*np.diff(surface.box, axis=1).ravel())
+    last = run.positions[-1] - run.positions[max(len(run.steps) - 2, 0)]
+    return np.linalg.norm(last, axis=1) <= STILL * span
+
+
 def crowds(run, surface, share=0.1):
     """Where the balls that stay on the surface crowd at the end, with at least `share` of
-    them: (k, 2) lowest point of each basin and (k,) how many balls end there; a crowd by a
-    global minimum counts only its balls that reach it (at_global_minimum), as the status line
-    does."""
+    them: (k, 2) lowest point of each basin and (k,) how many balls end there. Only balls that
+    have settled count, at rest or at a global minimum (at_global_minimum, the status line's
+    criterion), so that balls still bouncing across a well are no crowd beside its star; and a
+    crowd by a global minimum counts only its balls that reach it."""
     basin, kept = basins(run, surface)
     ends = run.positions[-1]
+    reached = at_global_minimum(ends, surface)
     where = ends[np.array(kept, dtype=int)].reshape(-1, 2)
-    counted = np.where(by_global_minimum(where, surface)[:, None],
-                       at_global_minimum(ends, surface), True)      # (crowds, balls)
+    counted = np.where(by_global_minimum(where, surface)[:, None], reached,
+                       at_rest(run, surface) | reached)      # (crowds, balls)
     counts = ((basin == np.array(kept, dtype=int)[:, None]) & counted).sum(axis=1)
     big = counts >= max(2, share * len(basin))
     return where[big], counts[big]

@@ -12,7 +12,7 @@ import numpy as np
 from optimizers import OPTIMIZERS, Optimizer
 from surfaces import mesh_over
 
-from .basins import basins, is_global
+from .basins import at_rest, basins, is_global
 
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
@@ -350,9 +350,7 @@ def by_basin(group, surface, most=8):
     run = group.run
     ends, lost, escaped = run.positions[-1], run.diverged[-1], run.escaped[-1]
     basin, kept = basins(run, surface)
-    span = np.hypot(*np.diff(surface.box, axis=1).ravel())
-    moving = (basin >= 0) & (np.linalg.norm(ends - run.positions[max(len(run.steps) - 2, 0)],
-                                            axis=1) > 1e-3 * span)
+    moving = (basin >= 0) & ~at_rest(run, surface)
     kept = [b for b in kept if ((basin == b) & ~moving).any()]
     keep = most - 1 - bool(lost.any()) - bool(escaped.any()) - bool(moving.any())
     named = kept[:keep] if len(kept) <= keep else kept[:keep - 1]

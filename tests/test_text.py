@@ -127,12 +127,13 @@ def test_no_text_collides_with_long_lines_or_many_panels(case, size):
 
 # --- the words: a title, the groups' names, the table on request ------------------------------
 
-def scene_from(argv, size="800x600"):
+def scene_from(argv, size="800x600", balls=8, steps=20):
     """The scene of these flags, 8 balls, 20 steps, and its first and last frames."""
     import sgd_viz
     from sgd_viz_engine import cli, output, plan, simulation
 
-    made = plan.make_plan(cli.parse([*argv, "--balls", "8", "--steps", "20", "--size", size],
+    made = plan.make_plan(cli.parse([*argv, "--balls", str(balls), "--steps", str(steps),
+                                     "--size", size],
                                     sgd_viz.settings(), sgd_viz.PRESETS))
     groups = simulation.simulate_groups(made)
     scene = draw_scene(made.surface, output.scene_title(made.surface, groups, made.shared,
@@ -239,3 +240,24 @@ def test_several_curves_are_named_at_their_ends_in_order(preset, names):
         middles = [(drawn[name][1] + drawn[name][3]) / 2 for name in names]
         assert all(middles[i] < middles[j] for i, j in itertools.permutations(range(len(names)), 2)
                    if heights[i] < heights[j] - 1)
+
+
+@pytest.mark.parametrize("preset, balls, steps", [("warm-restarts", 150, 100),
+                                                  ("batch-sizes", 60, 100)])
+def test_a_crowd_label_beside_the_star_says_what_the_status_says(preset, balls, steps):
+    """One criterion on one frame: a share written beside the star is the share that reaches
+    it (balls still bouncing across the star's well, or wandering in a noise ball, are no
+    crowd there); a warm-restarts run cut mid-cycle wrote 37% and 29% beside '0% reach ★'."""
+    scene, (_, last) = scene_from(["--preset", preset], balls=balls, steps=steps)
+    drawn = [artist for update in scene.updates for artist in update(last)]
+    stars = np.concatenate([np.column_stack(artist.get_data()) for artist in drawn
+                            if artist.get_gid() == "minimum"])
+    reach = {line.color: line.text.split("% reach")[0].split()[-1] for line in drawn
+             if isinstance(line, TextLine) and "% reach" in line.text}
+    tallies = [line for line in drawn if (line.get_gid() or "").startswith("tally")]
+    assert reach and len(stars)
+    for tally in tallies:
+        width, height = tally.size(scene.fig.dpi)
+        corner = scene.fig.transFigure.transform(tally.xy) - [0, height / 2]
+        if np.hypot(*(stars - corner).T).min() < 3 * height:
+            assert tally.text == f"{reach[tally.color]}%", (tally.text, reach)
