@@ -406,8 +406,8 @@ def turned_like(view):
 
 def map_panel(fig, rect, stage, which, room=False):
     """The surface seen from above, turned as the 3D camera sees it: filled contours of its
-    drawn heights, its minima, and the balls still on it; with `room`, its labels in `rect`
-    too."""
+    drawn heights, its minima, and the balls still on it, several groups' mixed where they
+    meet (see mixed); with `room`, its labels in `rect` too."""
     surface, ax = stage.surface, fig.add_axes(rect)
     across, backwards, downwards = turned_like(surface.view)
     order = [across, 1 - across]
@@ -431,11 +431,20 @@ def map_panel(fig, rect, stage, which, room=False):
              for i in which]
     low, high = surface.box.T
 
+    ball = style("map ball", None, stage.scale)["ms"] * fig.dpi / 72     # pixels across
+    cell = 1 if len(which) == 1 else max(1, round(ball / 3))
+
     def update(k):
-        for i, artist in zip(which, balls, strict=True):
+        drawn = []
+        for i in which:
             run = stage.groups[i].run
-            on_surface = np.clip(run.positions[k][~run.diverged[k]], low, high)
-            show(artist, ax.transData.transform(on_surface[:, order]))
+            kept = np.flatnonzero(~run.diverged[k])
+            screen = np.full((len(run.diverged[k]), 2), np.nan)
+            screen[kept] = ax.transData.transform(np.clip(run.positions[k][kept], low,
+                                                          high)[:, order])
+            drawn.append((kept, screen, np.zeros(len(screen))))
+        for artist, kept, (_, screen, _) in zip(balls, mixed(drawn, cell), drawn, strict=True):
+            show(artist, screen[kept], cell=None)       # groups from the same starts mix
         return balls
     return update
 

@@ -42,7 +42,7 @@ LABEL_PAD = 40              # points: an axis label moves at most this far out o
 HIDDEN_CHUNK = 100_000      # balls times steps looked at at once for one behind the hill
 WIDE = 1.5                  # a picture this much wider than high puts its words in a column
 COLUMN = 0.3                # the column's share of the width
-SPARE = (250, 200)          # pixels (width, height) under the words in the column that hold a
+SPARE = (220, 160)          # pixels (width, height) under the words in the column that hold a
                             # second panel (see layouts)
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 from conftest import drawn
+from matplotlib.colors import to_rgb
 from mpl_toolkits.mplot3d import proj3d
 
 from optimizers import OPTIMIZERS
@@ -244,6 +245,23 @@ def test_the_contour_panel_shows_each_ball_at_its_position():
                 np.ptp(flat.axes.get_ylim()) / flat.axes.bbox.height)
     assert (near.min(axis=1) <= pixel).all()            # every marker is on a ball
     assert (near.min(axis=0) <= 1.5 * pixel).all()      # every ball is under a marker's pixel
+
+
+def test_the_map_shows_every_group_from_the_same_starts():
+    # Two groups from the same starts take turns where their balls meet: the first group no
+    # longer lies under the last, and each start shows in one colour or the other.
+    surface = SURFACES["rosenbrock"]
+    starts = uniform_starts(surface, 300, np.random.default_rng(0))
+    groups = [Group(name, simulate(surface, Dynamics(OPTIMIZERS[name](lr=lr)), starts, 3))
+              for name, lr in (("sgd", 1e-3), ("adam", 0.08))]
+    scene = draw_scene(surface, "", (800, 600), groups, "contour", 8)
+    [first], [last] = (drawn(scene, 0, f"map ball {i}") for i in (0, 1))
+    draw_frame(scene, 0)
+    (x0, y0), (x1, y1) = first.axes.bbox.get_points().astype(int)
+    image = np.asarray(scene.fig.canvas.buffer_rgba())[::-1][y0:y1, x0:x1, :3].astype(int)
+    shown = [(np.abs(image - 255 * np.array(to_rgb(artist.get_markerfacecolor()))).sum(axis=-1)
+              < 30).sum() for artist in (first, last)]
+    assert min(shown) > 0.3 * max(shown)
 
 
 def test_the_last_frame_tallies_where_the_balls_end():

@@ -39,9 +39,15 @@ def test_the_default_learning_rate_teaches(name):
         diverged, fell, frames)
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam", "rmsprop",
-                                       "adagrad"])
-@pytest.mark.parametrize("name", WITH_MINIMA)
+# network is as costly as the rest together (0.6 s of CPU a run): sgd on it in the README's
+# test command, every optimizer on it in .ci/run's slow step; linear_regression,
+# logistic_regression and neuron keep every optimizer on a surface over data in both
+AUTO = [pytest.param(name, optimizer, marks=[pytest.mark.slow] * (
+    name == "network" and optimizer != "sgd")) for name in WITH_MINIMA for optimizer in
+    ["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]]
+
+
+@pytest.mark.parametrize("name, optimizer", AUTO)
 def test_an_automatic_learning_rate_keeps_the_balls(name, optimizer):
     # 100 balls, the first 100 of the default 300 (a third of the cost on the surfaces over
     # data): none of the 300 diverged either when this was written

@@ -89,10 +89,11 @@ def test_the_star_is_drawn_over_the_balls_that_crowd_on_it_and_they_show_through
     assert near(image[row - 2:row + 3, x - 2:x + 3], looks.group_colors(1)[0]).any()
 
 
-@pytest.mark.parametrize("name, when", [("bowl", 0.5), ("bowl", 1), ("matyas", 0.5),
-                                        ("matyas", 1), ("booth", 0.5)])
-def test_a_crowd_is_not_a_dark_blob(name, when):
-    # balls with black rims, crowding in a valley, summed to black rods
+@pytest.mark.parametrize("name, moments", [("bowl", [0.5, 1]), ("matyas", [0.5, 1]),
+                                           ("booth", [0.5])])
+def test_a_crowd_is_not_a_dark_blob(name, moments):
+    # balls with black rims, crowding in a valley, summed to black rods; `moments`: frames
+    # as shares of the run, all of one scene
     import sgd_viz
     from sgd_viz_engine.plan import make_plan
     from sgd_viz_engine.simulation import simulate_groups
@@ -101,13 +102,14 @@ def test_a_crowd_is_not_a_dark_blob(name, when):
     groups = simulate_groups(plan)
     scene = draw_scene(plan.surface, "", (800, 600), groups, "3d", 8)
     empty = np.asarray(scene.fig.canvas.buffer_rgba())[..., :3].astype(int)
-    image = frame(scene, round(when * (len(groups[0].run.steps) - 1)))
-    ball = near(image, looks.BALL_COLOR, 60) & ~near(empty, looks.BALL_COLOR, 60)
-    rows, columns = np.nonzero(ball)
-    assert len(rows) > 20
-    box = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
-    dark = (image[box].max(axis=-1) < 90) & (empty[box].max(axis=-1) >= 90)
-    assert dark.sum() < 0.05 * ball.sum()
+    for when in moments:
+        image = frame(scene, round(when * (len(groups[0].run.steps) - 1)))
+        ball = near(image, looks.BALL_COLOR, 60) & ~near(empty, looks.BALL_COLOR, 60)
+        rows, columns = np.nonzero(ball)
+        assert len(rows) > 20, when
+        box = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
+        dark = (image[box].max(axis=-1) < 90) & (empty[box].max(axis=-1) >= 90)
+        assert dark.sum() < 0.05 * ball.sum(), when
 
 
 def test_trail_segments_are_short_and_end_with_the_ball_that_left():
