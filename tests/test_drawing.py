@@ -278,6 +278,27 @@ def test_the_last_frame_tallies_where_the_balls_end():
     assert not drawn(scene, 30, "tally")        # only at the end
 
 
+def test_the_map_labels_the_crowds_as_the_surface_does():
+    surface = SURFACES["wells"]
+    starts = uniform_starts(surface, 300, np.random.default_rng(0))
+    run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=0.1)), starts, 60)
+    scene = draw_scene(surface, "", (800, 600), one_group(run), "contour", 8)
+    [flat] = drawn(scene, 60, "map ball 0")
+    box = flat.axes.bbox
+    on_map = {}
+    for label in drawn(scene, 60, "tally"):
+        x, y = scene.fig.transFigure.transform(label.xy)
+        if box.contains(x, y):
+            on_map[label.get_text()] = np.array([x, y])
+    assert sorted(on_map) == sorted(label.get_text() for label in drawn(scene, 60, "tally")
+                                    if not box.contains(*scene.fig.transFigure.transform(
+                                        label.xy)))      # the same shares on both panels
+    order = [0, 1] if flat.axes.get_xlabel() == surface.view.labels[0] else [1, 0]
+    star = flat.axes.transData.transform(surface.minima[:, order])[0]
+    share = f"{at_global_minimum(run.positions[-1], surface).mean():.0%}"
+    assert np.linalg.norm(on_map[share] - star) < 40      # beside the star, on the map
+
+
 def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(tmp_path):
     import sgd_viz
     from sgd_viz_engine.plan import make_plan
