@@ -38,6 +38,7 @@ from .panels import drawn as drawn_at
 from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
+LABEL_PAD = 40              # points: an axis label moves at most this far out of its tick labels
 HIDDEN_CHUNK = 100_000      # balls times steps looked at at once for one behind the hill
 WIDE = 1.5                  # a picture this much wider than high puts its words in a column
 COLUMN = 0.3                # the column's share of the width
@@ -369,9 +370,9 @@ def declutter(fig, marks):
             boxes = [box for labelled in ticks.values() for _, box in labelled]
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)
-                if axis.label.get_text() and axis.labelpad < 16 and any(
+                if axis.label.get_text() and axis.labelpad < LABEL_PAD and any(
                         overlap(label, box) for box in boxes):
-                    axis.labelpad += 4
+                    axis.labelpad += 6
                     changed = True
             others = outside + [box for other in fig.axes if other is not ax
                                 for box in texts[other]]

@@ -110,13 +110,16 @@ def test_no_text_collides_and_every_text_is_large_enough(name, layout, size):
 
 
 # A group's line longer than the room beside the legend; eight small multiples, whose names
-# fill the top of every column (issue: the legend ran over them).
+# fill the top of every column (issue: the legend ran over them); 3D axes named at length,
+# whose labels met their tick labels.
 CROWDED = {"long line": ["--surface", "sin(x)*cos(y) + 0.1*(x^2 + y^2) + 0.01*x*y",
                          "--optimizer", "adam:betas=0.81/0.991:amsgrad=true", "--lr", "0.0123456"],
            "eight multiples": ["--layout", "multiples",
                                "--lr", "0.001,0.003,0.01,0.03,0.1,0.3,1,3"],
            "six optimizers": ["--layout", "multiples", "--surface", "rosenbrock", "--optimizer",
-                              "sgd,momentum,nesterov,adam,rmsprop,adagrad"]}
+                              "sgd,momentum,nesterov,adam,rmsprop,adagrad"],
+           "long axis names": ["--preset", "initialisation"],       # 'v (output weight)'
+           "and the curves": ["--preset", "batch-sizes"]}           # 'b (intercept)'
 
 
 @pytest.mark.parametrize("case", CROWDED)
