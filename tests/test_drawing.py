@@ -390,7 +390,7 @@ def test_the_rate_strip_draws_each_groups_rate_up_to_the_frames_step_under_the_c
                    for artist in update(1))
 
 
-@pytest.mark.parametrize("name", ["wells", "bowl", "himmelblau", "rosenbrock"])
+@pytest.mark.parametrize("name", ["wells", "himmelblau"])     # the default, the narrowest box
 def test_on_a_slide_the_surface_and_the_curves_fill_the_width(name):
     # At 1920x1080 the camera's steep elevation lets the 3D box fill the height but not the
     # width: the learning curves fill the column under the words; at 800x600, the surface
@@ -441,12 +441,12 @@ def test_levis_ripples_show_around_its_minimum_at_640_px():
     assert np.median([swings(row, depth=10) for row in rows]) >= 6
 
 
-@pytest.mark.parametrize("name", ["levi", "booth"])
-def test_tick_labels_thinned_and_dropped_at_a_corner_in_one_pass_collide_with_nothing(name):
+def test_tick_labels_thinned_and_dropped_at_a_corner_in_one_pass_collide_with_nothing():
     # Thinning an axis's ticks and then dropping, from the same stale list, those that met
-    # another axis's at a corner once left a tick label drawn twice over its neighbours.
+    # another axis's at a corner once left a tick label drawn twice over its neighbours (booth
+    # and levi with the curves at 640x480).
     from test_text import collisions
     from test_text import scene_of as text_scene
 
-    scene, groups = text_scene(name, "curve", (640, 480), 3)
+    scene, groups = text_scene("booth", "curve", (640, 480), 3)
     assert collisions(scene, [0, len(groups[0].run.steps) - 1]) == []
