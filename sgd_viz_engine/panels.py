@@ -363,8 +363,8 @@ def faint(group, style):
 def tallies(fig, stage, which, lift):
     """Labels of how many balls of each group end in each crowd (see basins.crowds), as a
     share of the group (of all the balls, for a basin's group), beside the crowd. Returns
-    project -> the labels placed for the last frame, a label left out where it would cover
-    another."""
+    (project, within=None) -> the labels placed for the last frame, a label left out where it
+    would cover another, or leave the figure (or the box `within`, in pixels)."""
     labels = []
     for slot, i in enumerate(which):
         run = stage.groups[i].run
@@ -377,7 +377,7 @@ def tallies(fig, stage, which, lift):
             label.set_text(f"{count / (stage.groups[i].whole or run.positions.shape[1]):.0%}")
             labels.append((point, 0 if stage.groups[i].whole else slot, label))  # basins apart
 
-    def place(project):
+    def place(project, within=None):
         renderer = fig.canvas.get_renderer()
         placed = []
         boxes = [box for ax in fig.axes for box in axis_texts(ax, renderer)]
@@ -386,7 +386,9 @@ def tallies(fig, stage, which, lift):
             (x, y), width, height = project(point)[0], *label.size(fig.dpi)
             x, y = x + 0.6 * height, y + (0.6 + slot) * height     # up and right of the crowd
             box = Bbox([[x, y - height / 2], [x + width, y + height / 2]])
-            if fig.bbox.contains(box.x1, box.y1) and not any(overlap(box, b) for b in boxes):
+            if ((within.contains(box.x0, box.y0) and within.contains(box.x1, box.y1))
+                    if within else fig.bbox.contains(box.x1, box.y1)) and not any(
+                        overlap(box, b) for b in boxes):
                 label.xy = fig.transFigure.inverted().transform((x, y))
                 placed.append(label)
                 boxes.append(box)
@@ -407,7 +409,8 @@ def turned_like(view):
 def map_panel(fig, rect, stage, which, room=False):
     """The surface seen from above, turned as the 3D camera sees it: filled contours of its
     drawn heights, its minima, and the balls still on it, several groups' mixed where they
-    meet (see mixed); with `room`, its labels in `rect` too."""
+    meet (see mixed), their crowds labelled at the end (see tallies); with `room`, its labels
+    in `rect` too."""
     surface, ax = stage.surface, fig.add_axes(rect)
     across, backwards, downwards = turned_like(surface.view)
     order = [across, 1 - across]
@@ -433,6 +436,10 @@ def map_panel(fig, rect, stage, which, room=False):
 
     ball = style("map ball", None, stage.scale)["ms"] * fig.dpi / 72     # pixels across
     cell = 1 if len(which) == 1 else max(1, round(ball / 3))
+    tally, last = tallies(fig, stage, which, stage.heights.lift), len(stage.groups[0].run.steps) - 1
+
+    def project(point):         # as occlusion.projector, for the tallies
+        return (ax.transData.transform(np.asarray(point)[:2][order]),)
 
     def update(k):
         drawn = []
@@ -445,7 +452,7 @@ def map_panel(fig, rect, stage, which, room=False):
             drawn.append((kept, screen, np.zeros(len(screen))))
         for artist, kept, (_, screen, _) in zip(balls, mixed(drawn, cell), drawn, strict=True):
             show(artist, screen[kept], cell=None)       # groups from the same starts mix
-        return balls
+        return balls + (tally(project, ax.bbox) if k == last else [])
     return update
 
 
