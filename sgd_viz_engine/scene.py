@@ -39,6 +39,7 @@ from .textline import TextLine
 
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 LABEL_PAD = 40              # points: an axis label moves at most this far out of its tick labels
+TOUCH = 3                   # pixels: an axis label nearer its tick labels touches them ("12.5loss")
 HIDDEN_CHUNK = 100_000      # balls times steps looked at at once for one behind the hill
 WIDE = 1.5                  # a picture this much wider than high puts its words in a column
 COLUMN = 0.3                # the column's share of the width
@@ -67,7 +68,7 @@ def hidden_by_view(surface, drawn):
         lambda p: drawn.lift(surface.f(p)))
 
     def hidden(ax):
-        view = ax.elev, ax.azim, ax.get_zlim()
+        view = ax.elev, ax.azim, ax.get_zlim(), ax.get_proj().tobytes()
         if view not in last:
             last.clear()
             last[view] = visibility(height, surface.bounds, view[2], ax.get_proj())
@@ -119,7 +120,8 @@ def settle_legend(fig, make):
     """Move the figure's legend, which `make` draws again (see legend), where it meets no other
     text, that of the axes drawn flat and every text outside the axes: where it is; else in a
     row there; else moved down, below the texts it meets, while it stays in the picture. (A 3D
-    panel whose text it meets draws its box smaller, see declutter.)"""
+    panel whose text it meets draws its box smaller, see declutter.) Returns the keywords that
+    `make` drew it with."""
     renderer = fig.canvas.get_renderer()
     fig.legends[-1].remove()
     others = figure_texts(fig, renderer) + [box for ax in fig.axes if ax.name != "3d"
@@ -130,19 +132,21 @@ def settle_legend(fig, make):
         box = extent(fig, placed)
         return box, [other for other in others if overlap(box, other)]
     box, meets = met(make())
-    if meets:
-        fig.legends[-1].remove()
-        if not met(make(row=True))[1]:
-            return
-        fig.legends[-1].remove()
-    while meets:
+    if not meets:
+        return {}
+    fig.legends[-1].remove()
+    if not met(make(row=True))[1]:
+        return {"row": True}
+    fig.legends[-1].remove()
+    while True:
         y = (min(other.y0 for other in meets) - 0.012 * fig.bbox.width) / fig.bbox.height
         if y - box.height / fig.bbox.height < 0:
             make()          # nowhere free: where it was put
-            return
+            return {}
         box, meets = met(make(where=(x, y, corner)))
-        if meets:
-            fig.legends[-1].remove()
+        if not meets:
+            return {"where": (x, y, corner)}
+        fig.legends[-1].remove()
 
 
 def status(fig, surface, groups, colors, table, top, named=False, inside=False, column=False):
@@ -242,7 +246,7 @@ def draw_scene(surface, title, size, groups, layout, trail, table=False):
                for panel, rect, which, options in LAYOUTS[layout][1](len(groups), box, spare)]
     updates.append(lines)
     views = [ax for ax in fig.axes if ax.name == "3d"]      # all with the surface's camera
-    declutter(fig, partial(marks, hidden=bool(views) and ever_hidden(stage, views[0])))
+    declutter(fig, marks, lambda: bool(views) and ever_hidden(stage, views[0]))
     return Scene(fig, fig.canvas.copy_from_bbox(fig.bbox), updates,
                  [ax for ax in fig.axes if ax.name == "3d"])
 
@@ -331,13 +335,15 @@ def formula(fig, surface, room):
     return extent(fig, text).height / fig.bbox.height
 
 
-def declutter(fig, marks):
+def declutter(fig, marks, hidden):
     """Draw the figure, then mend what collides, until nothing does: first a 3D panel's box is
     drawn as large as its place allows (its axes leave much empty) and the legend that `marks`
     draws is put where it meets no text (see settle_legend); where an axis's tick labels
     overlap, keep every other tick; where two axes' tick labels meet at a corner, drop the
-    first axis's; where an axis label overlaps tick labels, move it out; where a 3D panel's
-    text leaves the figure or meets text outside the panel, draw its box smaller."""
+    first axis's; where an axis label overlaps or touches tick labels, move it out; where a 3D
+    panel's text leaves the figure or meets text outside the panel, draw its box smaller. Last,
+    the legend loses its row for balls behind the hill if `hidden`() says that the camera, as
+    it ends, hides none."""
     renderer = fig.canvas.get_renderer()
     drawings = [artist for ax in fig.axes for artist in [*ax.collections, *ax.images]
                 if artist.get_visible()]
@@ -345,7 +351,7 @@ def declutter(fig, marks):
         artist.set_visible(False)
     fitted = fill(fig)
     zoom = dict(fitted)
-    settle_legend(fig, marks)
+    placed = settle_legend(fig, marks)
     for _ in range(8):
         fig.draw_without_rendering()
         changed = False
@@ -371,7 +377,7 @@ def declutter(fig, marks):
             for axis in axes:
                 label = axis.label.get_window_extent(renderer)
                 if axis.label.get_text() and axis.labelpad < LABEL_PAD and any(
-                        overlap(label, box) for box in boxes):
+                        overlap(label, box, gap=-TOUCH) for box in boxes):
                     axis.labelpad += 6
                     changed = True
             others = outside + [box for other in fig.axes if other is not ax
@@ -384,6 +390,9 @@ def declutter(fig, marks):
                 changed = True
         if not changed:
             break
+    if not hidden():        # a row less, under the same top: it meets nothing new
+        fig.legends[-1].remove()
+        marks(**placed, hidden=False)
     for artist in drawings:
         artist.set_visible(True)
     fig.canvas.draw()
