@@ -553,7 +553,7 @@ SURFACES: dict[str, Surface] = {
         Surface("levi", levi, levi_grad, ((-1, 3), (-1, 3)), np.array([(1.0, 1.0)]),
                 "sin^2(3 pi x) + (x-1)^2 (1 + sin^2(3 pi y)) + (y-1)^2 (1 + sin^2(2 pi y))",
                 view=View(70, -60, floor=False, grid=160),
-                lesson=Lesson(0.002, story="Lévi's ripples trap almost every ball"),
+                lesson=Lesson(0.002, story="Lévi's ripples trap every ball"),
                 title="Lévi's function"),
         # Exactly (1/2 - pi/3, -1/2 - pi/3): x - y = 1 and cos(x + y) = -1/2.
         Surface("mccormick", mccormick, mccormick_grad, ((-1.5, 4), (-3, 4)),
