@@ -530,6 +530,10 @@ def curve_panel(fig, rect, stage, which, room=False):
             if rate is not None], steps, TEXT_SIZE)
     if room:
         fit(fig, fig.axes[first:], whole)
+        label = ax.yaxis.label.get_window_extent(fig.canvas.get_renderer())
+        if label.height > ax.bbox.height:   # longer than its axis, out of the room: the short one
+            ax.set_ylabel(name)
+            fit(fig, fig.axes[first:], whole)
     name = partial(place_names, ax, names, [spread[1] for *_, spread, _ in curves])
     name(None)      # the room they take, before the first frame: stacked at the top
 
