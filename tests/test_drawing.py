@@ -322,8 +322,10 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0
 
 
-@pytest.mark.parametrize("name", [name for name, surface in SURFACES.items()
-                                  if surface.view.scale == "log"])
+@pytest.mark.parametrize("name", [  # two in the README's command, every one in the slow step
+    pytest.param(name, marks=[pytest.mark.slow] * (name not in ("goldstein_price",
+                                                                "six_hump_camel")))
+    for name, surface in SURFACES.items() if surface.view.scale == "log"])
 def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
     surface = SURFACES[name]
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-6)),
@@ -338,8 +340,9 @@ def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
                                f"loss {'+' if lowest < 0 else '-'} {abs(lowest):.3g} (log scale)")
 
 
-@pytest.mark.parametrize("name", ["himmelblau", "wells", "six_hump_camel", "rosenbrock",
-                                  "styblinski_tang", "matyas"])
+@pytest.mark.parametrize("name", ["himmelblau", "wells", "rosenbrock", *(
+    pytest.param(name, marks=pytest.mark.slow) for name in ["six_hump_camel", "styblinski_tang",
+                                                            "matyas"])])
 def test_the_map_is_turned_as_the_camera_sees_the_surface(name):
     surface = SURFACES[name]
     starts = uniform_starts(surface, 4, np.random.default_rng(0))
