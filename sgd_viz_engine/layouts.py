@@ -1,5 +1,5 @@
 """The layouts: which panels go where on the figure, named so that the plan can check a layout
-without loading matplotlib; panels.PANELS draws them.
+without loading matplotlib; scene.PANELS draws them.
 
 A layout is a function (groups, box, spare) -> [(panel's name, (left, bottom, width, height),
 the groups it shows, keywords for the panel)], in figure fractions, inside `box` (left, bottom,

@@ -16,6 +16,7 @@ from matplotlib.transforms import Bbox
 from PIL import Image
 
 from .basins import at_global_minimum
+from .curves import curve_panel
 from .heroes import shows_inside
 from .heroes import words as hero_words
 from .layouts import LAYOUTS
@@ -23,7 +24,6 @@ from .looks import GROUPS_CMAP, SURFACE_CMAP, crowding, group_colors, legend_sty
 from .occlusion import on_mesh, visibility
 from .panels import (
     LINE_SIZE,
-    PANELS,
     TEXT_SIZE,
     TITLE_SIZE,
     Stage,
@@ -31,12 +31,19 @@ from .panels import (
     drawn_ticks,
     figure_texts,
     lesson_numbers,
+    map_panel,
     overlap,
     rate_now,
+    surface_panel,
 )
 from .panels import drawn as drawn_at
 from .textline import TextLine
 
+PANELS = {                  # name (as layouts.LAYOUTS places it): the panel
+    "surface": surface_panel,
+    "curve": curve_panel,
+    "map": map_panel,
+}
 PLAIN_RULE = r"$x \leftarrow x - \mathrm{lr}\,\nabla f(x)$"   # shown for plain gradient descent
 LABEL_PAD = 40              # points: an axis label moves at most this far out of its tick labels
 TOUCH = 3                   # pixels: an axis label nearer its tick labels touches them ("12.5loss")
