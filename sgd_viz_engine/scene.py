@@ -281,27 +281,23 @@ def words(fig, surface, title, groups, colors, table, named, inside):
             if len(groups) == 1 and groups[0].optimizer and groups[0].optimizer.plain
             and not inside else None)      # heroes write the rule with their numbers
     below = formula(fig, surface, room if wide else 0.72 * fig.bbox.width)
+    top = y - used - (2 * gap if wide else 0)
+    marks = partial(legend, fig, surface, groups, colors, inside=inside,    # a box's empty corner
+                    where=(0.02, top, "upper left") if wide else (0.99, y, "upper right"))
+    drawn = marks()
     if wide:
         if rule is not None:
             rule.set_y(0.02 + below + (gap if below else 0))
-        top = y - used - 2 * gap
-        where = (0.02, top, "upper left")
-        top -= (extent(fig, legend(fig, surface, groups, colors, where, inside)).height
-                / fig.bbox.height + 2 * gap)
+        top -= extent(fig, drawn).height / fig.bbox.height + 2 * gap
         bottom = (0.02 + below + (gap if below else 0)
                   + (extent(fig, rule).height / fig.bbox.height + gap if rule else 0) + gap)
         spare = (0.02, bottom, COLUMN - 0.04, top - bottom)
         roomy = (spare[2] * fig.bbox.width >= SPARE[0]
                  and spare[3] * fig.bbox.height >= SPARE[1])
-        return (COLUMN, 0.02, 1 - COLUMN, 0.96), spare if roomy else None, update, partial(
-            legend, fig, surface, groups, colors, where=where, inside=inside)
-    where = (0.99, y, "upper right")        # a box's empty corner
-    legend(fig, surface, groups, colors, where, inside)
-    top = y - used
+        return (COLUMN, 0.02, 1 - COLUMN, 0.96), spare if roomy else None, update, marks
     bottom = 0.02 + max(below, extent(fig, rule).height / fig.bbox.height if rule else 0) + gap
     bottom = min(bottom, 0.5)       # a tiny picture: panels and text overlap, but are drawn
-    return (0, bottom, 1, max(top - gap - bottom, 0.2)), None, update, partial(
-        legend, fig, surface, groups, colors, where=where, inside=inside)
+    return (0, bottom, 1, max(top - gap - bottom, 0.2)), None, update, marks
 
 
 def extent(fig, text):
