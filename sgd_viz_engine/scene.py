@@ -352,12 +352,13 @@ def declutter(fig, marks, hidden):
                 if artist.get_visible()]
     for artist in drawings:     # text does not move with them, and they take long to draw
         artist.set_visible(False)
-    fitted = fill(fig)
+    fitted, drawn = fill(fig)
     zoom = dict(fitted)
-    placed = settle_legend(fig, marks)
+    placed = settle_legend(fig, marks)      # the legend is not in the axes' drawing
     for _ in range(8):
-        fig.draw_without_rendering()
-        changed = False
+        if not drawn:
+            fig.draw_without_rendering()
+        drawn, changed = False, False
         outside = figure_texts(fig, renderer)
         texts = {ax: axis_texts(ax, renderer) for ax in fig.axes}
         for ax in fig.axes:
@@ -404,7 +405,8 @@ def declutter(fig, marks, hidden):
 def fill(fig):
     """Draw the 3D panels' boxes as large as their places allow, all at one size (mplot3d draws
     a box in a square in the middle of its axes, with room to spare), each centred in its
-    place: the box of its panes, axes and their labels; returns each 3D axes' zoom."""
+    place: the box of its panes, axes and their labels; returns each 3D axes' zoom, and whether
+    the figure is as last drawn."""
     renderer, zoom = fig.canvas.get_renderer(), 1.0
     places = {ax: ax.get_position(original=True) for ax in fig.axes if ax.name == "3d"}
     for _ in range(3):
@@ -422,14 +424,14 @@ def fill(fig):
             moves[ax] = (np.array([spans[ax].x0 + spans[ax].x1, spans[ax].y0 + spans[ax].y1])
                          / 2 - grown) / [fig.bbox.width, fig.bbox.height]
         if abs(fit - 1) < 0.02 and all(np.abs(move).max() < 0.002 for move in moves.values()):
-            break
+            return dict.fromkeys(places, zoom), True
         zoom *= fit
         for ax, move in moves.items():
             ax.set_box_aspect(None, zoom=zoom)
             position = ax.get_position(original=True)
             ax.set_position([position.x0 + move[0], position.y0 + move[1], position.width,
                              position.height])
-    return dict.fromkeys(places, zoom)
+    return dict.fromkeys(places, zoom), False
 
 
 def keep(axis, kept):
