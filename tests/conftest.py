@@ -9,8 +9,12 @@ import signal
 import stat
 import sys
 
-import numpy as np
-import pytest
+# A test worker runs on one core beside the others (pytest -n auto), where numpy's BLAS would
+# start a thread per core in each, which then wait for one another: read when numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # the checkout
 sys.path.insert(0, ROOT)

@@ -1,7 +1,7 @@
 """The .html player in a real browser (headless Chromium driven over WebDriver): it loads without
 an error, plays, pauses, steps with the slider and the keys, draws exactly the GIF's frames as
 Pillow decodes them, fits narrow containers and fetches nothing. Skipped where no Chromium and
-chromedriver are installed; .ci/run installs them."""
+chromedriver are installed; .ci/run installs them and runs these in its slow step."""
 import base64
 import io
 import json
@@ -31,8 +31,13 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"     # the W3C WebDriver element key
 KEYS = {"left": "\ue012", "right": "\ue014", "home": "\ue011", "end": "\ue010", "space": " "}
 
-BROWSER = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                             reason="needs chromium and chromedriver")
+
+
+def BROWSER(test):
+    """A test in Chromium: slow (a browser starts many processes), run by .ci/run's second step;
+    skipped where no Chromium and chromedriver are installed."""
+    return pytest.mark.slow(pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                                               reason="needs chromium and chromedriver")(test))
 
 
 class Browser:
