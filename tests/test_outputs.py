@@ -230,7 +230,13 @@ def test_the_covering_set_covers_every_pair():
                                                                                values[b]))
 
 
-@pytest.mark.parametrize("layout, kind, coloring, trajectories", COVERING)
+# the README's test command runs one case of each layout, kind, coloring and format (these, with
+# or without ffmpeg); .ci/run's slow step every pair
+FEW = [("3d", "gif"), ("curve", "mp4"), ("contour", "png"), ("multiples", "html")]
+
+
+@pytest.mark.parametrize("layout, kind, coloring, trajectories", [
+    pytest.param(*case, marks=[pytest.mark.slow] * (case[:2] not in FEW)) for case in COVERING])
 def test_every_layout_coloring_format_and_output_kind_works(
         tmp_path, layout, kind, coloring, trajectories):
     if kind == "mp4" and not FFMPEG:

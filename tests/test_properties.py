@@ -62,7 +62,7 @@ def command_lines(draw):
     return args, kind, trajectories
 
 
-@sweep(12, 40)
+@sweep(6, 40)
 def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(examples):
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
     @seed(16)
@@ -166,7 +166,7 @@ def attacks(draw):
     return block, args, kind, given_out, trajectories
 
 
-@sweep(10, 30)
+@sweep(5, 30)
 def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_was(examples):
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
     @seed(24)

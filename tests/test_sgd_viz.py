@@ -147,9 +147,10 @@ def test_learning_curve_layout_renders_groups(tmp_path):
         assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30
 
 
-@pytest.mark.parametrize("preset, count", [("learning-rates", 3), ("optimizers", 6),
-                                           ("batch-sizes", 3), ("local-minima", 2),
-                                           ("saddle", 4)])
+@pytest.mark.parametrize("preset, count", [  # two in the README's command, all in the slow step
+    ("optimizers", 6), ("batch-sizes", 3), *(pytest.param(*case, marks=pytest.mark.slow)
+                                            for case in [("learning-rates", 3),
+                                                         ("local-minima", 2), ("saddle", 4)])])
 def test_every_preset_sets_up_its_groups(preset, count, tmp_path, monkeypatch):
     files, saved = written(["--preset", preset], tmp_path, monkeypatch)
     assert files == sorted([f"{preset}.gif", "t.npz"]) and len(saved["labels"]) == count
