@@ -21,6 +21,14 @@ sys.path.insert(0, ROOT)
 SCRIPT = os.path.join(ROOT, "sgd_viz.py")
 
 
+def sweep(cases, fast):
+    """The cases of a parametrized sweep (values, or tuples of them): those for which
+    `fast(case)` holds run in the README's test command, the rest only in .ci/run's slow step
+    (`pytest -m slow`), so that the one tries a few and the other every case."""
+    return [pytest.param(*(case if isinstance(case, tuple) else (case,)),
+                         marks=[] if fast(case) else [pytest.mark.slow]) for case in cases]
+
+
 @pytest.fixture
 def full_disk_after():
     """For a child process (preexec_fn): a file may grow to `size` bytes and a write past that

@@ -3,7 +3,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import drawn
+from conftest import drawn, sweep
 from matplotlib.colors import to_rgb
 from mpl_toolkits.mplot3d import proj3d
 
@@ -47,13 +47,12 @@ def test_balls_are_drawn_over_the_surface():
 COSTLY = {"network", "neuron"}
 
 
-@pytest.mark.parametrize("name, elevation, azimuth", [
-    ("wells", 15, -60), ("rosenbrock", 40, -125), ("neuron", 25, -60),
-    # the README's test command tries a low camera, a turned one and a surface over data;
-    # .ci/run's slow step every camera (network's reference grid alone takes 4 s of CPU)
-    *(pytest.param(*case, marks=pytest.mark.slow) for case in [
-        ("wells", 50, -60), ("himmelblau", 30, -60), ("six_hump_camel", 25, 120),
-        ("rastrigin", 65, -60), ("network", 30, -60)])])
+# the README's test command tries a low camera, a turned one and a surface over data; .ci/run's
+# slow step every camera (network's reference grid alone takes 4 s of CPU)
+@pytest.mark.parametrize("name, elevation, azimuth", sweep([
+    ("wells", 15, -60), ("rosenbrock", 40, -125), ("neuron", 25, -60), ("wells", 50, -60),
+    ("himmelblau", 30, -60), ("six_hump_camel", 25, 120), ("rastrigin", 65, -60),
+    ("network", 30, -60)], lambda case: case[0] in ("rosenbrock", "neuron") or case[1] == 15))
 def test_hidden_balls_agree_with_an_exact_ray_march(name, elevation, azimuth, monkeypatch):
     # The reference marches every ball's own ray against the true surface with 1000 samples;
     # the scene looks balls up in the horizons of a fan of planes through the eye, and marches
@@ -323,10 +322,9 @@ def test_heroes_are_the_first_balls_at_every_step_and_are_drawn_where_they_are(t
                          "--quiet", "--out", str(tmp_path / "hero.gif")]) == 0
 
 
-@pytest.mark.parametrize("name", [  # two in the README's command, every one in the slow step
-    pytest.param(name, marks=[pytest.mark.slow] * (name not in ("goldstein_price",
-                                                                "six_hump_camel")))
-    for name, surface in SURFACES.items() if surface.view.scale == "log"])
+@pytest.mark.parametrize("name", sweep(  # two in the README's command, all in the slow step
+    [name for name, surface in SURFACES.items() if surface.view.scale == "log"],
+    lambda name: name in ("goldstein_price", "six_hump_camel")))
 def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
     surface = SURFACES[name]
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e-6)),
@@ -341,9 +339,9 @@ def test_a_log_scaled_loss_axis_has_decade_ticks_and_says_what_it_counts(name):
                                f"loss {'+' if lowest < 0 else '-'} {abs(lowest):.3g} (log scale)")
 
 
-@pytest.mark.parametrize("name", ["himmelblau", "wells", "rosenbrock", *(
-    pytest.param(name, marks=pytest.mark.slow) for name in ["six_hump_camel", "styblinski_tang",
-                                                            "matyas"])])
+@pytest.mark.parametrize("name", sweep(["himmelblau", "wells", "rosenbrock", "six_hump_camel",
+                                         "styblinski_tang", "matyas"],
+                                        lambda name: name in ("himmelblau", "wells", "rosenbrock")))
 def test_the_map_is_turned_as_the_camera_sees_the_surface(name):
     surface = SURFACES[name]
     starts = uniform_starts(surface, 4, np.random.default_rng(0))

@@ -4,7 +4,7 @@ import shlex
 
 import numpy as np
 import pytest
-from conftest import groups_for
+from conftest import groups_for, sweep
 from PIL import Image
 
 import sgd_viz
@@ -43,10 +43,10 @@ def test_the_default_learning_rate_teaches(name):
 # together, 0.6 s of CPU a run), adam on every other, and every optimizer on rosenbrock and
 # the three cheap surfaces over data; .ci/run's slow step tries every pair.
 FULL = ("rosenbrock", "linear_regression", "logistic_regression", "neuron")
-AUTO = [pytest.param(name, optimizer, marks=[pytest.mark.slow] * (
-    name == "network" and optimizer != "sgd" or name not in FULL and optimizer not in (
-        "sgd", "adam"))) for name in WITH_MINIMA for optimizer in
-    ["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]]
+AUTO = sweep([(name, optimizer) for name in WITH_MINIMA for optimizer in
+              ["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]],
+             lambda case: case[1] == "sgd" or case[0] != "network" and (
+                 case[0] in FULL or case[1] == "adam"))
 
 
 @pytest.mark.parametrize("name, optimizer", AUTO)
@@ -197,8 +197,7 @@ def test_batch_sizes_batch_gd_falls_smoothly_and_sgd_jitters():
 SEEN = ["wells", "styblinski_tang", "six_hump_camel", "rosenbrock", "matyas", "himmelblau"]
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.slow] * (name not in SEEN))
-                                  for name in WITH_MINIMA])
+@pytest.mark.parametrize("name", sweep(WITH_MINIMA, SEEN.__contains__))
 def test_the_camera_shows_every_global_minimum_and_every_crowd_at_the_last_frame(name):
     """The scene of the surface's default run hides none of its global minima (nor the ground
     just around them, where balls crowd), and every crowd of at least 5% of the balls at the

@@ -2,6 +2,7 @@
 The suite runs with warnings as errors, so any RuntimeWarning here fails the test."""
 import numpy as np
 import pytest
+from conftest import sweep
 
 from optimizers import OPTIMIZERS
 from sgd_viz_engine.scene import draw_frame, draw_scene
@@ -22,9 +23,9 @@ def edge_starts(surface):
 # Every surface and every optimizer in the README's test command (each surface with one of
 # the optimizers, in turn: each optimizer on four surfaces), every pair in .ci/run's slow step
 OPTIMIZER_NAMES = ["sgd", "momentum", "adam", "rmsprop", "adagrad"]
-PAIRS = [pytest.param(name, optimizer,
-                      marks=[] if k == i % len(OPTIMIZER_NAMES) else [pytest.mark.slow])
-         for i, name in enumerate(SURFACES) for k, optimizer in enumerate(OPTIMIZER_NAMES)]
+PAIRS = sweep([(name, optimizer) for name in SURFACES for optimizer in OPTIMIZER_NAMES],
+              lambda case: OPTIMIZER_NAMES.index(case[1])
+              == list(SURFACES).index(case[0]) % len(OPTIMIZER_NAMES))
 
 
 @pytest.mark.parametrize("name, optimizer", PAIRS)
@@ -43,8 +44,8 @@ def test_any_learning_rate_gives_finite_frozen_runs(name, optimizer):
             assert run.diverged[-1].mean() > 0.5, lr
 
 
-@pytest.mark.parametrize("name", ["goldstein_price", "saddle", *(  # these two when slow
-    pytest.param(name, marks=pytest.mark.slow) for name in ["rosenbrock", "bowl"])])
+@pytest.mark.parametrize("name", sweep(["rosenbrock", "goldstein_price", "bowl", "saddle"],
+                                        lambda name: name in ("goldstein_price", "saddle")))
 def test_diverged_balls_do_not_move_the_axes(name):
     surface = SURFACES[name]
     run = simulate(surface, Dynamics(OPTIMIZERS["sgd"](lr=1e6)), edge_starts(surface), 5)

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import SCRIPT, gif_frames
+from conftest import SCRIPT, gif_frames, sweep
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -235,8 +235,8 @@ def test_the_covering_set_covers_every_pair():
 FEW = [("3d", "gif"), ("curve", "mp4"), ("contour", "png"), ("multiples", "html")]
 
 
-@pytest.mark.parametrize("layout, kind, coloring, trajectories", [
-    pytest.param(*case, marks=[pytest.mark.slow] * (case[:2] not in FEW)) for case in COVERING])
+@pytest.mark.parametrize("layout, kind, coloring, trajectories",
+                         sweep(COVERING, lambda case: case[:2] in FEW))
 def test_every_layout_coloring_format_and_output_kind_works(
         tmp_path, layout, kind, coloring, trajectories):
     if kind == "mp4" and not FFMPEG:

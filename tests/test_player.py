@@ -32,7 +32,6 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"     # the W3C WebDriver element 
 KEYS = {"left": "\ue012", "right": "\ue014", "home": "\ue011", "end": "\ue010", "space": " "}
 
 
-
 def BROWSER(test):
     """A test in Chromium: slow (a browser starts many processes), run by .ci/run's second step;
     skipped where no Chromium and chromedriver are installed."""

@@ -26,7 +26,7 @@ BOUNDS = [None, "-5,5,-5,5", "0,5,0,5", "0,1e-300,0,1", "0,1e-250,0,1",
 OLD = b"the old output, precious\n"
 
 
-def sweep(fast, full):
+def generated(fast, full):
     """How many generated cases a property tries: each is a whole run (about 0.3 s of CPU), so
     the README's test command tries the first few and .ci/run's slow step all of them."""
     return pytest.mark.parametrize("examples", [
@@ -62,7 +62,7 @@ def command_lines(draw):
     return args, kind, trajectories
 
 
-@sweep(6, 40)
+@generated(6, 40)
 def test_a_run_writes_its_output_and_one_line_or_refuses_with_one_line(examples):
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
     @seed(16)
@@ -166,7 +166,7 @@ def attacks(draw):
     return block, args, kind, given_out, trajectories
 
 
-@sweep(5, 30)
+@generated(5, 30)
 def test_shapes_and_settings_are_written_validly_or_refused_leaving_all_as_it_was(examples):
     @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
     @seed(24)

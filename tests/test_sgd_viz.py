@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import gif_frames, plan_of
+from conftest import gif_frames, plan_of, sweep
 from matplotlib.colors import to_rgb
 from PIL import Image
 
@@ -147,10 +147,9 @@ def test_learning_curve_layout_renders_groups(tmp_path):
         assert (np.abs(pixels - rgb).sum(axis=-1) < 30).sum() > 30
 
 
-@pytest.mark.parametrize("preset, count", [  # two in the README's command, all in the slow step
-    ("optimizers", 6), ("batch-sizes", 3), *(pytest.param(*case, marks=pytest.mark.slow)
-                                            for case in [("learning-rates", 3),
-                                                         ("local-minima", 2), ("saddle", 4)])])
+@pytest.mark.parametrize("preset, count", sweep([   # two in the README's command
+    ("learning-rates", 3), ("optimizers", 6), ("batch-sizes", 3), ("local-minima", 2),
+    ("saddle", 4)], lambda case: case[0] in ("optimizers", "batch-sizes")))
 def test_every_preset_sets_up_its_groups(preset, count, tmp_path, monkeypatch):
     files, saved = written(["--preset", preset], tmp_path, monkeypatch)
     assert files == sorted([f"{preset}.gif", "t.npz"]) and len(saved["labels"]) == count

@@ -1,14 +1,13 @@
 """Every axis shows its scale: a tick label carries the power of ten that matplotlib would
 write once at the axis's end, where mplot3d may put it out of sight (issue 24, #3)."""
 import pytest
+from conftest import sweep
 
 import sgd_viz
 from sgd_viz_engine.layouts import LAYOUTS
 
 
-@pytest.mark.parametrize("layout", [  # 3D and flat axes in the README's command, all when slow
-    pytest.param(layout, marks=[pytest.mark.slow] * (layout not in ("3d", "curve")))
-    for layout in LAYOUTS])
+@pytest.mark.parametrize("layout", sweep(LAYOUTS, lambda layout: layout in ("3d", "curve")))
 def test_each_axis_of_a_surface_a_million_wide_writes_its_scale_on_its_labels(layout):
     animation = sgd_viz.animate(surface="x^2+y^2", bounds="-1e6,1e6,-1e6,1e6", layout=layout,
                                 balls=4, steps=3, frames=3, size=(640, 480))
