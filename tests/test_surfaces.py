@@ -141,8 +141,8 @@ def test_minima_match_the_literature(name):
     np.testing.assert_allclose(surface.f(surface.minima), value, rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.parametrize("name", sweep(WITH_MINIMA, lambda name: name != "network"))  # its
-# grid takes 1.3 s: in the slow step
+# network's grid takes 1.3 s of CPU: only in the slow step
+@pytest.mark.parametrize("name", sweep(WITH_MINIMA, lambda name: name != "network"))
 def test_listed_minimum_is_the_lowest_point_of_a_dense_grid(name):
     surface = SURFACES[name]
     grid, spacing = grid_points(surface, 201 if surface.samples else 801)   # a pass per row
