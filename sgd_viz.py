@@ -163,11 +163,7 @@ def work(plan):
 
 
 class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, handled like Ctrl-C: the work stops and leaves no file behind."""
-
-
-def stop(signum, frame):
-    raise Stopped(signum)
+    """SIGINT, SIGTERM or SIGHUP: the work stops and leaves no file behind."""
 
 
 def main(argv=None, prog=PROG):
@@ -197,14 +193,9 @@ def main(argv=None, prog=PROG):
               file=sys.stderr)
         return 2
     before = fingerprint(plan.out)
-    handlers = {}
     try:
-        for signum, handler in ((signal.SIGINT, signal.default_int_handler),
-                                (signal.SIGTERM, stop), (signal.SIGHUP, stop)):
-            handlers[signum] = signal.signal(signum, handler)
-        if plan.phases:
-            return phase_map(plan)
-        return finish(plan, work(plan), lesson=bool(values["preset"]), prog=prog)
+        return until_stopped(lambda: phase_map(plan) if plan.phases else finish(
+            plan, work(plan), lesson=bool(values["preset"]), prog=prog))
     except KeyboardInterrupt as interrupt:
         signum = interrupt.args[0] if isinstance(interrupt, Stopped) else signal.SIGINT
         done = "was written" if fingerprint(plan.out) != before else "is unchanged"
@@ -224,6 +215,29 @@ def main(argv=None, prog=PROG):
         print(f"{prog}: internal error: {type(error).__name__}: {error}; please report it "
               "(--debug shows the traceback)", file=sys.stderr)
         return 1
+
+
+def until_stopped(run):
+    """run(), with SIGINT, SIGTERM and SIGHUP raising Stopped(signum) (their handlers restored
+    after). The signal stops it even where a library swallowed that exception (numpy before
+    1.25 does, inside an array's conversion) and the work then failed, or went on to the end."""
+    caught, handlers = [], {}
+
+    def stop(signum, frame):
+        caught.append(signum)
+        raise Stopped(signum)
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            handlers[signum] = signal.signal(signum, stop)
+        try:
+            status = run()
+        except Exception:
+            if caught:
+                raise Stopped(caught[0]) from None
+            raise
+        if caught:
+            raise Stopped(caught[0])
+        return status
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
