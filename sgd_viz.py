@@ -232,9 +232,8 @@ def until_stopped(run):
         try:
             status = run()
         except Exception:
-            if caught:
-                raise Stopped(caught[0]) from None
-            raise
+            if not caught:
+                raise
         if caught:
             raise Stopped(caught[0])
         return status

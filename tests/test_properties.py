@@ -10,7 +10,7 @@ import stat
 import tempfile
 
 import pytest
-from conftest import listing, script_with
+from conftest import listing, script_with, sweep
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -29,8 +29,8 @@ OLD = b"the old output, precious\n"
 def generated(fast, full):
     """How many generated cases a property tries: each is a whole run (about 0.3 s of CPU), so
     the README's test command tries the first few and .ci/run's slow step all of them."""
-    return pytest.mark.parametrize("examples", [
-        pytest.param(fast, id="few"), pytest.param(full, id="all", marks=pytest.mark.slow)])
+    return pytest.mark.parametrize("examples", sweep([fast, full], lambda n: n == fast),
+                                   ids=["few", "all"])
 
 
 def flag(name, values):
