@@ -10,7 +10,7 @@ curvature, a share of the region, as what limits them is how far a step goes.
 """
 import numpy as np
 
-from surfaces import mesh_over
+from .surface import mesh_over
 
 GRID = 32                   # starts per side at which the curvature is measured
 

@@ -1,11 +1,11 @@
-"""Declutter: mend a drawn figure's text where it collides (tick labels, axis labels, the
-legend, a 3D panel's box), drawing it again until nothing does."""
+"""Declutter: the boxes of a drawn figure's text, and its text mended where it collides (tick
+labels, axis labels, the legend, a 3D panel's box), drawing it again until nothing does."""
 import itertools
 
 import numpy as np
 from matplotlib.transforms import Bbox
 
-from .panels import axis_texts, drawn_ticks, figure_texts, overlap
+from .textline import TextLine
 
 LABEL_PAD = 40              # points: an axis label moves at most this far out of its tick labels
 TOUCH = 3                   # pixels: an axis label nearer its tick labels touches them ("12.5loss")
@@ -155,3 +155,35 @@ def settle_legend(fig, make):
 def extent(fig, text):
     """A text's window extent, in pixels."""
     return text.get_window_extent(fig.canvas.get_renderer())
+
+
+def axis_texts(ax, renderer):
+    """The window extents of an axes' drawn tick labels, axis labels and texts."""
+    axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
+    return ([box for axis in axes for _, box in drawn_ticks(axis, renderer)]
+            + [text.get_window_extent(renderer) for text in
+               [*(axis.label for axis in axes), *ax.texts] if text.get_text()])
+
+
+def drawn_ticks(axis, renderer):
+    """(tick, the window extent of its label) of an axis's major ticks that are drawn, in
+    order along the axis."""
+    low, high = sorted(axis.get_view_interval())
+    return [(tick, tick.label1.get_window_extent(renderer)) for tick in axis.get_major_ticks()
+            if low <= tick.get_loc() <= high and tick.label1.get_visible()
+            and tick.label1.get_text()]
+
+
+def figure_texts(fig, renderer):
+    """The window extents of the texts a figure writes outside its axes: its texts, legends and
+    the lines that hold their place (see TextLine.reserve)."""
+    return ([text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
+            + [legend.get_window_extent(renderer) for legend in fig.legends]
+            + [line.get_window_extent() for line in fig.artists
+               if isinstance(line, TextLine) and line.widest is not None])
+
+
+def overlap(a, b, gap=1):
+    """Whether two boxes overlap by more than `gap` pixels."""
+    return (a.x0 < b.x1 - gap and b.x0 < a.x1 - gap and a.y0 < b.y1 - gap
+            and b.y0 < a.y1 - gap)

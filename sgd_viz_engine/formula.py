@@ -19,7 +19,7 @@ import unicodedata
 
 import numpy as np
 
-from surfaces import Surface
+from .surface import Surface
 
 MAX_LENGTH = 1000   # characters of formula text
 MAX_NODES = 500     # numbers, names, operations and calls; the evaluator recurses once per

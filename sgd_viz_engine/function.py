@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from surfaces import Surface
+from .surface import Surface
 
 COMPLEX_STEP = 1e-20
 CENTRAL = np.finfo(float).eps ** (1 / 3)    # the step that balances rounding and truncation

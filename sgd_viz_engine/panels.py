@@ -19,13 +19,13 @@ from matplotlib.colors import Colormap, LightSource
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox, IdentityTransform
 
-from surfaces import Heights, Surface
-
 from .basins import at_global_minimum, crowds
+from .declutter import axis_texts, figure_texts, overlap
 from .heroes import heroes_drawn
 from .looks import style
 from .occlusion import projector
 from .simulation import Group
+from .surface import Heights, Surface
 from .textline import TextLine
 from .ticks import scaled
 
@@ -147,32 +147,6 @@ def draw_surface(ax, stage, labelled="xyz"):
             getattr(ax, f"{name}axis").set_major_formatter("")
 
 
-def axis_texts(ax, renderer):
-    """The window extents of an axes' drawn tick labels, axis labels and texts."""
-    axes = [ax.xaxis, ax.yaxis, *([ax.zaxis] if ax.name == "3d" else [])]
-    return ([box for axis in axes for _, box in drawn_ticks(axis, renderer)]
-            + [text.get_window_extent(renderer) for text in
-               [*(axis.label for axis in axes), *ax.texts] if text.get_text()])
-
-
-def drawn_ticks(axis, renderer):
-    """(tick, the window extent of its label) of an axis's major ticks that are drawn, in
-    order along the axis."""
-    low, high = sorted(axis.get_view_interval())
-    return [(tick, tick.label1.get_window_extent(renderer)) for tick in axis.get_major_ticks()
-            if low <= tick.get_loc() <= high and tick.label1.get_visible()
-            and tick.label1.get_text()]
-
-
-def figure_texts(fig, renderer):
-    """The window extents of the texts a figure writes outside its axes: its texts, legends and
-    the lines that hold their place (see TextLine.reserve)."""
-    return ([text.get_window_extent(renderer) for text in fig.texts if text.get_text()]
-            + [legend.get_window_extent(renderer) for legend in fig.legends]
-            + [line.get_window_extent() for line in fig.artists
-               if isinstance(line, TextLine) and line.widest is not None])
-
-
 def fit(fig, axes, room):
     """Move and shrink 2D `axes` (a panel's, together) so that they, their tick labels and
     axis labels fill `room` (left, bottom, width, height in figure fractions)."""
@@ -189,12 +163,6 @@ def fit(fig, axes, room):
             box = ax.get_position().transformed(fig.transFigure)
             corners = inner.p0 + (box.get_points() - places.p0) * inner.size / places.size
             ax.set_position(Bbox(corners).transformed(fig.transFigure.inverted()))
-
-
-def overlap(a, b, gap=1):
-    """Whether two boxes overlap by more than `gap` pixels."""
-    return (a.x0 < b.x1 - gap and b.x0 < a.x1 - gap and a.y0 < b.y1 - gap
-            and b.y0 < a.y1 - gap)
 
 
 # --- the panels ----------------------------------------------------------------------------

@@ -14,13 +14,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from surfaces import mesh_over
-
 from .gifwriter import GifWriter, make_palette
 from .looks import LOOKS, PHASE_COLORS, THEMES
 from .output import FIRST, atomic_output
 from .phases import OUTCOMES, WALKED, phase_map, summary, walked
 from .scene import canvas_image, scale
+from .surface import mesh_over
 
 WALK_SECONDS = 6            # the marker's walk, at --fps
 LINE = dict(color="black", lw=2.5, ls=(0, (4, 2)),     # the theory's line, with a halo that

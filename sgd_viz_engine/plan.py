@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optimizers import OPTIMIZERS, defaults
-from surfaces import SURFACES, Surface
+from surfaces import SURFACES
 
 from . import phases
 from .checks import LARGEST, drawn_problem, minima_problem, read_only, start_problem
@@ -28,6 +28,7 @@ from .readers import echo, optimizer_spec, plain, same_file
 from .schedules import schedule
 from .settings import ROW_OF, ROWS
 from .simulation import Dynamics, starts_for
+from .surface import Surface
 from .trial import kept_rate
 
 MAX_SECONDS = 15 * 60       # estimated work beyond these needs force

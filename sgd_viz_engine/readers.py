@@ -16,10 +16,10 @@ from numbers import Integral, Real
 import numpy as np
 
 from optimizers import OPTIMIZERS
-from surfaces import Surface
 
 from .checks import LARGEST, limit, replaceable
 from .formula import is_formula
+from .surface import Surface
 
 OUTPUT_KINDS = {".gif": "animated GIF", ".png": "poster of the last step",
                 ".mp4": "video, needs ffmpeg",

@@ -10,9 +10,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from optimizers import OPTIMIZERS, Optimizer
-from surfaces import mesh_over
 
 from .basins import at_rest, basins, is_global
+from .surface import mesh_over
 
 ESCAPE = 0.25               # a ball this share of the span outside the bounds has diverged
 BLOCK = 16_384              # balls stepped at once (see blocks)
